@@ -1,0 +1,121 @@
+"""How exercise authors declare checks: the `@check` decorator and the failure it raises.
+
+A check is a pytest-style function in `exercises/<id>/checks.py` (public) or
+`reference/<id>/hidden_checks.py` (hidden). It takes the judge's handle on the
+submission, asks it questions (`sub.call`, `sub.probe`), and decides with plain
+`assert`s or the helpers in `grader.expect`. Its docstring is the line the student reads.
+
+    @check(points=2)
+    def gradient_at_zero_is_zero(sub: Submission) -> None:
+        \"\"\"relu'(0) is 0: the gradient at exactly zero is not passed through.\"\"\"
+        ...
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from grader.models import Diagnosis
+
+if TYPE_CHECKING:
+    from grader.judge import Submission
+
+CheckFunction = Callable[["Submission"], None]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A collected check: the function, its points, and whether students may see it."""
+
+    name: str
+    title: str
+    points: float
+    function: CheckFunction
+    hidden: bool = False
+
+
+CHECK_ATTRIBUTE = "__grader_check__"
+
+
+def check(points: float = 1.0, name: str | None = None) -> Callable[[CheckFunction], CheckFunction]:
+    """Mark a function as a check worth `points`. Hidden-ness comes from the file it lives in."""
+    if points < 0:
+        raise ValueError("a check cannot be worth negative points")
+
+    def mark(function: CheckFunction) -> CheckFunction:
+        title = inspect.getdoc(function) or function.__name__.replace("_", " ")
+        setattr(function, CHECK_ATTRIBUTE, (name or function.__name__, title.splitlines()[0], points))
+        return function
+
+    return mark
+
+
+def collect(namespace: dict[str, Any], hidden: bool) -> list[CheckSpec]:
+    """The checks a loaded checks module defines, in source order."""
+    found = []
+    for value in namespace.values():
+        marker = getattr(value, CHECK_ATTRIBUTE, None)
+        if marker is not None and callable(value):
+            name, title, points = marker
+            found.append(CheckSpec(name, title, points, value, hidden))
+    found.sort(key=lambda spec: inspect.getsourcelines(spec.function)[1])
+    return found
+
+
+class CheckFailure(AssertionError):
+    """A wrong answer: what was expected, what came back, and which misconception fits."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: Any = None,
+        got: Any = None,
+        diagnosis: Diagnosis | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+        self.got = got
+        self.diagnosis = diagnosis
+
+    def feedback(self) -> str:
+        lines = [self.message]
+        if self.expected is not None:
+            lines.append(f"expected: {_short(self.expected)}")
+        if self.got is not None:
+            lines.append(f"got:      {_short(self.got)}")
+        if self.diagnosis is not None:
+            lines.append(f"likely misconception: {self.diagnosis.title}. {self.diagnosis.explanation}")
+            if self.diagnosis.evidence:
+                lines.append(f"smallest input where it shows: {self.diagnosis.evidence}")
+        return "\n".join(lines)
+
+
+class InvalidAnswer(Exception):
+    """The sandbox answered, but not with data of the required form (type, dtype, shape)."""
+
+
+def fail(
+    message: str, *, expected: Any = None, got: Any = None, diagnosis: Diagnosis | None = None
+) -> None:
+    """Fail the current check with feedback for the student."""
+    raise CheckFailure(message, expected=expected, got=got, diagnosis=diagnosis)
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = repr(value)
+    try:
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            with torch.no_grad():
+                text = f"tensor{tuple(value.shape)} {value.dtype}: {value.flatten()[:12].tolist()}"
+                if value.numel() > 12:
+                    text += " ..."
+    except Exception:  # noqa: BLE001 - feedback formatting must never fail a check
+        pass
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,136 @@
+"""The results model: every output (report, JSON, CSV, exports, gradebook) renders these.
+
+Results are plain, frozen pydantic models. They hold data only; rendering lives in
+`grader.report` and `grader.exports`, persistence in `grader.gradebook`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Verdict = Literal[
+    "passed",  # the judge accepted the answer
+    "failed",  # a wrong answer, with feedback
+    "error",  # the student's code raised
+    "not_attempted",  # the stub's NotImplementedError (or an empty file)
+    "timeout",  # a wall-clock or CPU limit was hit
+    "memory",  # the memory limit was hit
+    "crashed",  # killed by a signal, or exited mid-call
+    "invalid",  # the returned data was not of the required form
+]
+VERDICTS: tuple[Verdict, ...] = (
+    "passed",
+    "failed",
+    "error",
+    "not_attempted",
+    "timeout",
+    "memory",
+    "crashed",
+    "invalid",
+)
+
+Points = Annotated[float, Field(ge=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Frozen):
+    """Resource limits for one sandboxed run of one submission on one exercise."""
+
+    import_s: Annotated[float, Field(gt=0, description="wall-clock limit on importing the file")] = 10.0
+    call_s: Annotated[float, Field(gt=0, description="wall-clock limit on each call or probe")] = 5.0
+    total_s: Annotated[float, Field(gt=0, description="wall-clock budget for all checks")] = 60.0
+    cpu_s: Annotated[int, Field(gt=0, description="CPU seconds for the whole sandbox process")] = 60
+    memory_mb: Annotated[int, Field(gt=0, description="address-space limit (CPU runs only)")] = 4096
+    output_kb: Annotated[int, Field(gt=0, description="stdout/stderr kept as feedback")] = 8
+    file_mb: Annotated[int, Field(gt=0, description="largest file the sandbox may write")] = 16
+
+
+class ExerciseMeta(_Frozen):
+    """What `exercises/<id>/exercise.toml` declares about one exercise."""
+
+    id: Annotated[str, Field(pattern=r"^exercise\d+$")]
+    title: str
+    slides: str = Field(default="", description="where in Lecture 06 the exercise comes from")
+    order: int = Field(description="position in the lecture sequence")
+    version: str = Field(default="1", description="bump when checks change; forces a regrade")
+    functions: tuple[str, ...] = Field(description="names the stub defines and students implement")
+    limits: Limits = Limits()
+
+
+class Diagnosis(_Frozen):
+    """A named misconception that explains a wrong gradient, in the student's terms."""
+
+    code: str = Field(description="stable identifier, e.g. 'sign_flipped'")
+    title: str
+    explanation: str
+    slide: str = ""
+    evidence: str = Field(default="", description="the smallest input where the mistake shows")
+
+
+class CheckResult(_Frozen):
+    name: str
+    title: str = Field(default="", description="the line the student reads (the check's docstring)")
+    status: Verdict
+    score: Points
+    max_score: Points
+    hidden: bool = False
+    feedback: str = ""
+    diagnosis: Diagnosis | None = None
+
+
+class Isolation(_Frozen):
+    """Which sandbox layers were active for a run; missing ones make the run 'degraded'."""
+
+    engine: Literal["forkserver", "spawn", "none"] = "none"
+    layers: dict[str, bool] = Field(default_factory=dict)
+    notes: dict[str, str] = Field(default_factory=dict)
+
+    missing: list[str] = Field(default_factory=list, description="derived from layers")
+    degraded: bool = Field(default=False, description="derived: some layer is missing")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            layers = data.get("layers") or {}
+            missing = sorted(name for name, active in layers.items() if not active)
+            data = {**data, "missing": missing, "degraded": bool(missing)}
+        return data
+
+
+class ExerciseResult(_Frozen):
+    exercise: str
+    score: Points
+    max_score: Points
+    checks: list[CheckResult]
+    isolation: Isolation = Isolation()
+    device: str = "cpu"
+    elapsed_s: float = 0.0
+    hidden_pending: int = Field(default=0, description="hidden checks not run here (handout)")
+    hidden_pending_points: Points = 0.0
+    output: str = Field(default="", description="what the submission printed, capped")
+
+
+class SubmissionResult(_Frozen):
+    student: str
+    score: Points
+    max_score: Points
+    exercises: list[ExerciseResult]
+    late: bool = False
+    notes: list[str] = Field(default_factory=list)
+
+
+class BatchResult(_Frozen):
+    submissions: list[SubmissionResult]
+    warnings: list[str] = Field(default_factory=list)
+
+
+def total(results: list[ExerciseResult]) -> tuple[float, float]:
+    """Sum of scores and of maxima over several exercise results."""
+    return sum(r.score for r in results), sum(r.max_score for r in results)
