@@ -1,0 +1,225 @@
+"""exercise1 public checks: the graph a = relu(w*x + b) at the lecture's (x, w, b) = (3, 2, 1).
+
+Both functions return (a, {"x": da/dx, "w": da/dw, "b": da/db}). Expected values are the
+lecture's: u = 6, v = 7, a = 7, da/dx = 2, da/dw = 3, da/db = 1; and at (-1, 1, 1), where
+v = 0 exactly, a = 0 and every gradient is 0 (relu'(0) = 0).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from grader.check import InvalidAnswer, check, fail
+from grader.expect import as_float, relative_error
+from grader.models import Diagnosis
+
+if TYPE_CHECKING:
+    from grader.judge import Submission
+
+Graph = tuple[float, dict[str, float]]
+LECTURE = (3.0, 2.0, 1.0)
+KINK = (-1.0, 1.0, 1.0)
+FUNCTIONS = ("graph_autograd", "graph_manual")
+SLIDE = "Lecture 06, computation graphs"
+
+
+def expected_graph(x: float, w: float, b: float) -> Graph:
+    """The answer by the chain rule, in float64 (relu'(v) = 0 for v <= 0)."""
+    v = w * x + b
+    slope = 1.0 if v > 0 else 0.0
+    return max(v, 0.0), {"x": slope * w + 0.0, "w": slope * x + 0.0, "b": slope}
+
+
+def read_graph(value: Any, name: str) -> Graph:
+    """(a, {"x", "w", "b"}) with float entries, or InvalidAnswer."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise InvalidAnswer(f"{name} should return a pair (a, grads), got {type(value).__name__}")
+    a, grads = value
+    if not isinstance(grads, dict) or sorted(grads) != ["b", "w", "x"]:
+        shown = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        raise InvalidAnswer(f'{name}: grads should be a dict with keys "x", "w", "b", got {shown}')
+    return as_float(a, f"{name}: a"), {k: as_float(grads[k], f"{name}: da/d{k}") for k in "xwb"}
+
+
+def wrong_entries(got: Graph, expected: Graph) -> list[str]:
+    """Names of the entries (a, da/dx, ...) that differ beyond the float64 tolerance."""
+    pairs = [("a", got[0], expected[0])]
+    pairs += [(f"da/d{k}", got[1][k], expected[1][k]) for k in "xwb"]
+    return [name for name, g, e in pairs if relative_error(g, e) >= 1e-10]
+
+
+def explain_graph(
+    got: Graph, expected: Graph, inputs: tuple[float, float, float]
+) -> Diagnosis | None:
+    """The misconception that fits a wrong answer to the graph, if one does."""
+    x, w, b = inputs
+    g, e = got[1], expected[1]
+    where = f"(x, w, b) = {inputs}: v = w*x + b = {w * x + b:g}"
+    if w * x + b == 0 and g["b"] != 0 and _scaled_chain(g, g["b"], inputs):
+        return Diagnosis(
+            code="relu_grad_at_zero",
+            title="relu'(0) is not 0",
+            slide=f"{SLIDE}: relu'(0) = 0",
+            explanation=f"At v = 0 your da/db = relu'(0) = {g['b']:g}. The lecture takes "
+            "relu'(0) = 0 (torch.relu does); clamp(min=0) or a test v >= 0 give 1, "
+            "torch.maximum gives 0.5.",
+            evidence=where,
+        )
+    if x != w and _close(g["x"], e["w"]) and _close(g["w"], e["x"]) and _close(g["b"], e["b"]):
+        return Diagnosis(
+            code="partials_swapped",
+            title="da/dx and da/dw swapped",
+            slide=f"{SLIDE}: u = w*x",
+            explanation="du/dx = w and du/dw = x: the derivative of the product with respect to "
+            "one factor is the other factor.",
+            evidence=where,
+        )
+    if w * x + b < 0 and _scaled_chain(g, 1.0, inputs):
+        return Diagnosis(
+            code="relu_derivative_ignored",
+            title="relu'(v) left out of the chain",
+            slide=f"{SLIDE}: drelu(v)/dv",
+            evidence=where,
+            explanation="Your gradients are (w, x, 1) as if relu'(v) were 1, but v < 0: "
+            "the unit is off, a = 0 and relu'(v) = 0, so every gradient is 0.",
+        )
+    if 1e-10 <= _worst(got, expected) < 1e-5:
+        return Diagnosis(
+            code="float32_precision",
+            title="computed in float32",
+            slide=SLIDE,
+            evidence=where,
+            explanation="The answer is right to about 7 digits only: make the tensors float64.",
+        )
+    return None
+
+
+def expect_graph(
+    got: Any, inputs: tuple[float, float, float], name: str, *, value: bool = True
+) -> None:
+    """Fail unless `got` is the right (a, grads) at `inputs`; the first line names no inputs."""
+    answer, expected = read_graph(got, name), expected_graph(*inputs)
+    wrong = [entry for entry in wrong_entries(answer, expected) if value or entry != "a"]
+    if wrong:
+        fail(
+            f"{name}: {', '.join(wrong)} wrong\nat (x, w, b) = {inputs}",
+            expected=expected,
+            got=answer,
+            diagnosis=explain_graph(answer, expected, inputs),
+        )
+
+
+def _scaled_chain(grads: dict[str, float], slope: float, inputs: tuple[float, ...]) -> bool:
+    """The gradients are slope * (w, x, 1): the right chain with relu'(v) taken as `slope`."""
+    x, w, _ = inputs
+    return all(_close(grads[k], slope * f) for k, f in zip("xwb", (w, x, 1.0), strict=True))
+
+
+def _close(a: float, b: float) -> bool:
+    return relative_error(a, b) < 1e-10
+
+
+def _worst(got: Graph, expected: Graph) -> float:
+    errors = [relative_error(got[0], expected[0])]
+    return max(errors + [relative_error(got[1][k], expected[1][k]) for k in "xwb"])
+
+
+@check(points=1)
+def autograd_forward_value(sub: Submission) -> None:
+    """graph_autograd: a = relu(2*3 + 1) = 7 at the lecture's (x, w, b) = (3, 2, 1)."""
+    a, _ = read_graph(sub.call("graph_autograd", *LECTURE), "graph_autograd")
+    if not _close(a, 7.0):
+        fail(
+            "graph_autograd: the forward value a is wrong "
+            "(u = w*x = 6, v = u + b = 7, a = relu(v))",
+            expected=7.0,
+            got=a,
+        )
+
+
+@check(points=1)
+def autograd_gradients(sub: Submission) -> None:
+    """graph_autograd: da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
+    expect_graph(sub.call("graph_autograd", *LECTURE), LECTURE, "graph_autograd", value=False)
+
+
+@check(points=1)
+def autograd_uses_grad(sub: Submission) -> None:
+    """graph_autograd gets its gradients from torch.autograd.grad, not .backward()."""
+    runs = sub.probe("backward_passes", "graph_autograd", *LECTURE)
+    grad_runs, backward_runs = as_float(runs["grad"]), as_float(runs["backward"])
+    if backward_runs:
+        fail(
+            "graph_autograd ran .backward() (or torch.autograd.backward), which accumulates "
+            "into the leaves' .grad; torch.autograd.grad returns the gradients and leaves no "
+            ".grad behind",
+            expected={"grad": 1, "backward": 0},
+            got=runs,
+        )
+    if not grad_runs:
+        fail(
+            "graph_autograd did not run autograd at all: build the graph from tensors with "
+            "requires_grad=True and call torch.autograd.grad",
+            expected={"grad": 1},
+            got=runs,
+        )
+
+
+@check(points=1)
+def manual_matches_lecture(sub: Submission) -> None:
+    """graph_manual: a = 7 and da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
+    expect_graph(sub.call("graph_manual", *LECTURE), LECTURE, "graph_manual")
+
+
+@check(points=1)
+def manual_uses_no_autograd(sub: Submission) -> None:
+    """graph_manual applies the chain rule itself: no backward pass runs."""
+    runs = sub.probe("backward_passes", "graph_manual", *LECTURE)
+    if as_float(runs["grad"]) or as_float(runs["backward"]):
+        fail(
+            "graph_manual ran autograd; here the point is to multiply the local derivatives "
+            "yourself, node by node",
+            expected={"grad": 0, "backward": 0},
+            got=runs,
+        )
+
+
+@check(points=1)
+def relu_derivative_at_zero(sub: Submission) -> None:
+    """At (x, w, b) = (-1, 1, 1), v = 0: a = 0 and every gradient is 0, since relu'(0) = 0."""
+    for name in FUNCTIONS:
+        expect_graph(sub.call(name, *KINK), KINK, name)
+
+
+@check(points=1)
+def repeated_calls_agree(sub: Submission) -> None:
+    """Two calls in a row give the same answer (nothing carries over from one call to the next)."""
+    for name in FUNCTIONS:
+        first, second = (
+            read_graph(answer, name) for answer in sub.probe("called_twice", name, *LECTURE)
+        )
+        if wrong_entries(second, first):
+            fail(
+                f"{name}: two calls in a row at (x, w, b) = {LECTURE} gave different answers; "
+                "state from earlier calls (a cached tensor, an accumulated .grad) leaks into "
+                "later ones",
+                expected=first,
+                got=second,
+                diagnosis=_accumulated(first, second),
+            )
+
+
+def _accumulated(first: Graph, second: Graph) -> Diagnosis | None:
+    """Each call adds the true gradient on top of the last one's: .grad never reset."""
+    right = expected_graph(*LECTURE)[1]
+    if all(_close(second[1][k] - first[1][k], right[k]) for k in "xwb"):
+        return Diagnosis(
+            code="accumulated_gradients",
+            title=".grad accumulates across calls",
+            slide="Lecture 06, training loop: optimizer.zero_grad()",
+            explanation="Each call's gradients are the previous call's plus the right answer: "
+            ".backward() adds into the .grad of tensors that outlive the call. Make fresh "
+            "tensors per call and use torch.autograd.grad.",
+            evidence=f"(x, w, b) = {LECTURE}, called twice",
+        )
+    return None

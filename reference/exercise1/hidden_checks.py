@@ -1,0 +1,56 @@
+"""exercise1 hidden checks: the same graph at inputs the public checks never use.
+
+Inputs are seeded random multiples of 1/16, so every product and sum is exact in float32 and
+float64 alike, and |v| >= 1/4 keeps them away from the ReLU kink. Expected values come from the
+chain rule judge-side; the answer readers and diagnoses are the public checks' own.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import torch
+
+from grader.check import check
+from grader.registry import load_module
+
+if TYPE_CHECKING:
+    from grader.judge import Submission
+
+FUNCTIONS = ("graph_autograd", "graph_manual")
+
+
+def public_checks(sub: Submission) -> ModuleType:
+    """The exercise's public checks module (already loaded by the registry)."""
+    exercise = sub.exercise
+    return load_module(exercise.folder / "checks.py", f"grader_course.{exercise.id}.checks")
+
+
+def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
+    """(x, w, b) in multiples of 1/16 within [-4, 4], with |w*x + b| >= 1/4."""
+    generator = torch.Generator().manual_seed(seed)
+    triples: list[tuple[float, float, float]] = []
+    while len(triples) < count:
+        x, w, b = (torch.randint(-64, 65, (3,), generator=generator) / 16).tolist()
+        if abs(w * x + b) >= 0.25 and x != w:
+            triples.append((x, w, b))
+    return triples
+
+
+@check(points=2)
+def hidden_random_triples(sub: Submission) -> None:
+    """Both functions agree with the chain rule at random (x, w, b), on both sides of the kink."""
+    public = public_checks(sub)
+    for inputs in random_triples(seed=6, count=6):
+        for name in FUNCTIONS:
+            public.expect_graph(sub.call(name, *inputs), inputs, name)
+
+
+@check(points=1)
+def hidden_inactive_unit(sub: Submission) -> None:
+    """Where w*x + b < 0 the unit is off: a = 0 and every gradient is 0."""
+    public = public_checks(sub)
+    inputs = (2.5, -1.5, 0.75)
+    for name in FUNCTIONS:
+        public.expect_graph(sub.call(name, *inputs), inputs, name)

@@ -1,0 +1,16 @@
+# misconception: the derivative of u = w*x with respect to x is x (and with respect to w is w)
+# fails: manual_matches_lecture, hidden_random_triples
+import torch
+
+
+def graph_autograd(x, w, b):
+    xt, wt, bt = (torch.tensor(t, dtype=torch.float64, requires_grad=True) for t in (x, w, b))
+    a = torch.relu(wt * xt + bt)
+    gx, gw, gb = torch.autograd.grad(a, (xt, wt, bt))
+    return a.item(), {"x": gx.item(), "w": gw.item(), "b": gb.item()}
+
+
+def graph_manual(x, w, b):
+    v = w * x + b
+    slope = 1.0 if v > 0 else 0.0
+    return max(v, 0.0), {"x": slope * x, "w": slope * w, "b": slope}
