@@ -113,6 +113,13 @@ class Exercise:
     def max_score(self, include_hidden: bool = True) -> float:
         return sum(spec.points for spec in self.checks(include_hidden))
 
+    def module(self, name: str) -> ModuleType:
+        """A public file of this exercise loaded judge-side, e.g. module("checks") for helpers."""
+        path = self.folder / f"{name}.py"
+        if not path.is_file():
+            raise RegistryError(f"{self.id}: no {path.name}")
+        return load_module(path, f"grader_course.{self.id}.{name}")
+
     @cached_property
     def probes(self) -> ModuleType | None:
         """The probes module loaded judge-side (trusted: staff code), for shared builders."""

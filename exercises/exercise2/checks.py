@@ -1,0 +1,80 @@
+"""exercise2 public checks: the custom ReLU Function's forward and backward."""
+
+from __future__ import annotations
+
+import torch
+
+from grader import diagnose
+from grader.check import check, fail
+from grader.expect import as_tensor, expect_tensor
+from grader.judge import Submission
+from grader.models import Diagnosis
+
+
+def explain(got: torch.Tensor, x: torch.Tensor, upstream: torch.Tensor) -> Diagnosis | None:
+    """Name the mistake behind a wrong ReLU gradient (shared with the hidden checks)."""
+    expected = upstream * (x > 0).to(upstream.dtype)
+    local = (x > 0).to(upstream.dtype)
+    return (
+        diagnose.relu_grad_at_zero(got, expected, x)
+        or diagnose.upstream_ignored(got, expected, local)
+        or diagnose.diagnose_gradient(got, expected)
+    )
+
+
+def expect_gradient(sub: Submission, x: torch.Tensor, upstream: torch.Tensor, what: str) -> None:
+    """Run the student's backward and compare x.grad with upstream * relu'(x)."""
+    report = sub.probe("backward", x, upstream)
+    if not isinstance(report, dict):
+        fail("the backward probe returned no report")
+    grad = report.get("grad")
+    if grad is None:
+        fail(f"{what}: x.grad is None after backward; does backward return the gradient for x?")
+    grad = as_tensor(grad, f"{what}: x.grad", shape=x.shape)
+    expected = upstream * (x > 0).to(upstream.dtype)
+    expect_tensor(grad, expected, f"{what}: x.grad", check_dtype=False,
+                  diagnosis=explain(grad.to(upstream.dtype), x, upstream))
+
+
+@check(points=2)
+def forward_matches_relu(sub: Submission) -> None:
+    """forward returns max(x, 0) elementwise, with the input's shape and dtype."""
+    x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0])
+    expect_tensor(sub.probe("forward", x), torch.relu(x), "relu(x)")
+
+
+@check(points=2)
+def backward_multiplies_upstream(sub: Submission) -> None:
+    """backward multiplies the upstream gradient by relu'(x) (the chain rule)."""
+    x = torch.tensor([-1.5, -0.25, 0.75, 2.0], dtype=torch.float64)
+    upstream = torch.tensor([0.5, -3.0, 2.0, -1.25], dtype=torch.float64)
+    expect_gradient(sub, x, upstream, "relu(x).backward(upstream)")
+
+
+@check(points=2)
+def gradient_at_zero_is_zero(sub: Submission) -> None:
+    """relu'(0) = 0: at exactly x = 0 the gradient is not passed through."""
+    x = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64)
+    upstream = torch.full((3,), 3.0, dtype=torch.float64)
+    expect_gradient(sub, x, upstream, "gradient at x = [-1, 0, 1]")
+
+
+@check(points=1)
+def grad_output_left_unchanged(sub: Submission) -> None:
+    """backward does not modify grad_output in place."""
+    x = torch.tensor([-2.0, 1.0, 3.0], dtype=torch.float64)
+    upstream = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    report = sub.probe("backward", x, upstream)
+    if not isinstance(report, dict) or not isinstance(report.get("upstream_changed"), bool):
+        fail("the backward probe returned no report")
+    if report["upstream_changed"]:
+        after = as_tensor(report.get("upstream_after"), "grad_output after backward", shape=(3,))
+        fail("grad_output was modified in place by backward", expected=upstream, got=after,
+             diagnosis=diagnose.grad_output_modified(upstream, after))
+
+
+@check(points=1)
+def keeps_dtype_and_shape(sub: Submission) -> None:
+    """A (2, 3) float64 input gives a (2, 3) float64 output."""
+    x = torch.tensor([[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]], dtype=torch.float64)
+    expect_tensor(sub.probe("forward", x), torch.relu(x), "relu(x) for a (2, 3) float64 input")

@@ -1,0 +1,38 @@
+"""exercise2 probes (sandbox-side, public): drive the student's autograd Function.
+
+A probe only reports facts as plain data; the judge decides.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import torch
+
+
+def forward(student: ModuleType, device: str, x: torch.Tensor) -> torch.Tensor:
+    """relu(x) through the student's Function, without building a graph."""
+    with torch.no_grad():
+        return student.relu(x.to(device))
+
+
+def backward(student: ModuleType, device: str, x: torch.Tensor, upstream: torch.Tensor) -> dict[str, Any]:
+    """Run relu(x).backward(upstream); report x.grad and whether upstream was changed in place."""
+    leaf = x.detach().to(device).requires_grad_(True)
+    upstream = upstream.to(device)
+    kept = upstream.clone()
+    out = student.relu(leaf)
+    out.backward(upstream)
+    return {
+        "grad": leaf.grad,
+        "upstream_after": upstream,
+        "upstream_changed": not torch.equal(upstream, kept),
+        "out_dtype": str(out.dtype),
+    }
+
+
+def gradcheck(student: ModuleType, device: str, x: torch.Tensor) -> bool:
+    """torch.autograd.gradcheck of the student's relu in float64, away from 0."""
+    leaf = x.detach().to(device=device, dtype=torch.float64).requires_grad_(True)
+    return bool(torch.autograd.gradcheck(student.relu, (leaf,), eps=1e-6, atol=1e-7, raise_exception=False))

@@ -1,0 +1,198 @@
+"""The `grade` command line: one function per command, the docstring as its help.
+
+    grade exercise2 [--file F] [--json]     grade one exercise for a student
+    grade batch DIR [--json]                grade a folder of students (teaching assistants)
+    grade validate [IDS...]                 prove references, stubs and mutants behave (CI)
+    grade list                              the exercises, in lecture order
+
+Exit codes: 0 whenever grading ran, whatever the score; 1 when `validate` finds a violation;
+2 for usage errors (unknown exercise, missing file, no CUDA), with a one-line message.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import click
+import typer
+from rich.table import Table
+from typer.core import TyperGroup
+
+from grader import console as out
+from grader.judge import Source, run_exercise
+from grader.models import BatchResult
+from grader.registry import Registry, RegistryError, find_root
+from grader.report import batch_table, exercise_report, verdict_text
+from grader.sandbox import Engine, EngineMode
+from grader.validate import Finding, validate_exercise
+
+DeviceChoice = Literal["auto", "cpu", "cuda"]
+
+
+class ExerciseGroup(TyperGroup):
+    """Treat `grade exercise2 ...` as `grade check exercise2 ...`."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and args[0].startswith("exercise"):
+            args = ["check", *args]
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=ExerciseGroup, no_args_is_help=True, add_completion=False,
+                  help="Grade PyTorch autograd exercises in a sandbox and explain the mistakes.")
+
+RootOption = Annotated[Path | None, typer.Option("--root", help="Course folder (default: found from the current folder).")]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda: where checks run.")]
+EngineOption = Annotated[str, typer.Option("--engine", help="forkserver (fast, default) or spawn (a fresh interpreter per run).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the results model as JSON instead of the report.")]
+
+
+def usage_error(message: str) -> typer.Exit:
+    out.error_line(message)
+    return typer.Exit(2)
+
+
+def load_registry(root: Path | None) -> Registry:
+    try:
+        return Registry(root) if root is not None else Registry(find_root(Path.cwd()))
+    except RegistryError as exc:
+        raise usage_error(str(exc)) from None
+
+
+def resolve_device(device: str) -> str:
+    """`auto` picks CUDA when present; asking for CUDA without it is a usage error."""
+    if device not in ("auto", "cpu", "cuda") and not device.startswith("cuda:"):
+        raise usage_error(f"--device must be auto, cpu or cuda, not {device!r}")
+    if device == "cpu":
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda" if device == "auto" else device
+    if device == "auto":
+        return "cpu"
+    raise usage_error("--device cuda was asked for, but this machine has no CUDA device")
+
+
+def resolve_engine(engine: str) -> EngineMode:
+    if engine not in ("forkserver", "spawn"):
+        raise usage_error(f"--engine must be forkserver or spawn, not {engine!r}")
+    return "forkserver" if engine == "forkserver" else "spawn"
+
+
+@app.command("check", hidden=True)
+def check_command(
+    exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help="e.g. exercise2")],
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Grade this file instead of exercises/<id>/<id>.py.")] = None,
+    json: JsonOption = False,
+    device: DeviceOption = "auto",
+    engine: EngineOption = "forkserver",
+    root: RootOption = None,
+) -> None:
+    """Grade one exercise: every check, what went wrong and why, and the total."""
+    registry = load_registry(root)
+    try:
+        exercise = registry.get(exercise_id)
+    except RegistryError as exc:
+        raise usage_error(str(exc)) from None
+    path = file if file is not None else exercise.stub
+    if not path.is_file():
+        raise usage_error(f"no such file: {path}")
+    result = run_exercise(Engine(resolve_engine(engine)), exercise,
+                          Source(path.read_bytes(), path.name), device=resolve_device(device),
+                          include_hidden=exercise.hidden_checks_path is not None)
+    if json:
+        out.emit_json(result)
+    else:
+        out.make_console().print(exercise_report(result, exercise.meta.title, str(path)))
+
+
+@app.command("list")
+def list_command(root: RootOption = None) -> None:
+    """List the exercises in lecture order, with titles and points."""
+    registry = load_registry(root)
+    table = Table(title="Lecture 06 exercises")
+    for column in ("id", "title", "points", "hidden"):
+        table.add_column(column, justify="right" if column in ("points", "hidden") else "left")
+    for exercise in registry.exercises():
+        hidden = exercise.hidden_summary
+        table.add_row(exercise.id, exercise.meta.title, f"{exercise.max_score(include_hidden=False):g}",
+                      f"{hidden.points:g}" if hidden else "-")
+    out.make_console().print(table)
+
+
+@app.command("validate")
+def validate_command(
+    exercise_ids: Annotated[list[str] | None, typer.Argument(metavar="[EXERCISE]...", help="Default: all.")] = None,
+    device: DeviceOption = "cpu",
+    engine: EngineOption = "forkserver",
+    root: RootOption = None,
+) -> None:
+    """Check every reference earns full marks, every stub zero, every mutant is caught."""
+    registry = load_registry(root)
+    try:
+        exercises = [registry.get(i) for i in exercise_ids] if exercise_ids else registry.exercises()
+    except RegistryError as exc:
+        raise usage_error(str(exc)) from None
+    engine_ = Engine(resolve_engine(engine))
+    device_ = resolve_device(device)
+    console = out.make_console()
+    findings: list[Finding] = []
+    for exercise in exercises:
+        findings += validate_exercise(engine_, exercise, device_, on_result=lambda f: _print_finding(console, f))
+    failures = [f for f in findings if not f.ok]
+    console.print(f"[bold]{len(findings) - len(failures)} of {len(findings)} validations passed[/]")
+    if failures:
+        raise typer.Exit(1)
+
+
+def _print_finding(console: Any, finding: Finding) -> None:
+    mark = "[green]✔[/]" if finding.ok else "[red]✘[/]"
+    name = Path(finding.path).name
+    console.print(f"{mark} {finding.exercise} {finding.role:<11} {name:<28} "
+                  f"{finding.score:g}/{finding.max_score:g}  {finding.detail}", highlight=False)
+
+
+@app.command("batch")
+def batch_command(
+    folder: Annotated[Path, typer.Argument(help="A folder of submissions (one sub-folder per student, LMS downloads, zips).")],
+    json: JsonOption = False,
+    workers: Annotated[int, typer.Option("--workers", "-j", help="Parallel judges (default: all cores).")] = 0,
+    device: DeviceOption = "auto",
+    engine: EngineOption = "forkserver",
+    root: RootOption = None,
+) -> None:
+    """Grade every student's exercises in parallel and print the gradebook."""
+    from grader.batch import Settings, default_workers
+    from grader.batch import grade_folder
+
+    registry = load_registry(root)
+    if not folder.is_dir():
+        raise usage_error(f"no such folder: {folder}")
+    settings = Settings(root=str(registry.root), device=resolve_device(device), engine=resolve_engine(engine))
+    batch = grade_folder(registry, folder, settings, workers or default_workers(), show_progress=not json)
+    if json:
+        out.emit_json(batch)
+    else:
+        _print_batch(batch, registry)
+
+
+def _print_batch(batch: BatchResult, registry: Registry) -> None:
+    console = out.make_console()
+    console.print(batch_table(batch, registry.ids()))
+    for warning in batch.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        out.error_line("interrupted")
+        sys.exit(130)
+
+
+__all__ = ["app", "main", "verdict_text"]

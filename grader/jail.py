@@ -1,0 +1,220 @@
+"""Sandbox-side code: what runs inside the sandbox process, around the student's module.
+
+The zygote (a forkserver with torch preloaded) imports this module once; each sandbox is a
+fork that runs `main`. `main` locks the process down (grader.isolation), says which layers are
+active *before* any student code runs, then serves the judge's requests: import the
+submission, call one of its functions, or run a public probe. Every reply is plain data
+encoded by grader.protocol. Nothing here decides a score: everything this process says is
+untrusted, and the judge validates it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+import types
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from grader import isolation
+from grader.protocol import Unencodable, decode, encode
+
+MEMORY_MARKERS = ("can't allocate memory", "not enough memory", "out of memory", "bad_alloc")
+
+
+@dataclass(frozen=True)
+class JailConfig:
+    """What the judge tells a new sandbox; pickled judge-to-sandbox only (trusted direction)."""
+
+    run_dir: str  # judge-owned; holds the capture file; not writable by the sandbox
+    work_dir: str  # the sandbox's private, writable working folder
+    readable: tuple[str, ...]
+    cpu_s: int
+    memory_mb: int | None
+    file_mb: int
+    device: str
+    module_name: str
+    filename: str  # shown in tracebacks: the submission's own name
+    probes_path: str | None
+
+
+class NotPlainData(Exception):
+    """The student's result could not be sent back as plain data."""
+
+
+def main(conn: Connection, config: JailConfig) -> None:
+    """Entry point of a sandbox process (runs in the forked child)."""
+    os.setsid()
+    _capture_output(Path(config.run_dir) / "output.txt")
+    try:
+        layers = _lock_down(config)
+    except Exception as exc:  # noqa: BLE001 - report, then stop: never run unconfined by accident
+        conn.send_bytes(encode({"ready": False, "message": f"sandbox setup failed: {exc}"}))
+        os._exit(70)
+    conn.send_bytes(encode({"ready": True, "layers": layers, "pid": os.getpid()}))
+    _serve(conn, config)
+    os._exit(0)
+
+
+def _capture_output(path: Path) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
+def _lock_down(config: JailConfig) -> dict[str, bool]:
+    policy = isolation.SandboxPolicy(
+        workdir=Path(config.work_dir),
+        readable=tuple(Path(p) for p in config.readable),
+        cpu_s=config.cpu_s,
+        memory_mb=config.memory_mb,
+        file_mb=config.file_mb,
+        allow_gpu=config.device.startswith("cuda"),
+    )
+    layers = isolation.apply_policy(policy)
+    os.chdir(config.work_dir)
+    sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
+    torch.manual_seed(0)
+    return layers
+
+
+def _serve(conn: Connection, config: JailConfig) -> None:
+    namespace: dict[str, Any] = {}
+    while True:
+        try:
+            request = decode(conn.recv_bytes())
+        except EOFError:
+            return
+        reply = _handle(request, namespace, config)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            frame = encode(reply)
+        except Unencodable as exc:
+            frame = encode(_failure(reply.get("id"), "invalid", f"the result is not plain data: {exc}"))
+        conn.send_bytes(frame)
+
+
+def _handle(request: dict[str, Any], namespace: dict[str, Any], config: JailConfig) -> dict[str, Any]:
+    rid = request.get("id")
+    try:
+        if request["op"] == "import":
+            namespace["module"] = _import_submission(request["source"], config)
+            namespace["probes"] = _load_probes(config)
+            return {"id": rid, "ok": True, "value": None}
+        target = _resolve(request, namespace)
+        args, kwargs = request.get("args", ()), request.get("kwargs", {})
+        if request["op"] == "call":
+            args, kwargs = _to_device((args, kwargs), config.device)
+            value = target(*args, **kwargs)
+        else:
+            value = target(namespace["module"], config.device, *args, **kwargs)
+        return {"id": rid, "ok": True, "value": _plain(value)}
+    except NotPlainData as exc:
+        return _failure(rid, "invalid", str(exc))
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
+        return _describe_exception(rid, exc, config.filename)
+
+
+def _import_submission(source: str, config: JailConfig) -> types.ModuleType:
+    module = types.ModuleType(config.module_name)
+    module.__file__ = config.filename
+    sys.modules[config.module_name] = module
+    code = compile(source, config.filename, "exec", dont_inherit=True)
+    exec(code, module.__dict__)  # noqa: S102 - this is the sandbox: running student code is its job
+    return module
+
+
+def _load_probes(config: JailConfig) -> types.ModuleType | None:
+    if config.probes_path is None:
+        return None
+    path = Path(config.probes_path)
+    module = types.ModuleType("grader_probes")
+    module.__file__ = str(path)
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+def _resolve(request: dict[str, Any], namespace: dict[str, Any]) -> Any:
+    name = request["name"]
+    owner = namespace.get("module") if request["op"] == "call" else namespace.get("probes")
+    if owner is None:
+        raise RuntimeError("the submission was not imported")
+    target = getattr(owner, name, None)
+    if request["op"] == "call" and target is None:
+        raise _Missing(f"{_filename_of(owner)} does not define `{name}`")
+    if not callable(target):
+        raise _Missing(f"`{name}` is not a function (it is {type(target).__name__})")
+    return target
+
+
+class _Missing(Exception):
+    """The submission lacks a function the exercise asks for."""
+
+
+def _filename_of(module: Any) -> str:
+    return str(getattr(module, "__file__", "the submission"))
+
+
+def _to_device(value: Any, device: str) -> Any:
+    if device == "cpu":
+        return value
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, (list, tuple)):
+        items = [_to_device(item, device) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {key: _to_device(item, device) for key, item in value.items()}
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """Check early that the value will encode, so the failure names the student's result."""
+    try:
+        encode(value)
+    except Unencodable as exc:
+        raise NotPlainData(f"returned {exc}") from None
+    return value
+
+
+def _describe_exception(rid: Any, exc: BaseException, filename: str) -> dict[str, Any]:
+    if isinstance(exc, NotImplementedError):
+        return _failure(rid, "not_attempted", str(exc) or "not implemented yet")
+    if isinstance(exc, _Missing):
+        return _failure(rid, "error", str(exc))
+    if isinstance(exc, MemoryError) or _looks_like_oom(exc):
+        return _failure(rid, "memory", f"{type(exc).__name__}: {exc}"[:500])
+    if isinstance(exc, SystemExit):
+        return _failure(rid, "error", f"the code called exit({exc.code!r})", _student_frames(exc, filename))
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        where = f"line {exc.lineno}: {(exc.text or '').strip()}"
+        return _failure(rid, "error", f"SyntaxError: {exc.msg} ({where})")
+    return _failure(rid, "error", f"{type(exc).__name__}: {exc}"[:2000], _student_frames(exc, filename))
+
+
+def _looks_like_oom(exc: BaseException) -> bool:
+    if isinstance(exc, getattr(torch.cuda, "OutOfMemoryError", ())):
+        return True
+    return isinstance(exc, RuntimeError) and any(m in str(exc).lower() for m in MEMORY_MARKERS)
+
+
+def _student_frames(exc: BaseException, filename: str) -> str:
+    """The traceback trimmed to the student's own file."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    lines = traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)[-4000:]
+
+
+def _failure(rid: Any, kind: str, message: str, trace: str = "") -> dict[str, Any]:
+    return {"id": rid, "ok": False, "kind": kind, "message": message, "traceback": trace}

@@ -1,0 +1,190 @@
+"""The trusted judge: runs an exercise's checks against one submission and scores them.
+
+The judge never imports the submission. Checks reach it through a `Submission` handle whose
+calls run in a sandbox (grader.sandbox) and come back as plain data; the checks decide with
+expected values computed here. Every way a check can end maps to one verdict:
+
+    returned normally            -> passed
+    CheckFailure / AssertionError -> failed
+    InvalidAnswer                -> invalid
+    SandboxOutcome               -> its verdict (error, not_attempted, timeout, memory, ...)
+    anything else in check code  -> invalid (the answer could not be judged)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from grader.check import CheckFailure, CheckSpec, InvalidAnswer
+from grader.models import CheckResult, Diagnosis, ExerciseResult, Isolation, Limits, Verdict
+from grader.registry import Exercise
+from grader.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
+
+
+@dataclass(frozen=True)
+class Source:
+    """A submission's file as the judge received it: bytes it never executes itself."""
+
+    data: bytes
+    filename: str  # the name shown to the student, e.g. "exercise2.py"
+
+
+class Submission:
+    """The checks' handle on a student's module; everything it returns is plain data."""
+
+    def __init__(self, engine: Engine, exercise: Exercise, text: str, filename: str,
+                 device: str, limits: Limits) -> None:
+        self.exercise = exercise
+        self.device = device
+        self._engine, self._text, self._filename, self._limits = engine, text, filename, limits
+        self._sandbox: Sandbox | None = None
+        self._import_failure: SandboxOutcome | None = None
+        self._deadline = time.monotonic() + limits.total_s
+        self.layers: dict[str, bool] = {}
+        self.output = ""
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the student's module-level `name` in the sandbox."""
+        return self._request("call", name, args, kwargs, f"calling {name}()")
+
+    def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run the exercise's public probe `name` on the student's module in the sandbox."""
+        return self._request("probe", name, args, kwargs, f"the probe {name}")
+
+    def _request(self, op: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> Any:
+        sandbox = self._ready()
+        timeout = min(self._limits.call_s, self._remaining())
+        try:
+            return sandbox.request(op, timeout, what, name=name, args=args, kwargs=kwargs)
+        except SandboxOutcome:
+            if not sandbox.alive:
+                self._retire()
+            raise
+
+    def _ready(self) -> Sandbox:
+        if self._import_failure is not None:
+            raise self._import_failure
+        if self._sandbox is not None and self._sandbox.alive:
+            return self._sandbox
+        self._retire()
+        sandbox = Sandbox(self._engine, self._limits, self.device, self._filename,
+                          self.exercise.id, self.exercise.probes_path)
+        self._remaining()
+        try:
+            sandbox.__enter__()
+            self.layers = sandbox.layers
+            sandbox.request("import", min(self._limits.import_s, self._remaining()),
+                            f"importing {self._filename}", source=self._text)
+        except SandboxOutcome as outcome:
+            self._import_failure = SandboxOutcome(
+                outcome.verdict, f"importing {self._filename} failed: {outcome.message}", outcome.trace)
+            self._sandbox = sandbox
+            self._retire()
+            raise self._import_failure from None
+        self._sandbox = sandbox
+        return sandbox
+
+    def _remaining(self) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise SandboxOutcome("timeout", f"the exercise's time budget ({self._limits.total_s:g} s) is used up")
+        return left
+
+    def _retire(self) -> None:
+        if self._sandbox is not None:
+            self.output += self._sandbox.output(self._limits.output_kb * 1024)
+            self._sandbox.close()
+            self._sandbox = None
+
+    def close(self) -> None:
+        self._retire()
+
+
+def run_exercise(engine: Engine, exercise: Exercise, source: Source, *, device: str = "cpu",
+                 include_hidden: bool = True, limits: Limits | None = None) -> ExerciseResult:
+    """Grade one submission of one exercise: every check, each with its verdict and feedback."""
+    started = time.monotonic()
+    limits = limits or exercise.meta.limits
+    specs = exercise.checks(include_hidden)
+    text, problem = _read_source(source)
+    if problem is not None:
+        verdict, message = problem
+        checks = [_result(spec, verdict, message) for spec in specs]
+        return _exercise_result(exercise, checks, Isolation(), device, started, include_hidden, "")
+    submission = Submission(engine, exercise, text, source.filename, device, limits)
+    try:
+        checks = [_run_check(spec, submission) for spec in specs]
+    finally:
+        submission.close()
+    isolation = Isolation(engine=engine.mode, layers=submission.layers)
+    return _exercise_result(exercise, checks, isolation, device, started, include_hidden, submission.output)
+
+
+def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
+    if b"\x00" in source.data:
+        return "", ("invalid", f"{source.filename} is a binary file, not Python source")
+    try:
+        text = source.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return "", ("invalid", f"{source.filename} is not UTF-8 text (byte {exc.start}); save it as UTF-8")
+    if not text.strip():
+        return "", ("not_attempted", f"{source.filename} is empty")
+    return text, None
+
+
+def _run_check(spec: CheckSpec, submission: Submission) -> CheckResult:
+    try:
+        spec.function(submission)
+    except SandboxOutcome as outcome:
+        return _result(spec, outcome.verdict, outcome.feedback())
+    except CheckFailure as failure:
+        return _result(spec, "failed", failure.feedback(), failure.diagnosis)
+    except AssertionError as failure:
+        return _result(spec, "failed", str(failure) or "the answer is wrong")
+    except InvalidAnswer as invalid:
+        return _result(spec, "invalid", str(invalid))
+    except EngineError as exc:
+        return _result(spec, "crashed", f"the sandbox could not start: {exc}")
+    except Exception as exc:  # noqa: BLE001 - odd data must not crash the judge
+        return _result(spec, "invalid", f"the answer could not be judged ({type(exc).__name__}: {exc})"[:500])
+    return _result(spec, "passed", "")
+
+
+def _result(spec: CheckSpec, verdict: Verdict, feedback: str, diagnosis: Diagnosis | None = None) -> CheckResult:
+    return CheckResult(
+        name=spec.name, title=spec.title, status=verdict,
+        score=spec.points if verdict == "passed" else 0.0, max_score=spec.points,
+        hidden=spec.hidden, feedback=_redact(spec, feedback), diagnosis=_public_diagnosis(spec, diagnosis),
+    )
+
+
+def _redact(spec: CheckSpec, feedback: str) -> str:
+    """Hidden checks show their title, verdict and first feedback line, never inputs or answers."""
+    if not spec.hidden or not feedback:
+        return feedback
+    return feedback.splitlines()[0][:200]
+
+
+def _public_diagnosis(spec: CheckSpec, diagnosis: Diagnosis | None) -> Diagnosis | None:
+    if diagnosis is None or not spec.hidden:
+        return diagnosis
+    return diagnosis.model_copy(update={"evidence": ""})
+
+
+def _exercise_result(exercise: Exercise, checks: list[CheckResult], isolation: Isolation, device: str,
+                     started: float, include_hidden: bool, output: str) -> ExerciseResult:
+    pending = exercise.hidden_summary if not include_hidden else None
+    return ExerciseResult(
+        exercise=exercise.id,
+        score=sum(c.score for c in checks),
+        max_score=sum(c.max_score for c in checks),
+        checks=checks,
+        isolation=isolation,
+        device=device,
+        elapsed_s=round(time.monotonic() - started, 3),
+        hidden_pending=pending.count if pending else 0,
+        hidden_pending_points=pending.points if pending else 0.0,
+        output=output,
+    )

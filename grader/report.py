@@ -1,0 +1,109 @@
+"""Rich renderings of the results model: the student's report and the batch table.
+
+Pure functions from models to rich renderables; the CLI prints them through one console.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from grader.models import BatchResult, CheckResult, ExerciseResult, Verdict
+
+STYLE: dict[Verdict, tuple[str, str]] = {
+    "passed": ("✔", "green"),
+    "failed": ("✘", "red"),
+    "error": ("!", "red"),
+    "not_attempted": ("·", "yellow"),
+    "timeout": ("⏱", "magenta"),
+    "memory": ("M", "magenta"),
+    "crashed": ("☠", "magenta"),
+    "invalid": ("?", "red"),
+}
+
+
+def verdict_text(status: Verdict) -> Text:
+    mark, colour = STYLE[status]
+    return Text(f"{mark} {status}", style=colour)
+
+
+def exercise_report(result: ExerciseResult, title: str = "", filename: str = "") -> RenderableType:
+    """The student's view of one graded exercise: checks, what went wrong and why, the total."""
+    parts: list[RenderableType] = [_heading(result, title, filename), _check_table(result)]
+    parts += [_feedback_panel(check) for check in result.checks if check.status != "passed"]
+    if result.output.strip():
+        parts.append(Panel(Text(result.output.rstrip()), title="what your code printed",
+                           border_style="dim", title_align="left"))
+    parts.append(_total_line(result))
+    return Group(*parts)
+
+
+def _heading(result: ExerciseResult, title: str, filename: str) -> Text:
+    text = Text(result.exercise, style="bold")
+    if title:
+        text.append(f": {title}")
+    details = [d for d in (filename, f"device {result.device}") if d]
+    text.append(f"\n{' · '.join(details)}", style="dim")
+    iso = result.isolation
+    if iso.engine != "none" and iso.degraded:
+        text.append(f"\ndegraded isolation: missing {', '.join(iso.missing)}", style="yellow")
+    return text
+
+
+def _check_table(result: ExerciseResult) -> Table:
+    table = Table(show_edge=False, expand=False, pad_edge=False)
+    table.add_column("check")
+    table.add_column("points", justify="right")
+    table.add_column("verdict")
+    for check in result.checks:
+        label = Text(check.title or check.name)
+        if check.hidden:
+            label.append("  (hidden)", style="dim")
+        table.add_row(label, f"{check.score:g}/{check.max_score:g}", verdict_text(check.status))
+    return table
+
+
+def _feedback_panel(check: CheckResult) -> Panel:
+    body = Text(check.feedback or "no details")
+    if check.diagnosis is not None and check.diagnosis.title not in check.feedback:
+        body.append(f"\nlikely misconception: {check.diagnosis.title}. {check.diagnosis.explanation}",
+                    style="cyan")
+    mark, colour = STYLE[check.status]
+    return Panel(body, title=f"{mark} {check.title or check.name}", title_align="left",
+                 border_style=colour)
+
+
+def _total_line(result: ExerciseResult) -> Text:
+    text = Text(f"Total: {result.score:g} / {result.max_score:g}", style="bold")
+    if result.hidden_pending:
+        text.append(
+            f"\n{result.hidden_pending} hidden check(s) worth {result.hidden_pending_points:g} points "
+            "will run when staff grade this exercise.", style="dim")
+    return text
+
+
+def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
+    """Students × exercises, with totals."""
+    table = Table(title="Gradebook", show_lines=False)
+    table.add_column("student")
+    for exercise_id in exercise_ids:
+        table.add_column(exercise_id.replace("exercise", "ex"), justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for sub in batch.submissions:
+        by_id = {ex.exercise: ex for ex in sub.exercises}
+        cells = []
+        for exercise_id in exercise_ids:
+            ex = by_id.get(exercise_id)
+            cells.append("—" if ex is None else _score_cell(ex))
+        name = sub.student + (" (late)" if sub.late else "")
+        table.add_row(name, *cells, f"{sub.score:g}/{sub.max_score:g}")
+    return table
+
+
+def _score_cell(result: ExerciseResult) -> str:
+    colour = "green" if result.score == result.max_score else ("red" if result.score == 0 else "yellow")
+    return f"[{colour}]{result.score:g}[/]"

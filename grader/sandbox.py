@@ -1,0 +1,253 @@
+"""Judge-side handle on sandbox processes: start them, ask them questions, enforce limits.
+
+An `Engine` owns the way sandboxes are made. The default forks them from a zygote: the
+stdlib forkserver with torch and `grader.jail` preloaded, started once per judge process with a
+clean environment, so a sandbox costs milliseconds instead of a fresh interpreter's seconds.
+The `spawn` engine starts a fresh interpreter per sandbox, for platforms without fork.
+
+A `Sandbox` is one process serving one submission. Every wait on it has a wall-clock limit
+enforced here, from outside; on a timeout, a crash or `close()` its whole process group is
+killed. Replies are decoded by `grader.protocol`, the trust boundary: what comes back is
+plain data or a `SandboxOutcome` carrying a verdict, never an object the sandbox made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Literal
+
+import grader
+from grader.jail import JailConfig, main
+from grader.models import Limits, Verdict
+from grader.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
+
+EngineMode = Literal["forkserver", "spawn"]
+PRELOAD = ["torch", "grader.jail"]
+SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")
+
+
+class SandboxOutcome(Exception):
+    """A call that did not produce an answer: the verdict it earns and why."""
+
+    def __init__(self, verdict: Verdict, message: str, trace: str = "") -> None:
+        super().__init__(message)
+        self.verdict: Verdict = verdict
+        self.message = message
+        self.trace = trace
+
+    def feedback(self) -> str:
+        return f"{self.message}\n{self.trace}".strip()
+
+
+class EngineError(Exception):
+    """The engine itself cannot make sandboxes (a setup problem, not a student's)."""
+
+
+@contextlib.contextmanager
+def clean_environment() -> Iterator[None]:
+    """Start child interpreters with no secrets in their environment, then restore it."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({k: v for k, v in saved.items() if k in SAFE_ENV_KEYS})
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """Keep multiprocessing from re-running the judge's __main__ script inside a sandbox.
+
+    Process.start() records the main script's path, and every child runs it again before its
+    target: wasted time, and judge code where only sandbox code belongs.
+    """
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = saved
+
+
+class Engine:
+    """Makes sandbox processes: forked from a torch-preloaded zygote, or spawned fresh."""
+
+    def __init__(self, mode: EngineMode = "forkserver") -> None:
+        if mode == "forkserver" and "forkserver" not in multiprocessing.get_all_start_methods():
+            mode = "spawn"
+        self.mode: EngineMode = mode
+        self.context = multiprocessing.get_context(mode)
+        self._started = False
+
+    def start(self) -> None:
+        """Start the zygote now (about 2 s once), instead of on the first sandbox."""
+        if self._started:
+            return
+        if self.mode == "forkserver":
+            self.context.set_forkserver_preload(PRELOAD)  # type: ignore[attr-defined]
+            from multiprocessing import forkserver
+
+            with clean_environment(), main_module_hidden():
+                forkserver.ensure_running()
+        self._started = True
+
+    def process(self, conn: Connection, config: JailConfig) -> multiprocessing.process.BaseProcess:
+        self.start()
+        proc = self.context.Process(target=main, args=(conn, config), daemon=False)  # type: ignore[attr-defined]
+        with clean_environment(), main_module_hidden():
+            proc.start()
+        return proc
+
+
+def readable_paths(probes_folder: Path | None) -> tuple[str, ...]:
+    """What a sandbox may read: the interpreter, installed packages, grader, the probes."""
+    import site
+    import sysconfig
+
+    paths = {sys.base_prefix, sys.prefix, sysconfig.get_paths()["stdlib"],
+             sysconfig.get_paths()["platstdlib"], str(Path(grader.__file__).parent)}
+    paths.update(site.getsitepackages())
+    with contextlib.suppress(AttributeError):
+        paths.add(site.getusersitepackages())
+    if probes_folder is not None:
+        paths.add(str(probes_folder))
+    for libdir in ("/usr/lib", "/lib", "/usr/lib64", "/lib64", "/etc/ld.so.cache"):
+        paths.add(libdir)
+    return tuple(sorted(p for p in paths if p and os.path.exists(p)))
+
+
+@dataclass
+class Sandbox:
+    """One sandbox process serving one submission; use as a context manager."""
+
+    engine: Engine
+    limits: Limits
+    device: str
+    filename: str
+    module_name: str
+    probes_path: Path | None = None
+    layers: dict[str, bool] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def __enter__(self) -> Sandbox:
+        self.run_dir = Path(tempfile.mkdtemp(prefix="grade-run-"))
+        work = self.run_dir / "work"
+        work.mkdir()
+        os.chmod(self.run_dir, 0o755)
+        self.conn, child_conn = self.engine.context.Pipe(duplex=True)
+        config = JailConfig(
+            run_dir=str(self.run_dir), work_dir=str(work),
+            readable=readable_paths(self.probes_path.parent if self.probes_path else None),
+            cpu_s=self.limits.cpu_s,
+            memory_mb=None if self.device.startswith("cuda") else self.limits.memory_mb,
+            file_mb=self.limits.file_mb, device=self.device, module_name=self.module_name,
+            filename=self.filename, probes_path=str(self.probes_path) if self.probes_path else None,
+        )
+        try:
+            self.proc = self.engine.process(child_conn, config)
+        finally:
+            child_conn.close()
+        self.alive = True
+        ready = self._receive(self.limits.import_s, "starting the sandbox")
+        if not ready.get("ready"):
+            self.close()
+            raise EngineError(str(ready.get("message", "the sandbox did not start")))
+        layers = ready.get("layers", {})
+        self.layers = {str(k): bool(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, op: str, timeout: float, what: str, **fields: Any) -> Any:
+        """Send one request; return the plain value, or raise SandboxOutcome."""
+        if not self.alive:
+            raise SandboxOutcome("crashed", "the sandbox is no longer running")
+        rid = next(self._ids)
+        try:
+            self.conn.send_bytes(encode({"id": rid, "op": op, **fields}))
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self._dead(what)
+        reply = self._receive(timeout, what)
+        if not isinstance(reply, dict) or reply.get("id") != rid or "ok" not in reply:
+            self.kill()
+            raise SandboxOutcome("invalid", f"the sandbox's reply to {what} was malformed")
+        if reply["ok"] is True:
+            return reply.get("value")
+        kind = reply.get("kind")
+        verdict: Verdict = kind if kind in ("error", "not_attempted", "memory", "invalid") else "error"
+        raise SandboxOutcome(verdict, str(reply.get("message", ""))[:4000], str(reply.get("traceback", ""))[:4000])
+
+    def _receive(self, timeout: float, what: str) -> Any:
+        deadline = time.monotonic() + timeout
+        if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+            self.kill()
+            raise SandboxOutcome("timeout", f"{what} took longer than {timeout:g} s and was stopped")
+        try:
+            frame = self.conn.recv_bytes(MAX_FRAME_BYTES)
+        except (EOFError, ConnectionResetError):
+            self._dead(what)
+        except OSError:
+            self.kill()
+            raise SandboxOutcome("invalid", f"the reply to {what} was larger than allowed") from None
+        try:
+            return decode(frame)
+        except ProtocolError as exc:
+            self.kill()
+            raise SandboxOutcome("invalid", f"the reply to {what} was not valid plain data: {exc}") from None
+
+    def _dead(self, what: str) -> None:
+        self.proc.join(timeout=2)
+        code = self.proc.exitcode
+        self.kill()
+        if code is not None and code < 0:
+            sig = signal.Signals(-code)
+            if sig == signal.SIGXCPU:
+                raise SandboxOutcome("timeout", f"{what} used up its CPU time ({self.limits.cpu_s} s)")
+            raise SandboxOutcome("crashed", f"the process was killed by {sig.name} during {what}")
+        raise SandboxOutcome("crashed", f"the process exited (code {code}) during {what}")
+
+    def kill(self) -> None:
+        """Kill the sandbox's whole process group; safe to call twice."""
+        if not getattr(self, "alive", False):
+            return
+        self.alive = False
+        pid = self.proc.pid
+        if pid is not None:
+            for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    target()
+        self.proc.join(timeout=5)
+
+    def output(self, limit_bytes: int) -> str:
+        """What the submission printed (stdout and stderr together), capped."""
+        path = self.run_dir / "output.txt"
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(limit_bytes + 1)
+        except OSError:
+            return ""
+        text = data[:limit_bytes].decode("utf-8", errors="replace")
+        return text + ("\n[... output truncated]" if len(data) > limit_bytes else "")
+
+    def close(self) -> None:
+        self.kill()
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        shutil.rmtree(self.run_dir, ignore_errors=True)

@@ -1,0 +1,78 @@
+"""`grade validate`: prove the course is consistent before students see it.
+
+For every exercise: the reference earns full marks; the unmodified stub earns zero with every
+check `not_attempted`; every known-wrong solution (mutant) loses points on the checks its
+header names; every correct alternative earns full marks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.judge import Source, run_exercise
+from grader.models import ExerciseResult
+from grader.registry import Exercise
+from grader.sandbox import Engine
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation verdict: which file, whether it behaved, and why not."""
+
+    exercise: str
+    role: str  # "reference", "stub", "mutant", "alternative"
+    path: str
+    ok: bool
+    detail: str
+    score: float
+    max_score: float
+
+
+def validate_exercise(engine: Engine, exercise: Exercise, device: str = "cpu",
+                      on_result: Callable[[Finding], None] | None = None) -> list[Finding]:
+    """Grade the reference, the stub, the alternatives and the mutants of one exercise."""
+    jobs: list[tuple[str, Path]] = []
+    if exercise.solution is None:
+        return [Finding(exercise.id, "reference", "-", False, "no reference/solution.py", 0, 0)]
+    jobs.append(("reference", exercise.solution))
+    jobs.append(("stub", exercise.stub))
+    if exercise.reference_folder is not None:
+        jobs += [("alternative", p) for p in sorted((exercise.reference_folder / "alternatives").glob("*.py"))]
+    jobs += [("mutant", m.path) for m in exercise.mutants]
+    findings = []
+    for role, path in jobs:
+        result = run_exercise(engine, exercise, Source(path.read_bytes(), f"{exercise.id}.py"), device=device)
+        finding = _judge(exercise, role, path, result)
+        findings.append(finding)
+        if on_result is not None:
+            on_result(finding)
+    if len(exercise.mutants) < 4:
+        findings.append(Finding(exercise.id, "mutant", "-", False,
+                                f"only {len(exercise.mutants)} mutants (at least 4 needed)", 0, 0))
+    return findings
+
+
+def _judge(exercise: Exercise, role: str, path: Path, result: ExerciseResult) -> Finding:
+    def finding(ok: bool, detail: str) -> Finding:
+        return Finding(exercise.id, role, str(path), ok, detail, result.score, result.max_score)
+
+    if result.max_score == 0:
+        return finding(False, "the exercise has no checks")
+    if role in ("reference", "alternative"):
+        bad = [f"{c.name}: {c.status} ({c.feedback.splitlines()[0] if c.feedback else ''})"
+               for c in result.checks if c.status != "passed"]
+        return finding(not bad, "full marks" if not bad else "; ".join(bad))
+    if role == "stub":
+        bad = [f"{c.name}: {c.status}" for c in result.checks if c.status != "not_attempted"]
+        return finding(not bad, "every check not_attempted" if not bad else "; ".join(bad))
+    mutant = next(m for m in exercise.mutants if m.path == path)
+    by_name = {c.name: c for c in result.checks}
+    unknown = [name for name in mutant.fails if name not in by_name]
+    passed = [name for name in mutant.fails if name in by_name and by_name[name].status == "passed"]
+    problems = [f"names unknown checks {unknown}"] if unknown else []
+    problems += [f"passes {passed}, which it should fail"] if passed else []
+    problems += ["loses no points"] if result.score >= result.max_score else []
+    caught = ", ".join(f"{n}: {by_name[n].status}" for n in mutant.fails if n in by_name)
+    return finding(not problems, "; ".join(problems) if problems else f"caught ({caught})")
