@@ -1,0 +1,171 @@
+"""exercise5 public checks: the weight-sharing graph at the lecture's (x1, w1, y) = (2, 0.5, 1).
+
+Expected values come from autograd in float64 with w1 split into one copy per path, so the
+gradient of each copy is that path's term: upper -0.26547441551, lower -0.54433233382, total
+-0.80980674934. Hand-derived answers must agree to a relative error of 1e-10.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from grader.check import InvalidAnswer, check, fail
+from grader.diagnose import diagnose_gradient
+from grader.expect import as_float, relative_error
+from grader.models import Diagnosis
+
+if TYPE_CHECKING:
+    from grader.judge import Submission
+
+Paths = tuple[float, float, float]
+LECTURE = (2.0, 0.5, 1.0)
+TOLERANCE = 1e-10
+
+
+def autograd_paths(x1: float, w1: float, y: float) -> Paths:
+    """(upper, lower, dl/dw1) by autograd in float64, w1 copied once per path."""
+    upper_w, lower_w = (torch.tensor(w1, dtype=torch.float64, requires_grad=True) for _ in "ul")
+    x = torch.tensor(x1, dtype=torch.float64)
+    output = torch.sigmoid(upper_w * x) * torch.tanh(lower_w * x)
+    loss = (y - output) ** 2
+    upper, lower = (g.item() for g in torch.autograd.grad(loss, (upper_w, lower_w)))
+    return upper, lower, upper + lower
+
+
+def read_paths(value: Any) -> Paths:
+    """shared_weight_grads' (upper, lower, total) as floats, or InvalidAnswer."""
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        raise InvalidAnswer(
+            f"shared_weight_grads should return (upper, lower, dl/dw1), got {type(value).__name__}"
+            + (f" of {len(value)} items" if isinstance(value, (tuple, list)) else "")
+        )
+    upper, lower, total = (
+        as_float(v, f"shared_weight_grads: {n}")
+        for v, n in zip(value, ("upper", "lower", "dl/dw1"), strict=True)
+    )
+    return upper, lower, total
+
+
+def explain_term(got: float, expected: Paths, which: int) -> Diagnosis | None:
+    """A path term that is the other path's term."""
+    other = expected[1 - which]
+    if relative_error(got, other) < TOLERANCE:
+        return Diagnosis(
+            code="paths_swapped",
+            title="upper and lower path swapped",
+            slide="Lecture 06, graph with weight sharing",
+            explanation="The upper path goes through a1 = sigmoid(z1), the lower one through "
+            "a2 = tanh(z1); your term is the other path's.",
+        )
+    return None
+
+
+def missing_x1(got: float, expected: float, x1: float) -> Diagnosis | None:
+    """The answer times x1 is right: dz1/dw1 = x1 was left out of the chain."""
+    if abs(x1) == 1 or expected == 0 or relative_error(got * x1, expected) >= TOLERANCE:
+        return None
+    also = " (or, since x1 = 2 here, the 2 of d(y - o)^2/do)" if abs(x1) == 2 else ""
+    return Diagnosis(
+        code="missing_x1",
+        title="the factor dz1/dw1 = x1 is missing",
+        slide="Lecture 06, graph with weight sharing",
+        explanation=f"Your value is the right one divided by x1{also}: every path ends with "
+        "dz1/dw1 = x1, because z1 = w1 * x1.",
+    )
+
+
+def explain(got: float, expected: Paths, which: int, inputs: Paths) -> Diagnosis | None:
+    """The misconception behind a wrong term (which = 0, 1) or total (which = 2), if one fits."""
+    found = explain_term(got, expected, which) if which < 2 else None
+    found = found or missing_x1(got, expected[which], inputs[0])
+    paths = {"upper": expected[0], "lower": expected[1]} if which == 2 else None
+    found = found or diagnose_gradient(got, expected[which], paths=paths)
+    return _at(found, inputs)
+
+
+def expect_term(got: float, expected: Paths, which: int, inputs: Paths) -> None:
+    """Fail unless the upper (0) or lower (1) term is right; the first line names no inputs."""
+    name = ("upper-path term", "lower-path term")[which]
+    if relative_error(got, expected[which]) >= TOLERANCE:
+        fail(
+            f"shared_weight_grads: the {name} is wrong\nat (x1, w1, y) = {inputs}",
+            expected=expected[which],
+            got=got,
+            diagnosis=explain(got, expected, which, inputs),
+        )
+
+
+def expect_total(got: Any, expected: Paths, inputs: Paths, name: str) -> None:
+    """Fail unless dl/dw1 is right, naming a missing or multiplied path where one fits."""
+    total = as_float(got, f"{name}: dl/dw1")
+    if relative_error(total, expected[2]) >= TOLERANCE:
+        fail(
+            f"{name}: dl/dw1 is wrong\nat (x1, w1, y) = {inputs}",
+            expected=expected[2],
+            got=total,
+            diagnosis=explain(total, expected, 2, inputs),
+        )
+
+
+def _at(diagnosis: Diagnosis | None, inputs: Paths) -> Diagnosis | None:
+    """The diagnosis with the inputs named in its evidence."""
+    if diagnosis is None:
+        return None
+    shown = f"(x1, w1, y) = {inputs}" + (f": {diagnosis.evidence}" if diagnosis.evidence else "")
+    return diagnosis.model_copy(update={"evidence": shown})
+
+
+@check(points=1)
+def upper_path_term(sub: Submission) -> None:
+    """The upper path (through a1 = sigmoid(z1)) contributes -0.26547441551 at (2, 0.5, 1)."""
+    got = read_paths(sub.call("shared_weight_grads", *LECTURE))
+    expect_term(got[0], autograd_paths(*LECTURE), 0, LECTURE)
+
+
+@check(points=1)
+def lower_path_term(sub: Submission) -> None:
+    """The lower path (through a2 = tanh(z1)) contributes -0.54433233382 at (2, 0.5, 1)."""
+    got = read_paths(sub.call("shared_weight_grads", *LECTURE))
+    expect_term(got[1], autograd_paths(*LECTURE), 1, LECTURE)
+
+
+@check(points=2)
+def total_is_sum_of_paths(sub: Submission) -> None:
+    """By hand, dl/dw1 = upper + lower = -0.80980674934 at (x1, w1, y) = (2, 0.5, 1)."""
+    got = read_paths(sub.call("shared_weight_grads", *LECTURE))
+    expect_total(got[2], autograd_paths(*LECTURE), LECTURE, "shared_weight_grads")
+
+
+@check(points=1)
+def manual_uses_no_autograd(sub: Submission) -> None:
+    """shared_weight_grads applies the chain rule itself: no backward pass runs."""
+    runs = sub.probe("backward_passes", "shared_weight_grads", *LECTURE)
+    if as_float(runs["grad"]) or as_float(runs["backward"]):
+        fail(
+            "shared_weight_grads ran autograd; here the point is to multiply the local "
+            "derivatives along each path yourself",
+            expected={"grad": 0, "backward": 0},
+            got=runs,
+        )
+
+
+@check(points=1)
+def autograd_total(sub: Submission) -> None:
+    """With autograd, dl/dw1 = -0.80980674934 at (x1, w1, y) = (2, 0.5, 1)."""
+    got = sub.call("shared_weight_autograd", *LECTURE)
+    expect_total(got, autograd_paths(*LECTURE), LECTURE, "shared_weight_autograd")
+
+
+@check(points=1)
+def autograd_runs_backward(sub: Submission) -> None:
+    """shared_weight_autograd lets autograd compute the gradient (one backward pass)."""
+    runs = sub.probe("backward_passes", "shared_weight_autograd", *LECTURE)
+    if not as_float(runs["grad"]) + as_float(runs["backward"]):
+        fail(
+            "shared_weight_autograd ran no backward pass: build the graph from tensors with "
+            "requires_grad=True and call .backward() or torch.autograd.grad",
+            expected="at least one backward pass",
+            got=runs,
+        )
