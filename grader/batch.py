@@ -18,8 +18,10 @@ from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 
+from grader.gradebook import Gradebook, content_hash
+from grader.intake import Intake, SourceFile, StudentSubmission, read_submissions
 from grader.judge import Source, run_exercise
-from grader.models import ExerciseResult, Limits
+from grader.models import BatchResult, ExerciseResult, Limits
 from grader.registry import Registry
 from grader.sandbox import Engine, EngineMode
 
@@ -99,3 +101,49 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.kill()
+
+
+def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: int, *,
+                 db_path: Path | None = None, roster: Path | None = None, regrade: bool = False,
+                 progress: Callable[[int], Callable[[], None]] | None = None) -> BatchResult:
+    """Grade a term's submission folder into the gradebook; return the current grades.
+
+    Only what changed since the last run is graded (content hash or exercise version)
+    unless `regrade`. Each result is committed as it completes, so an interrupted batch
+    (Ctrl-C, SIGKILL) loses nothing that finished, and a re-run grades only the rest.
+    `progress(total)` may return a callback called once per finished job.
+    """
+    intake = read_submissions(folder, registry.ids(), roster)
+    db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
+    with Gradebook(db_path) as book:
+        files: dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]] = {}
+        for student in intake.students:
+            book.add_student(student.student, student.display_name)
+            for source in student.files:
+                digest = content_hash(source.data)
+                version = registry.get(source.exercise).meta.version
+                if regrade or book.needs_grading(student.student, source.exercise, digest, version):
+                    files[(student.student, source.exercise)] = (student, source, digest)
+        jobs = [Job(sid, ex, source.data, f"{ex}.py") for (sid, ex), (_, source, _) in files.items()]
+        advance = progress(len(jobs)) if progress is not None else None
+
+        def record(job: Job, result: ExerciseResult) -> None:
+            student, source, digest = files[(job.student, job.exercise)]
+            book.record(student.student, result, content_hash=digest,
+                        exercise_version=registry.get(job.exercise).meta.version,
+                        name=student.display_name, late=source.late,
+                        notes=[*student.notes, *source.notes])
+            if advance is not None:
+                advance()
+
+        run_jobs(jobs, settings, workers, record)
+        grades = book.latest()
+    return _with_intake(grades, intake)
+
+
+def _with_intake(grades: BatchResult, intake: Intake) -> BatchResult:
+    """Late flags and notes from this run's intake; warnings for what could not be matched."""
+    late = {s.student: s.late or any(f.late for f in s.files) for s in intake.students}
+    submissions = [sub.model_copy(update={"late": late.get(sub.student, sub.late)})
+                   for sub in grades.submissions]
+    return BatchResult(submissions=submissions, warnings=[*grades.warnings, *intake.warnings])

@@ -24,7 +24,7 @@ from grader import console as out
 from grader.judge import Source, run_exercise
 from grader.models import BatchResult
 from grader.registry import Registry, RegistryError, find_root
-from grader.report import batch_table, exercise_report, verdict_text
+from grader.report import batch_summary, exercise_report, verdict_text
 from grader.sandbox import Engine, EngineMode
 from grader.validate import Finding, validate_exercise
 
@@ -157,33 +157,99 @@ def _print_finding(console: Any, finding: Finding) -> None:
 
 @app.command("batch")
 def batch_command(
-    folder: Annotated[Path, typer.Argument(help="A folder of submissions (one sub-folder per student, LMS downloads, zips).")],
+    folder: Annotated[Path, typer.Argument(help="Submissions: a sub-folder per student, Canvas/Moodle downloads, zips, notebooks.")],
     json: JsonOption = False,
     workers: Annotated[int, typer.Option("--workers", "-j", help="Parallel judges (default: all cores).")] = 0,
+    db: Annotated[Path | None, typer.Option("--db", help="Gradebook file (default: gradebook.sqlite next to FOLDER).")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students (id,name): missing ones get zero.")] = None,
+    regrade: Annotated[bool, typer.Option("--regrade", help="Grade everything again, changed or not.")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
+    gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
     device: DeviceOption = "auto",
     engine: EngineOption = "forkserver",
     root: RootOption = None,
 ) -> None:
-    """Grade every student's exercises in parallel and print the gradebook."""
-    from grader.batch import Settings, default_workers
-    from grader.batch import grade_folder
+    """Grade every student's exercises in parallel into the gradebook, then print the table."""
+    from grader.batch import Settings, default_workers, grade_folder
+    from grader.intake import IntakeError
 
     registry = load_registry(root)
     if not folder.is_dir():
         raise usage_error(f"no such folder: {folder}")
+    if roster is not None and not roster.is_file():
+        raise usage_error(f"no such roster file: {roster}")
     settings = Settings(root=str(registry.root), device=resolve_device(device), engine=resolve_engine(engine))
-    batch = grade_folder(registry, folder, settings, workers or default_workers(), show_progress=not json)
+    try:
+        with out.progress_bar(enabled=not json) as progress:
+            batch = grade_folder(registry, folder, settings, workers or default_workers(), db_path=db,
+                                 roster=roster, regrade=regrade, progress=progress)
+    except IntakeError as exc:
+        raise usage_error(str(exc)) from None
+    write_exports(batch, registry, csv=csv, gradescope=gradescope, junit=junit, html=html)
     if json:
         out.emit_json(batch)
     else:
-        _print_batch(batch, registry)
+        out.make_console().print(batch_summary(batch, registry.ids()))
 
 
-def _print_batch(batch: BatchResult, registry: Registry) -> None:
-    console = out.make_console()
-    console.print(batch_table(batch, registry.ids()))
-    for warning in batch.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+def write_exports(batch: BatchResult, registry: Registry, *, csv: Path | None, gradescope: Path | None,
+                  junit: Path | None, html: Path | None) -> None:
+    """Every export is a rendering of the same BatchResult."""
+    from grader import exports
+    from grader.html_report import write_html
+
+    if csv is not None:
+        exports.write_csv(batch, csv, registry.ids())
+    if gradescope is not None:
+        exports.write_gradescope(batch, gradescope)
+    if junit is not None:
+        exports.write_junit(batch, junit)
+    if html is not None:
+        write_html(batch, {e.id: e.meta.title for e in registry.exercises()}, html)
+
+
+gradebook_app = typer.Typer(help="Read the gradebook without grading again.", no_args_is_help=True)
+app.add_typer(gradebook_app, name="gradebook")
+
+
+def open_gradebook(db: Path) -> BatchResult:
+    from grader.gradebook import Gradebook
+
+    if not db.is_file():
+        raise usage_error(f"no such gradebook: {db}")
+    with Gradebook(db) as book:
+        return book.latest()
+
+
+@gradebook_app.command("show")
+def gradebook_show(
+    db: Annotated[Path, typer.Argument(help="The gradebook file.")] = Path("gradebook.sqlite"),
+    json: JsonOption = False,
+    root: RootOption = None,
+) -> None:
+    """Print the current grades stored in a gradebook."""
+    batch = open_gradebook(db)
+    if json:
+        out.emit_json(batch)
+    else:
+        out.make_console().print(batch_summary(batch, load_registry(root).ids()))
+
+
+@gradebook_app.command("export")
+def gradebook_export(
+    db: Annotated[Path, typer.Argument(help="The gradebook file.")] = Path("gradebook.sqlite"),
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
+    gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
+    root: RootOption = None,
+) -> None:
+    """Write exports from a gradebook without grading again."""
+    if not any((csv, gradescope, junit, html)):
+        raise usage_error("name at least one export: --csv, --gradescope, --junit or --html")
+    write_exports(open_gradebook(db), load_registry(root), csv=csv, gradescope=gradescope, junit=junit, html=html)
 
 
 def main() -> None:

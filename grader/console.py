@@ -7,10 +7,20 @@ writes the results model with `emit_json`, so stdout carries exactly one object.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 def make_console(file: TextIO | None = None, *, stderr: bool = False, width: int | None = None) -> Console:
@@ -29,3 +39,20 @@ def emit_json(model: BaseModel, file: TextIO | None = None) -> None:
 def error_line(message: str, console: Console | None = None) -> None:
     """A one-line error message on stderr (usage errors, bad input)."""
     (console or make_console(stderr=True)).print(f"[bold red]error:[/] {message}", markup=True)
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[int], Callable[[], None]]]:
+    """A progress bar on stderr with counts and ETA; yields `start(total) -> advance()`."""
+    progress = Progress(
+        TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("ETA"), TimeRemainingColumn(), console=make_console(stderr=True),
+        disable=not enabled, transient=False,
+    )
+
+    def start(total: int) -> Callable[[], None]:
+        task = progress.add_task("grading", total=total)
+        return lambda: progress.advance(task)
+
+    with progress:
+        yield start

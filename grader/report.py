@@ -107,3 +107,35 @@ def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
 def _score_cell(result: ExerciseResult) -> str:
     colour = "green" if result.score == result.max_score else ("red" if result.score == 0 else "yellow")
     return f"[{colour}]{result.score:g}[/]"
+
+
+def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> RenderableType:
+    """After a batch: the table, each exercise's score distribution, the most-failed checks."""
+    from grader.exports import most_failed_checks, score_distribution
+
+    parts: list[RenderableType] = [batch_table(batch, exercise_ids)]
+    graded = [ex for ex in exercise_ids if any(e.exercise == ex for s in batch.submissions for e in s.exercises)]
+    if graded:
+        dist = Table(title="Score distribution (students per point, from 0 to full marks)", show_edge=False)
+        dist.add_column("exercise")
+        dist.add_column("students")
+        for exercise_id in graded:
+            dist.add_row(exercise_id, _sparkline(score_distribution(batch, exercise_id)))
+        parts.append(dist)
+    failed = most_failed_checks(batch, 5)
+    if failed:
+        worst = Table(title="Most-failed checks", show_edge=False)
+        for column in ("exercise", "check", "pass rate", "most common feedback"):
+            worst.add_column(column)
+        for item in failed:
+            worst.add_row(item.exercise, item.title or item.check, f"{item.pass_rate:.0%}",
+                          Text(item.common_feedback.splitlines()[0][:70] if item.common_feedback else ""))
+        parts.append(worst)
+    parts += [Text(f"warning: {w}", style="yellow") for w in batch.warnings]
+    return Group(*parts)
+
+
+def _sparkline(counts: Sequence[int]) -> str:
+    bars = " ▁▂▃▄▅▆▇█"
+    top = max(counts) if counts else 0
+    return " ".join(bars[round(8 * c / top)] if top else " " for c in counts) + f"   (n={sum(counts)})"

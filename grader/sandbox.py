@@ -58,16 +58,24 @@ class EngineError(Exception):
 
 @contextlib.contextmanager
 def clean_environment() -> Iterator[None]:
-    """Start child interpreters with no secrets in their environment, then restore it."""
-    saved = dict(os.environ)
+    """Start child interpreters with no secrets in their environment, from an empty folder.
+
+    The environment is replaced by a few safe keys, and the working directory by an empty
+    temporary folder: a child interpreter puts its working directory first on sys.path, so a
+    `torch.py` wherever the judge was started must not shadow the real one in the zygote.
+    """
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
     os.environ.clear()
-    os.environ.update({k: v for k, v in saved.items() if k in SAFE_ENV_KEYS})
+    os.environ.update({k: v for k, v in saved_env.items() if k in SAFE_ENV_KEYS})
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with tempfile.TemporaryDirectory(prefix="grade-start-") as empty:
+        os.chdir(empty)
+        try:
+            yield
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
 
 
 @contextlib.contextmanager

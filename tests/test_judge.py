@@ -1,0 +1,84 @@
+"""The judge: verdicts from real sandboxed runs of exercise2, and bad input handled cleanly."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.judge import Source, run_exercise
+from grader.registry import Registry
+from grader.sandbox import Engine
+
+
+def grade(engine: Engine, registry: Registry, data: bytes, exercise: str = "exercise2"):
+    return run_exercise(engine, registry.get(exercise), Source(data, f"{exercise}.py"))
+
+
+def test_reference_earns_full_marks(engine: Engine, registry: Registry) -> None:
+    exercise = registry.get("exercise2")
+    assert exercise.solution is not None
+    result = grade(engine, registry, exercise.solution.read_bytes())
+    assert result.score == result.max_score > 0
+    assert result.isolation.engine == "forkserver"
+
+
+def test_stub_is_not_attempted_everywhere(engine: Engine, registry: Registry) -> None:
+    result = grade(engine, registry, registry.get("exercise2").stub.read_bytes())
+    assert result.score == 0 and {c.status for c in result.checks} == {"not_attempted"}
+
+
+def test_wrong_gradient_at_zero_is_explained(engine: Engine, registry: Registry) -> None:
+    mutant = registry.get("exercise2").reference_folder / "mutants" / "ge_mask.py"  # type: ignore[operator]
+    result = grade(engine, registry, mutant.read_bytes())
+    check = next(c for c in result.checks if c.name == "gradient_at_zero_is_zero")
+    assert check.status == "failed" and check.diagnosis is not None
+    assert "expected" in check.feedback
+
+
+def test_hidden_feedback_reveals_no_values(engine: Engine, registry: Registry) -> None:
+    mutant = registry.get("exercise2").reference_folder / "mutants" / "ge_mask.py"  # type: ignore[operator]
+    result = grade(engine, registry, mutant.read_bytes())
+    hidden = [c for c in result.checks if c.hidden and c.status != "passed"]
+    assert hidden
+    for check in hidden:
+        assert "expected" not in check.feedback and "got" not in check.feedback
+        assert "\n" not in check.feedback
+        assert check.diagnosis is None or check.diagnosis.evidence == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "verdict", "words"),
+    [
+        (b"", "not_attempted", "empty"),
+        (b"   \n\n", "not_attempted", "empty"),
+        (b"\x7fELF\x02\x01\x00\x00binary", "invalid", "binary"),
+        ("x = 'caf\u00e9'".encode("latin-1"), "invalid", "UTF-8"),
+        (b"def relu(x:\n    return x\n", "error", "SyntaxError"),
+        (b"import not_a_real_module_xyz\n", "error", "No module named"),
+        (b"import torch\nx = 1\n", "error", "does not define `relu`"),
+        (b"import torch\nrelu = 3\n", "error", "not a function"),
+    ],
+)
+def test_bad_input_gets_a_verdict_and_a_clear_message(
+    engine: Engine, registry: Registry, data: bytes, verdict: str, words: str
+) -> None:
+    result = grade(engine, registry, data)
+    assert result.score == 0
+    assert all(c.status == verdict for c in result.checks), [c.status for c in result.checks]
+    public = [c for c in result.checks if not c.hidden]
+    assert words in public[0].feedback
+
+
+def test_wrong_signature_is_an_error(engine: Engine, registry: Registry) -> None:
+    source = b"import torch\nclass ReLU(torch.autograd.Function):\n    pass\ndef relu():\n    return 1\n"
+    result = grade(engine, registry, source)
+    assert {c.status for c in result.checks} == {"error"}
+    assert "TypeError" in result.checks[0].feedback
+
+
+def test_printed_output_is_captured(engine: Engine, registry: Registry) -> None:
+    exercise = registry.get("exercise2")
+    assert exercise.solution is not None
+    data = b"print('hello from the student')\n" + exercise.solution.read_bytes()
+    result = grade(engine, registry, data)
+    assert "hello from the student" in result.output
+    assert result.score == result.max_score
