@@ -1,0 +1,183 @@
+"""Notebooks as graded source: the code cells of an `.ipynb`, without IPython-only syntax.
+
+`extract_code` reads a notebook with nbformat (converted to v4 and validated: a corrupt file
+raises `NotebookError` with the reason) and joins its code cells into one Python file. It
+never runs anything. What plain Python cannot run is removed, and each removal is reported:
+
+- a cell whose first line is a cell magic (`%%timeit`, `%%capture`, ...) is dropped whole;
+- a line magic (`%matplotlib inline`), a shell escape (`!pip install ...`), an assignment from
+  either (`files = !ls`, `t = %timeit -o f()`) and a `get_ipython()` call are replaced by
+  `pass` at the same indentation, which is what IPython's own rewrite of them amounts to when
+  they have no effect; so the lines after them keep their numbers and blocks stay valid.
+
+A line only counts as IPython syntax where a new statement starts: `% b` continuing an
+expression inside brackets, after a backslash, or inside a triple-quoted string is Python
+(a modulo, or a docstring's LaTeX) and is kept.
+
+Line numbers stay meaningful: each code cell is preceded by `# cell N`, where N counts all
+cells (markdown included) from the top of the notebook, so a traceback's line can be traced
+back to the cell the student sees.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import nbformat
+from nbformat import reader
+
+HEADER = "# notebook code cells, extracted by grade; '# cell N' is the N-th cell from the top"
+DROPPED = "pass  # grade: IPython-only line removed"
+_ASSIGNED_MAGIC = re.compile(r"^[\w\s.,\[\]()*]+=\s*[%!]")
+_ASSIGNED_IPYTHON = re.compile(r"^[\w.]+\s*=\s*get_ipython\(")
+
+
+class NotebookError(ValueError):
+    """The bytes are not a readable, valid Jupyter notebook."""
+
+
+def extract_code(data: bytes) -> tuple[str, list[str]]:
+    """The notebook's code cells as one Python source, and notes on what was removed."""
+    cells = _read_cells(data)
+    out = [HEADER]
+    dropped_lines = 0
+    magic_cells: list[str] = []
+    for number, (kind, source) in enumerate(cells, start=1):
+        if kind != "code":
+            continue
+        out.append(f"# cell {number}")
+        magic = _cell_magic(source)
+        if magic:
+            out.extend([f"# grade: cell dropped ({magic} cell magic)", ""])
+            magic_cells.append(magic)
+            continue
+        kept, dropped = strip_magics(source)
+        out.extend(kept)
+        dropped_lines += dropped
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n", _notes(cells, dropped_lines, magic_cells)
+
+
+def strip_magics(source: str) -> tuple[list[str], int]:
+    """The cell's lines with IPython-only statements replaced by `pass`, and how many."""
+    scanner = _Scanner()
+    kept: list[str] = []
+    dropped = 0
+    for line in source.split("\n"):
+        bare = line.rstrip("\r")
+        if scanner.at_statement_start() and is_ipython_line(bare):
+            indent = bare[: len(bare) - len(bare.lstrip())]
+            kept.append(indent + DROPPED)
+            dropped += 1
+        else:
+            kept.append(bare)
+            scanner.feed(bare)
+    return kept, dropped
+
+
+def is_ipython_line(line: str) -> bool:
+    """A statement line that only IPython understands (magic, shell escape, get_ipython)."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return False
+    return (
+        text[0] in "%!"
+        or text.startswith("get_ipython(")
+        or bool(_ASSIGNED_MAGIC.match(text))
+        or bool(_ASSIGNED_IPYTHON.match(text))
+    )
+
+
+def _cell_magic(source: str) -> str:
+    """`%%name` when the cell starts with a cell magic, else ''."""
+    for line in source.split("\n"):
+        text = line.strip()
+        if text:
+            return text.split()[0] if text.startswith("%%") else ""
+    return ""
+
+
+def _read_cells(data: bytes) -> list[tuple[str, str]]:
+    """(cell_type, source) of every cell; NotebookError for anything that is not a notebook."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"not a notebook: not UTF-8 text ({exc.reason})") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbformat's deprecation chatter on old notebooks
+        try:
+            parsed = reader.reads(text)  # type: ignore[no-untyped-call]
+            notebook = nbformat.convert(parsed, 4)  # type: ignore[no-untyped-call]
+            nbformat.validate(notebook)
+        except Exception as exc:  # hostile input: any parser failure means "not a notebook"
+            raise NotebookError(f"not a valid notebook: {_reason(exc)}") from None
+    return [(str(cell.cell_type), str(cell.source)) for cell in notebook.cells]
+
+
+def _reason(exc: Exception) -> str:
+    first = str(exc).strip().split("\n", 1)[0] or type(exc).__name__
+    return first if len(first) <= 160 else first[:157] + "..."
+
+
+def _notes(cells: list[tuple[str, str]], dropped_lines: int, magic_cells: list[str]) -> list[str]:
+    notes = []
+    if not any(kind == "code" for kind, _ in cells):
+        notes.append("the notebook has no code cells")
+    if dropped_lines:
+        notes.append(f"dropped {_count(dropped_lines, 'IPython magic/shell line')}")
+    if magic_cells:
+        names = ", ".join(sorted(set(magic_cells)))
+        notes.append(f"dropped {_count(len(magic_cells), 'cell')} with a cell magic ({names})")
+    return notes
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@dataclass
+class _Scanner:
+    """Tracks, line by line, whether the next line starts a new Python statement.
+
+    It follows string literals (single and triple quoted, with escapes), comments, bracket
+    depth and backslash continuations; enough to tell a statement start from the middle of
+    an expression or a string, without tokenising lines that are not Python.
+    """
+
+    quote: str = ""
+    depth: int = 0
+    continued: bool = False
+
+    def at_statement_start(self) -> bool:
+        return not self.quote and self.depth == 0 and not self.continued
+
+    def feed(self, line: str) -> None:
+        i, ended_in_comment = 0, False
+        while i < len(line):
+            char = line[i]
+            if self.quote:
+                if char == "\\":
+                    i += 2
+                    continue
+                if line.startswith(self.quote, i):
+                    i, self.quote = i + len(self.quote), ""
+                    continue
+            elif char == "#":
+                ended_in_comment = True
+                break
+            elif char in "'\"":
+                triple = line[i : i + 3]
+                self.quote = triple if triple in ('"""', "'''") else char
+                i += len(self.quote)
+                continue
+            elif char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(0, self.depth - 1)
+            i += 1
+        backslash = line.endswith("\\") and not ended_in_comment
+        if len(self.quote) == 1 and not backslash:
+            self.quote = ""  # an unterminated one-line string: a syntax error, not our concern
+        self.continued = backslash and not self.quote
