@@ -1,0 +1,24 @@
+# misconception: register the hook, then register it again to get a handle to return
+# fails: nothing_captured_after_remove, hidden_one_entry_per_forward
+import torch
+
+
+def make_sequential(num_features, num_hidden_1, num_hidden_2, num_classes):
+    return torch.nn.Sequential(
+        torch.nn.Linear(num_features, num_hidden_1),
+        torch.nn.ReLU(),
+        torch.nn.Linear(num_hidden_1, num_hidden_2),
+        torch.nn.ReLU(),
+        torch.nn.Linear(num_hidden_2, num_classes),
+    )
+
+
+def capture_activation(model, index):
+    store = []
+
+    def hook(module, inputs, output):
+        store.append(output.detach())
+
+    model[index].register_forward_hook(hook)
+    handle = model[index].register_forward_hook(hook)
+    return store, handle
