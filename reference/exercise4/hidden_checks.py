@@ -1,0 +1,55 @@
+"""exercise4 hidden checks: the three methods at inputs the public checks never use.
+
+Inputs are seeded random multiples of 1/16 (exact in float32 and float64) with |w*x + b| >=
+1/4, away from the ReLU kink; the answer readers and diagnoses are the public checks' own.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import torch
+
+from grader.check import check
+from grader.registry import load_module
+
+if TYPE_CHECKING:
+    from grader.judge import Submission
+
+METHODS = ("grad_tuple", "retain_grad", "hooks")
+
+
+def public_checks(sub: Submission) -> ModuleType:
+    """The exercise's public checks module (already loaded by the registry)."""
+    exercise = sub.exercise
+    return load_module(exercise.folder / "checks.py", f"grader_course.{exercise.id}.checks")
+
+
+def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
+    """(x, w, b) in multiples of 1/16 within [-4, 4], with |w*x + b| >= 1/4."""
+    generator = torch.Generator().manual_seed(seed)
+    triples: list[tuple[float, float, float]] = []
+    while len(triples) < count:
+        x, w, b = (torch.randint(-64, 65, (3,), generator=generator) / 16).tolist()
+        if abs(w * x + b) >= 0.25 and x != w:
+            triples.append((x, w, b))
+    return triples
+
+
+@check(points=2)
+def hidden_random_inputs(sub: Submission) -> None:
+    """Every method gives the five gradients at random (x, w, b)."""
+    public = public_checks(sub)
+    for inputs in random_triples(seed=4, count=3):
+        for method in METHODS:
+            public.expect_grads(sub.call("intermediate_grads", *inputs, method), method, inputs)
+
+
+@check(points=1)
+def hidden_inactive_unit(sub: Submission) -> None:
+    """Where w*x + b < 0, relu'(v) = 0 and all five gradients are 0, by every method."""
+    public = public_checks(sub)
+    inputs = (1.75, -2.5, 1.5)
+    for method in METHODS:
+        public.expect_grads(sub.call("intermediate_grads", *inputs, method), method, inputs)
