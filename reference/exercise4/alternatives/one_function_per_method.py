@@ -12,12 +12,12 @@ def intermediate_grads(x, w, b, method):
     a = torch.nn.functional.relu(v)
     if method == "grad_tuple":
         g_leaves, g_u, g_v = torch.autograd.grad(a, [leaves, u, v])
-        return dict(zip("xwbuv", [*g_leaves, g_u, g_v]))
+        return dict(zip("xwbuv", [*g_leaves, g_u, g_v], strict=True))
     if method == "retain_grad":
         for t in (u, v):
             t.retain_grad()
         a.backward()
-        return dict(zip("xwbuv", [*leaves.grad, u.grad, v.grad]))
+        return dict(zip("xwbuv", [*leaves.grad, u.grad, v.grad], strict=True))
     store = [None, None]
     handles = []
     try:
@@ -27,4 +27,5 @@ def intermediate_grads(x, w, b, method):
     finally:
         for h in handles:
             h.remove()
-    return {"x": leaves.grad[0], "w": leaves.grad[1], "b": leaves.grad[2], "u": store[0], "v": store[1]}
+    gx, gw, gb = leaves.grad
+    return {"x": gx, "w": gw, "b": gb, "u": store[0], "v": store[1]}
