@@ -257,7 +257,7 @@ def final_content(path: Path) -> list[dict[str, object]]:
 
 def test_sigkill_loses_nothing_committed_and_a_rerun_completes(tmp_path: Path) -> None:
     killed, clean = tmp_path / "killed.sqlite", tmp_path / "clean.sqlite"
-    worker = run_worker(killed, 0.02)
+    worker = run_worker(killed, 0.05)
     assert worker.stdout is not None
     reported = [worker.stdout.readline().split() for _ in range(12)]
     os.kill(worker.pid, signal.SIGKILL)
