@@ -1,0 +1,240 @@
+"""exercise9 public checks: cross-entropy on logits (Lecture 06, slides 34-37, the cheatsheet).
+
+Expected values come from torch.nn.functional on the judge's side, at COURSE.md's fixture
+(float32, `assert_close` tolerances) or at seeded inputs. A wrong loss is compared with the
+usual mistakes: cross_entropy or nll_loss fed softmax probabilities, a sum where the mean
+belongs, sigmoid followed by binary_cross_entropy.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from grader import diagnose
+from grader.check import InvalidAnswer, check, fail
+from grader.expect import as_tensor, expect_tensor
+from grader.judge import Submission
+from grader.models import Diagnosis
+
+SLIDES = "Lecture 06, slides 34-37 and the loss-function cheatsheet"
+REDUCE = {"mean": torch.mean, "sum": torch.sum, "none": lambda t: t}
+
+
+def lecture_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    """COURSE.md's four examples with three classes: logits Z and targets y."""
+    z = torch.tensor(
+        [[-0.3, -0.5, -0.5], [-0.4, -0.1, -0.5], [-0.3, -0.94, -0.5], [-0.99, -0.88, -0.5]]
+    )
+    return z, torch.tensor([0, 1, 2, 2])
+
+
+def as_loss(value: object, what: str, shape: tuple[int, ...]) -> torch.Tensor:
+    """A floating tensor of the given shape; a one-element tensor counts as a scalar."""
+    if not isinstance(value, torch.Tensor):
+        raise InvalidAnswer(
+            f"{what} should be a tensor (so that .backward() works), got {type(value).__name__}"
+        )
+    if shape == () and value.numel() == 1:
+        value = value.reshape(())
+    return as_tensor(value, what, shape=shape)
+
+
+def expect_multiclass(
+    sub: Submission, z: torch.Tensor, y: torch.Tensor, reduction: str | None, what: str
+) -> None:
+    """The student's loss for (z, y) equals F.cross_entropy's with that reduction."""
+    args = (z, y) if reduction is None else (z, y, reduction)
+    reduction = reduction or "mean"
+    expected = F.cross_entropy(z, y, reduction=reduction)
+    got = sub.call("multiclass_loss", *args)
+    if reduction == "none" and isinstance(got, torch.Tensor) and got.numel() == 1:
+        fail(
+            f"{what}: reduction='none' should give one loss per example, shape {tuple(y.shape)}; "
+            f"got a single number",
+            expected=expected,
+            got=got,
+            diagnosis=_reduction_ignored(),
+        )
+    value = as_loss(got, what, tuple(expected.shape))
+    expect_tensor(
+        value,
+        expected,
+        what,
+        check_dtype=False,
+        diagnosis=explain_multiclass(value, z, y, expected),
+    )
+
+
+def explain_multiclass(
+    got: torch.Tensor, z: torch.Tensor, y: torch.Tensor, expected: torch.Tensor
+) -> Diagnosis | None:
+    """Loss fed probabilities, log(softmax) underflowing, or a sum where the mean belongs."""
+    if not bool(torch.isfinite(got).all()):
+        return Diagnosis(
+            code="log_of_softmax",
+            title="log(softmax(z)) underflows to log(0)",
+            explanation="Softmax of a logit far below the largest one is exactly 0 in floating "
+            "point, and log(0) = -inf. F.cross_entropy / F.log_softmax compute "
+            "z - logsumexp(z) instead, 'more stable than log(softmax(logits))' (slide 37).",
+            slide=SLIDES,
+            evidence=f"logits {_spread(z)} apart give a loss of {got.flatten()[0].item()}",
+        )
+    return diagnose.loss_on_probabilities(got, z, y) or _sum_or_mean(got, expected, len(y))
+
+
+def explain_logits_gradient(
+    got: torch.Tensor, z: torch.Tensor, y: torch.Tensor, expected: torch.Tensor
+) -> Diagnosis | None:
+    """dL/dz as a loss on probabilities would give it, or a factor such as the batch size."""
+    for name, loss in (("cross_entropy", F.cross_entropy), ("nll_loss", F.nll_loss)):
+        leaf = z.detach().double().requires_grad_(True)
+        (wrong,) = torch.autograd.grad(loss(torch.softmax(leaf, dim=1), y), leaf)
+        if diagnose.is_close(got.double(), wrong):
+            return Diagnosis(
+                code="loss_on_probabilities",
+                title=f"the gradient of {name} on softmax probabilities",
+                explanation="The loss was computed from probabilities instead of logits; its "
+                "gradient is not softmax(z) - onehot(y). F.cross_entropy takes the logits.",
+                slide=SLIDES,
+                evidence="dL/dz[0] = [" + ", ".join(f"{v:.4g}" for v in got[0].tolist()) + "]",
+            )
+    return diagnose.diagnose_gradient(got, expected, batch_size=len(y))
+
+
+def _spread(z: torch.Tensor) -> str:
+    return f"{(z.max(dim=1).values - z.min(dim=1).values).max().item():g}"
+
+
+def binary_expected(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(z, y)
+
+
+def expect_binary(sub: Submission, z: torch.Tensor, y: torch.Tensor, what: str) -> None:
+    """The student's binary_loss equals binary_cross_entropy_with_logits (mean)."""
+    expected = binary_expected(z, y)
+    value = as_loss(sub.call("binary_loss", z, y), what, ())
+    if not torch.isfinite(value):
+        fail(
+            f"{what} is {value.item()}, not a finite number",
+            expected=expected,
+            got=value,
+            diagnosis=explain_binary(value, z, y),
+        )
+    expect_tensor(value, expected, what, check_dtype=False, diagnosis=explain_binary(value, z, y))
+
+
+def explain_binary(got: torch.Tensor, z: torch.Tensor, y: torch.Tensor) -> Diagnosis | None:
+    """sigmoid then log (by hand or with F.binary_cross_entropy), or a sum for the mean."""
+    if not torch.isfinite(got):
+        return _through_probabilities(
+            "log(sigmoid(z)) or log(1 - sigmoid(z)) became -inf", "the loss is not finite"
+        )
+    clamped = F.binary_cross_entropy(torch.sigmoid(z), y)
+    if diagnose.is_close(got.double(), clamped.double()) and not diagnose.is_close(
+        clamped.double(), binary_expected(z, y).double()
+    ):
+        return _through_probabilities(
+            "F.binary_cross_entropy clamps log(0) at -100",
+            f"the loss comes out as {got.item():.6g}, as sigmoid then binary_cross_entropy gives",
+        )
+    return _sum_or_mean(got, binary_expected(z, y), len(y))
+
+
+def _through_probabilities(what_happens: str, evidence: str) -> Diagnosis:
+    return Diagnosis(
+        code="loss_on_probabilities",
+        title="the binary loss goes through sigmoid probabilities",
+        explanation="In float32 sigmoid(50) is exactly 1.0, so log(1 - sigmoid(50)) = log(0): "
+        f"{what_happens}. Work from the logits, as F.binary_cross_entropy_with_logits does "
+        "(log sigmoid(z) = -softplus(-z)).",
+        slide=SLIDES,
+        evidence=evidence,
+    )
+
+
+def _sum_or_mean(got: torch.Tensor, expected: torch.Tensor, n: int) -> Diagnosis | None:
+    found = diagnose.constant_factor(got, expected, batch_size=n)
+    if found is None or found.code != "constant_factor":
+        return found
+    ratio = got.double().sum().item() / expected.double().sum().item()
+    if abs(ratio - n) > 1e-4 * n and abs(ratio - 1 / n) > 1e-4 / n:
+        return found
+    return Diagnosis(
+        code="sum_vs_mean",
+        title="a sum where the mean belongs" if ratio > 1 else "a mean where the sum belongs",
+        explanation="reduction='mean' averages the per-example losses (PyTorch's default), "
+        "'sum' adds them; the two differ by the batch size N, and so do the gradients, which "
+        "changes the effective learning rate.",
+        slide=SLIDES,
+        evidence=f"with N = {n} the loss is {ratio:.6g} times the expected one",
+    )
+
+
+def _reduction_ignored() -> Diagnosis:
+    return Diagnosis(
+        code="reduction_ignored",
+        title="the reduction argument is ignored",
+        explanation="reduction='none' keeps one loss per example; 'mean' and 'sum' reduce them "
+        "to one number. Pass it on to F.cross_entropy(..., reduction=reduction).",
+        slide=SLIDES,
+        evidence="multiclass_loss(Z, y, 'none') returned one number for 4 examples",
+    )
+
+
+@check(points=2)
+def per_example_losses(sub: Submission) -> None:
+    """reduction='none' on the cheatsheet's batch gives [0.9698, 0.8801, 1.0527, 0.8314]."""
+    expect_multiclass(sub, *lecture_batch(), "none", "multiclass_loss(Z, y, reduction='none')")
+
+
+@check(points=1)
+def mean_is_the_default(sub: Submission) -> None:
+    """Without a reduction argument the loss is the batch mean, 0.933505 (not 1.0395, -0.3946)."""
+    expect_multiclass(sub, *lecture_batch(), None, "multiclass_loss(Z, y)")
+
+
+@check(points=1)
+def sum_reduction(sub: Submission) -> None:
+    """reduction='sum' on the cheatsheet's batch gives 3.734019."""
+    expect_multiclass(sub, *lecture_batch(), "sum", "multiclass_loss(Z, y, reduction='sum')")
+
+
+@check(points=1)
+def gradient_reaches_logits(sub: Submission) -> None:
+    """loss.backward() reaches the logits: dL/dz = (softmax(z) - onehot(y)) / N for the mean."""
+    z, y = lecture_batch()
+    report = sub.probe("logits_gradient", z, y, "mean")
+    if not isinstance(report, dict) or not isinstance(report.get("connected"), bool):
+        raise InvalidAnswer("the logits_gradient probe sent back no report")
+    if not report["connected"]:
+        fail(
+            "the loss is not connected to the logits (it does not require grad): it was "
+            "computed outside autograd (.item(), .detach(), numpy, torch.tensor(...)), so "
+            "loss.backward() cannot train anything"
+        )
+    expected = (torch.softmax(z, dim=1) - F.one_hot(y, 3)) / len(y)
+    grad = as_tensor(report.get("grad"), "dL/dlogits", shape=expected.shape)
+    expect_tensor(
+        grad,
+        expected,
+        "dL/dlogits",
+        check_dtype=False,
+        diagnosis=explain_logits_gradient(grad, z, y, expected),
+    )
+
+
+@check(points=1)
+def binary_loss_value(sub: Submission) -> None:
+    """binary_loss equals F.binary_cross_entropy_with_logits (mean) at moderate logits."""
+    z = torch.tensor([-1.2, 0.3, 2.0, -0.4, 0.9])
+    y = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.0])
+    expect_binary(sub, z, y, "binary_loss(z, y)")
+
+
+@check(points=1)
+def binary_loss_finite_at_50(sub: Submission) -> None:
+    """binary_loss is finite and right at logits +-50: [50, -50, 50, -50] vs [0, 1, 1, 0] is 25."""
+    z = torch.tensor([50.0, -50.0, 50.0, -50.0])
+    y = torch.tensor([0.0, 1.0, 1.0, 0.0])
+    expect_binary(sub, z, y, "binary_loss at logits +-50")
