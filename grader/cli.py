@@ -210,6 +210,40 @@ def write_exports(batch: BatchResult, registry: Registry, *, csv: Path | None, g
         write_html(batch, {e.id: e.meta.title for e in registry.exercises()}, html)
 
 
+@app.command("release")
+def release_command(
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="An empty or new folder for the handout.")],
+    root: RootOption = None,
+) -> None:
+    """Write the student handout: grader, stubs, READMEs, public checks; no staff material."""
+    from grader.release import ReleaseError, write_handout
+
+    registry = load_registry(root)
+    try:
+        files = write_handout(registry, out_dir)
+    except ReleaseError as exc:
+        raise usage_error(str(exc)) from None
+    out.make_console().print(f"wrote {len(files)} files to {out_dir}")
+
+
+@app.command("doctor")
+def doctor_command() -> None:
+    """Show which isolation layers work on this machine and what a missing one means."""
+    from grader.isolation import probe_layers
+
+    table = Table(title="Sandbox isolation layers on this machine")
+    for column in ("layer", "works", "notes"):
+        table.add_column(column)
+    layers = probe_layers()
+    for name, (works, note) in layers.items():
+        table.add_row(name, "[green]yes[/]" if works else "[red]no[/]", note)
+    console = out.make_console()
+    console.print(table)
+    missing = [name for name, (works, _) in layers.items() if not works]
+    console.print("[yellow]degraded isolation:[/] missing " + ", ".join(missing) if missing
+                  else "[green]every isolation layer is available[/]")
+
+
 gradebook_app = typer.Typer(help="Read the gradebook without grading again.", no_args_is_help=True)
 app.add_typer(gradebook_app, name="gradebook")
 
@@ -262,3 +296,7 @@ def main() -> None:
 
 
 __all__ = ["app", "main", "verdict_text"]
+
+
+if __name__ == "__main__":
+    main()

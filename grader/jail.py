@@ -80,7 +80,10 @@ def _lock_down(config: JailConfig) -> dict[str, bool]:
         file_mb=config.file_mb,
         allow_gpu=config.device.startswith("cuda"),
     )
+    as_root = os.geteuid() == 0
     layers = isolation.apply_policy(policy)
+    if as_root and not layers.get("user_namespace", True):
+        del layers["user_namespace"]  # root needs no user namespace for the others
     os.chdir(config.work_dir)
     sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     torch.manual_seed(0)
@@ -121,6 +124,10 @@ def _handle(request: dict[str, Any], namespace: dict[str, Any], config: JailConf
         return {"id": rid, "ok": True, "value": _plain(value)}
     except NotPlainData as exc:
         return _failure(rid, "invalid", str(exc))
+    except AttributeError as exc:
+        if namespace.get("module") is not None and getattr(exc, "obj", None) is namespace["module"]:
+            return _failure(rid, "error", f"{config.filename} does not define `{exc.name}`")
+        return _describe_exception(rid, exc, config.filename)
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
         return _describe_exception(rid, exc, config.filename)
 

@@ -99,7 +99,7 @@ def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
         for exercise_id in exercise_ids:
             ex = by_id.get(exercise_id)
             cells.append("—" if ex is None else _score_cell(ex))
-        name = sub.student + (" (late)" if sub.late else "")
+        name = Text(sub.student + (" (late)" if sub.late else ""))
         table.add_row(name, *cells, f"{sub.score:g}/{sub.max_score:g}")
     return table
 

@@ -35,7 +35,11 @@ from grader.models import Limits, Verdict
 from grader.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
 
 EngineMode = Literal["forkserver", "spawn"]
-PRELOAD = ["torch", "grader.jail"]
+# What the zygote imports once. Besides torch itself: modules torch imports lazily on first
+# use (the first backward through a custom autograd Function pulls in torch.fx and sympy,
+# about 0.5 s), so that no sandbox pays for them again.
+PRELOAD = ["torch", "torch.fx.experimental.symbolic_shapes", "torch.optim", "torch.utils.data",
+           "numpy", "grader.jail"]
 SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")
 
 
@@ -49,7 +53,11 @@ class SandboxOutcome(Exception):
         self.trace = trace
 
     def feedback(self) -> str:
-        return f"{self.message}\n{self.trace}".strip()
+        """The message, then the student's own traceback frames (without repeating the message)."""
+        trace = self.trace.rstrip()
+        if trace.endswith(self.message.strip()):
+            trace = trace[: len(trace) - len(self.message.strip())].rstrip()
+        return f"{self.message}\n{trace}".strip()
 
 
 class EngineError(Exception):
@@ -58,24 +66,24 @@ class EngineError(Exception):
 
 @contextlib.contextmanager
 def clean_environment() -> Iterator[None]:
-    """Start child interpreters with no secrets in their environment, from an empty folder.
+    """Start child interpreters with no secrets in their environment, from the root folder.
 
-    The environment is replaced by a few safe keys, and the working directory by an empty
-    temporary folder: a child interpreter puts its working directory first on sys.path, so a
-    `torch.py` wherever the judge was started must not shadow the real one in the zygote.
+    The environment is replaced by a few safe keys, and the working directory by `/`: a child
+    interpreter puts its working directory first on sys.path, so a `torch.py` wherever the
+    judge was started must not shadow the real one in the zygote. (`/` rather than a temporary
+    folder: the zygote outlives it, and torch's MKL refuses to load from a deleted one.)
     """
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     os.environ.clear()
     os.environ.update({k: v for k, v in saved_env.items() if k in SAFE_ENV_KEYS})
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-    with tempfile.TemporaryDirectory(prefix="grade-start-") as empty:
-        os.chdir(empty)
-        try:
-            yield
-        finally:
-            os.chdir(saved_cwd)
-            os.environ.clear()
-            os.environ.update(saved_env)
+    os.chdir(os.path.abspath(os.sep))
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
 
 
 @contextlib.contextmanager

@@ -55,7 +55,7 @@ def test_hidden_feedback_reveals_no_values(engine: Engine, registry: Registry) -
         (b"def relu(x:\n    return x\n", "error", "SyntaxError"),
         (b"import not_a_real_module_xyz\n", "error", "No module named"),
         (b"import torch\nx = 1\n", "error", "does not define `relu`"),
-        (b"import torch\nrelu = 3\n", "error", "not a function"),
+        (b"import torch\nrelu = 3\n", "error", "not callable"),
     ],
 )
 def test_bad_input_gets_a_verdict_and_a_clear_message(
@@ -78,7 +78,7 @@ def test_wrong_signature_is_an_error(engine: Engine, registry: Registry) -> None
 def test_printed_output_is_captured(engine: Engine, registry: Registry) -> None:
     exercise = registry.get("exercise2")
     assert exercise.solution is not None
-    data = b"print('hello from the student')\n" + exercise.solution.read_bytes()
+    data = exercise.solution.read_bytes() + b"\nprint('hello from the student')\n"
     result = grade(engine, registry, data)
     assert "hello from the student" in result.output
     assert result.score == result.max_score

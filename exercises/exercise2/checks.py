@@ -16,7 +16,7 @@ def explain(got: torch.Tensor, x: torch.Tensor, upstream: torch.Tensor) -> Diagn
     expected = upstream * (x > 0).to(upstream.dtype)
     local = (x > 0).to(upstream.dtype)
     return (
-        diagnose.relu_grad_at_zero(got, expected, x)
+        diagnose.relu_grad_at_zero(got, expected, x, upstream)
         or diagnose.upstream_ignored(got, expected, local)
         or diagnose.diagnose_gradient(got, expected)
     )
