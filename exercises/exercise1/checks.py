@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from grader.check import InvalidAnswer, check, fail
+from grader.diagnose import relu_grad_at_zero
 from grader.expect import as_float, relative_error
 from grader.models import Diagnosis
 
@@ -55,16 +58,15 @@ def explain_graph(
     x, w, b = inputs
     g, e = got[1], expected[1]
     where = f"(x, w, b) = {inputs}: v = w*x + b = {w * x + b:g}"
-    if w * x + b == 0 and g["b"] != 0 and _scaled_chain(g, g["b"], inputs):
-        return Diagnosis(
-            code="relu_grad_at_zero",
-            title="relu'(0) is not 0",
-            slide=f"{SLIDE}: relu'(0) = 0",
-            explanation=f"At v = 0 your da/db = relu'(0) = {g['b']:g}. The lecture takes "
-            "relu'(0) = 0 (torch.relu does); clamp(min=0) or a test v >= 0 give 1, "
-            "torch.maximum gives 0.5.",
-            evidence=where,
+    if w * x + b == 0:
+        found = relu_grad_at_zero(
+            torch.tensor([g[k] for k in "xwb"]),
+            torch.tensor([e[k] for k in "xwb"]),
+            torch.zeros(3),
+            grad_output=torch.tensor([w, x, 1.0]),
         )
+        if found is not None:
+            return found.model_copy(update={"evidence": f"{where}, your da/db = {g['b']:g}"})
     if x != w and _close(g["x"], e["w"]) and _close(g["w"], e["x"]) and _close(g["b"], e["b"]):
         return Diagnosis(
             code="partials_swapped",

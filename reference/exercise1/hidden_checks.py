@@ -7,24 +7,16 @@ chain rule judge-side; the answer readers and diagnoses are the public checks' o
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import torch
 
 from grader.check import check
-from grader.registry import load_module
 
 if TYPE_CHECKING:
     from grader.judge import Submission
 
 FUNCTIONS = ("graph_autograd", "graph_manual")
-
-
-def public_checks(sub: Submission) -> ModuleType:
-    """The exercise's public checks module (already loaded by the registry)."""
-    exercise = sub.exercise
-    return load_module(exercise.folder / "checks.py", f"grader_course.{exercise.id}.checks")
 
 
 def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
@@ -41,7 +33,7 @@ def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
 @check(points=2)
 def hidden_random_triples(sub: Submission) -> None:
     """Both functions agree with the chain rule at random (x, w, b), on both sides of the kink."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     for inputs in random_triples(seed=6, count=6):
         for name in FUNCTIONS:
             public.expect_graph(sub.call(name, *inputs), inputs, name)
@@ -50,7 +42,7 @@ def hidden_random_triples(sub: Submission) -> None:
 @check(points=1)
 def hidden_inactive_unit(sub: Submission) -> None:
     """Where w*x + b < 0 the unit is off: a = 0 and every gradient is 0."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     inputs = (2.5, -1.5, 0.75)
     for name in FUNCTIONS:
         public.expect_graph(sub.call(name, *inputs), inputs, name)

@@ -5,22 +5,14 @@ quotients' denominators misbehave); the comparisons and diagnoses are the public
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import torch
 
 from grader.check import check
-from grader.registry import load_module
 
 if TYPE_CHECKING:
     from grader.judge import Submission
-
-
-def public_checks(sub: Submission) -> ModuleType:
-    """The exercise's public checks module (already loaded by the registry)."""
-    exercise = sub.exercise
-    return load_module(exercise.folder / "checks.py", f"grader_course.{exercise.id}.checks")
 
 
 def random_points(seed: int, count: int) -> tuple[float, ...]:
@@ -33,7 +25,7 @@ def random_points(seed: int, count: int) -> tuple[float, ...]:
 @check(points=1)
 def hidden_central_difference(sub: Submission) -> None:
     """central_difference nudges only argument `arg` of a function of three variables."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     vals = random_points(seed=31, count=3)
     for arg in (2, 1, 0):
         public.expect_difference(sub, "mix3", vals, arg)
@@ -43,7 +35,7 @@ def hidden_central_difference(sub: Submission) -> None:
 @check(points=1)
 def hidden_sum_difference_product(sub: Submission) -> None:
     """The sum, difference and product rules hold for other f, g and points."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     points = random_points(seed=33, count=4)
     for names in (("log", "tanh"), ("sigmoid", "cube")):
         for rule in ("sum_rule", "difference_rule", "product_rule"):
@@ -53,7 +45,7 @@ def hidden_sum_difference_product(sub: Submission) -> None:
 @check(points=1)
 def hidden_quotient_and_reciprocal(sub: Submission) -> None:
     """The quotient and reciprocal rules hold for other f, g and points."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     points = random_points(seed=34, count=4)
     for names in (("log", "sigmoid"), ("cos", "cube")):
         public.expect_rule(sub, "quotient_rule", names, points)
@@ -64,7 +56,7 @@ def hidden_quotient_and_reciprocal(sub: Submission) -> None:
 @check(points=1)
 def hidden_chain_rule(sub: Submission) -> None:
     """The chain rule holds for other compositions and points."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     points = random_points(seed=35, count=4)
     for names in (("exp", "sin"), ("log", "sigmoid"), ("tanh", "cube")):
         public.expect_rule(sub, "chain_rule", names, points)

@@ -6,24 +6,16 @@ Inputs are seeded random multiples of 1/16 (exact in float32 and float64) with |
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import torch
 
 from grader.check import check
-from grader.registry import load_module
 
 if TYPE_CHECKING:
     from grader.judge import Submission
 
 METHODS = ("grad_tuple", "retain_grad", "hooks")
-
-
-def public_checks(sub: Submission) -> ModuleType:
-    """The exercise's public checks module (already loaded by the registry)."""
-    exercise = sub.exercise
-    return load_module(exercise.folder / "checks.py", f"grader_course.{exercise.id}.checks")
 
 
 def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
@@ -40,7 +32,7 @@ def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
 @check(points=2)
 def hidden_random_inputs(sub: Submission) -> None:
     """Every method gives the five gradients at random (x, w, b)."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     for inputs in random_triples(seed=4, count=3):
         for method in METHODS:
             public.expect_grads(sub.call("intermediate_grads", *inputs, method), method, inputs)
@@ -49,7 +41,7 @@ def hidden_random_inputs(sub: Submission) -> None:
 @check(points=1)
 def hidden_inactive_unit(sub: Submission) -> None:
     """Where w*x + b < 0, relu'(v) = 0 and all five gradients are 0, by every method."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     inputs = (1.75, -2.5, 1.5)
     for method in METHODS:
         public.expect_grads(sub.call("intermediate_grads", *inputs, method), method, inputs)

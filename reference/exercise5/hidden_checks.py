@@ -7,22 +7,14 @@ float64 (the public checks' `autograd_paths`), as do the answer readers and diag
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import torch
 
 from grader.check import check
-from grader.registry import load_module
 
 if TYPE_CHECKING:
     from grader.judge import Submission
-
-
-def public_checks(sub: Submission) -> ModuleType:
-    """The exercise's public checks module (already loaded by the registry)."""
-    exercise = sub.exercise
-    return load_module(exercise.folder / "checks.py", f"grader_course.{exercise.id}.checks")
 
 
 def random_inputs(seed: int, count: int) -> list[tuple[float, float, float]]:
@@ -40,7 +32,7 @@ def random_inputs(seed: int, count: int) -> list[tuple[float, float, float]]:
 @check(points=2)
 def hidden_paths_at_other_inputs(sub: Submission) -> None:
     """By hand, both path terms and their sum are right at other (x1, w1, y)."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     for inputs in random_inputs(seed=5, count=4):
         got = public.read_paths(sub.call("shared_weight_grads", *inputs))
         expected = public.autograd_paths(*inputs)
@@ -52,7 +44,7 @@ def hidden_paths_at_other_inputs(sub: Submission) -> None:
 @check(points=1)
 def hidden_autograd_at_other_inputs(sub: Submission) -> None:
     """With autograd, dl/dw1 is right at other (x1, w1, y)."""
-    public = public_checks(sub)
+    public = sub.exercise.module("checks")
     for inputs in random_inputs(seed=55, count=3):
         got = sub.call("shared_weight_autograd", *inputs)
         public.expect_total(got, public.autograd_paths(*inputs), inputs, "shared_weight_autograd")

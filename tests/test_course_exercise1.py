@@ -1,0 +1,117 @@
+"""exercise1 (a = relu(w*x + b)): the judge-side fixtures are the lecture's, hidden inputs stay
+off the kink, and real sandboxed runs give the reference and the alternatives full marks, the
+stub not_attempted everywhere, and each mutant a failure (with its diagnosis) on the checks it
+names."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+from grader.judge import Source, run_exercise
+from grader.models import ExerciseResult
+from grader.registry import Exercise, Registry, load_module
+from grader.sandbox import Engine
+
+EXERCISE = "exercise1"
+
+
+@pytest.fixture(scope="module")
+def exercise(registry: Registry) -> Exercise:
+    return registry.get(EXERCISE)
+
+
+@pytest.fixture(scope="module")
+def checks(exercise: Exercise) -> ModuleType:
+    return exercise.module("checks")
+
+
+@pytest.fixture(scope="module")
+def graded(engine: Engine, exercise: Exercise) -> dict[str, ExerciseResult]:
+    """Every course file of the exercise, graded once in the sandbox, by file stem."""
+    assert exercise.solution is not None and exercise.reference_folder is not None
+    paths = [exercise.solution, exercise.stub]
+    paths += sorted((exercise.reference_folder / "alternatives").glob("*.py"))
+    paths += [mutant.path for mutant in exercise.mutants]
+    return {p.stem: run_exercise(engine, exercise, Source(p.read_bytes(), p.name)) for p in paths}
+
+
+def statuses(result: ExerciseResult) -> dict[str, str]:
+    return {check.name: check.status for check in result.checks}
+
+
+def hidden_checks(exercise: Exercise) -> ModuleType:
+    assert exercise.hidden_checks_path is not None
+    return load_module(exercise.hidden_checks_path, f"grader_course.{EXERCISE}.hidden_checks")
+
+
+def test_lecture_fixture(checks: ModuleType) -> None:
+    assert checks.expected_graph(3.0, 2.0, 1.0) == (7.0, {"x": 2.0, "w": 3.0, "b": 1.0})
+    assert checks.expected_graph(-1.0, 1.0, 1.0) == (0.0, {"x": 0.0, "w": 0.0, "b": 0.0})
+
+
+def test_hidden_triples_are_off_the_kink_and_on_both_sides(exercise: Exercise) -> None:
+    hidden = hidden_checks(exercise)
+    found = hidden.random_triples(seed=6, count=6)
+    assert found == hidden.random_triples(seed=6, count=6)
+    preactivations = [w * x + b for x, w, b in found]
+    assert min(abs(v) for v in preactivations) >= 0.25
+    assert any(v > 0 for v in preactivations) and any(v < 0 for v in preactivations)
+
+
+def test_reference_and_alternatives_earn_full_marks(graded: dict[str, ExerciseResult]) -> None:
+    for stem in ("solution", "float32_where", "functional_grad"):
+        result = graded[stem]
+        assert result.score == result.max_score == 10, (stem, statuses(result))
+
+
+def test_stub_is_not_attempted_everywhere(graded: dict[str, ExerciseResult]) -> None:
+    assert set(statuses(graded[EXERCISE]).values()) == {"not_attempted"}
+
+
+def test_each_mutant_fails_the_checks_it_names(
+    exercise: Exercise, graded: dict[str, ExerciseResult]
+) -> None:
+    for mutant in exercise.mutants:
+        result = graded[mutant.path.stem]
+        assert result.score < result.max_score
+        assert {statuses(result)[name] for name in mutant.fails} == {"failed"}, mutant.path.stem
+
+
+@pytest.mark.parametrize(
+    ("mutant", "check_name", "code"),
+    [
+        ("relu_grad_one_at_zero", "relu_derivative_at_zero", "relu_grad_at_zero"),
+        ("partials_swapped", "manual_matches_lecture", "partials_swapped"),
+        ("relu_derivative_ignored", "hidden_inactive_unit", "relu_derivative_ignored"),
+        ("backward_on_cached_leaves", "repeated_calls_agree", "accumulated_gradients"),
+    ],
+)
+def test_mutants_are_explained(
+    graded: dict[str, ExerciseResult], mutant: str, check_name: str, code: str
+) -> None:
+    check = next(c for c in graded[mutant].checks if c.name == check_name)
+    assert check.status == "failed" and check.diagnosis is not None
+    assert check.diagnosis.code == code
+
+
+def test_hidden_feedback_names_no_inputs(graded: dict[str, ExerciseResult]) -> None:
+    hidden = [c for c in graded["hardcoded_fixtures"].checks if c.hidden]
+    assert hidden and all(c.status == "failed" for c in hidden)
+    for check in hidden:
+        assert "\n" not in check.feedback and "(x, w, b)" not in check.feedback
+
+
+def test_probe_counts_backward_passes(exercise: Exercise) -> None:
+    probes = exercise.probes
+    assert probes is not None and exercise.solution is not None
+    reference = exercise.reference
+    assert probes.backward_passes(reference, "cpu", "graph_autograd", 3.0, 2.0, 1.0) == {
+        "grad": 1,
+        "backward": 0,
+    }
+    assert probes.backward_passes(reference, "cpu", "graph_manual", 3.0, 2.0, 1.0) == {
+        "grad": 0,
+        "backward": 0,
+    }
