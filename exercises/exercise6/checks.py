@@ -105,7 +105,7 @@ def explain_gradient(got: torch.Tensor, net: Network) -> Diagnosis | None:
     expected = autograd_gradient(net)
     if got.shape != expected.shape:
         return diagnose.transposed(got, expected)
-    paths = {f"via a(2){k + 1}": term for k, term in enumerate(contributions(net))}
+    paths = {f"a(2){k + 1}": term for k, term in enumerate(contributions(net))}
     return (
         diagnose.sign_flipped(got, expected)
         or _known_mistake(got, net, None)
