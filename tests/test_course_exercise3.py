@@ -1,0 +1,120 @@
+"""exercise3 (Table D2 and central differences): the judge's torch tables agree with the
+probes' math tables, the expected values are MiniTorch's, and real sandboxed runs give the
+reference and the alternative full marks, the stub not_attempted everywhere, and each mutant a
+failure (with its diagnosis) on the checks it names."""
+
+from __future__ import annotations
+
+import math
+from types import ModuleType
+
+import pytest
+import torch
+
+from grader.judge import Source, run_exercise
+from grader.models import ExerciseResult
+from grader.registry import Exercise, Registry, load_module
+from grader.sandbox import Engine
+
+EXERCISE = "exercise3"
+ONE_VARIABLE = ("sin", "cos", "exp", "log", "square", "cube", "tanh", "sigmoid")
+SEVERAL = {"mul": (5.0, 10.0), "div": (1.5, 0.7), "exp": (2.0,), "cube": (2.0,),
+           "mix3": (0.9, 1.1, 1.7)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def exercise(registry: Registry) -> Exercise:
+    return registry.get(EXERCISE)
+
+
+@pytest.fixture(scope="module")
+def checks(exercise: Exercise) -> ModuleType:
+    return exercise.module("checks")
+
+
+@pytest.fixture(scope="module")
+def probes(exercise: Exercise) -> ModuleType:
+    assert exercise.probes is not None
+    return exercise.probes
+
+
+@pytest.fixture(scope="module")
+def graded(engine: Engine, exercise: Exercise) -> dict[str, ExerciseResult]:
+    """Every course file of the exercise, graded once in the sandbox, by file stem."""
+    assert exercise.solution is not None and exercise.reference_folder is not None
+    paths = [exercise.solution, exercise.stub]
+    paths += sorted((exercise.reference_folder / "alternatives").glob("*.py"))
+    paths += [mutant.path for mutant in exercise.mutants]
+    return {p.stem: run_exercise(engine, exercise, Source(p.read_bytes(), p.name)) for p in paths}
+
+
+def statuses(result: ExerciseResult) -> dict[str, str]:
+    return {check.name: check.status for check in result.checks}
+
+
+@pytest.mark.parametrize("name", ONE_VARIABLE)
+def test_probe_and_judge_tables_agree(checks: ModuleType, probes: ModuleType, name: str) -> None:
+    points = [0.45, 1.3, 2.35]
+    f, df = probes.one_variable(name)
+    values, slopes = checks.value_and_slope(name, torch.tensor(points, dtype=torch.float64))
+    assert values.tolist() == pytest.approx([f(x) for x in points], rel=1e-12)
+    assert slopes.tolist() == pytest.approx([df(x) for x in points], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(SEVERAL))
+def test_several_variable_tables_agree(checks: ModuleType, probes: ModuleType, name: str) -> None:
+    vals = SEVERAL[name]
+    assert checks.evaluate(name, vals) == pytest.approx(probes.several_variables(name)(*vals))
+
+
+def test_minitorch_cases(checks: ModuleType) -> None:
+    assert checks.expected_partial("mul", (5.0, 10.0), 0) == 10.0
+    assert checks.expected_partial("mul", (5.0, 10.0), 1) == 5.0
+    assert checks.expected_partial("exp", (2.0,), 0) == pytest.approx(math.exp(2.0), rel=1e-15)
+
+
+def test_hidden_points_stay_away_from_zero(exercise: Exercise) -> None:
+    assert exercise.hidden_checks_path is not None
+    hidden = load_module(exercise.hidden_checks_path, f"grader_course.{EXERCISE}.hidden_checks")
+    for seed in range(31, 36):
+        assert all(0.4 <= x <= 2.4 for x in hidden.random_points(seed, 4))
+
+
+def test_reference_and_alternative_earn_full_marks(graded: dict[str, ExerciseResult]) -> None:
+    for stem in ("solution", "rules_from_rules"):
+        result = graded[stem]
+        assert result.score == result.max_score == 12, (stem, statuses(result))
+
+
+def test_stub_is_not_attempted_everywhere(graded: dict[str, ExerciseResult]) -> None:
+    assert set(statuses(graded[EXERCISE]).values()) == {"not_attempted"}
+
+
+def test_each_mutant_fails_the_checks_it_names(
+    exercise: Exercise, graded: dict[str, ExerciseResult]
+) -> None:
+    for mutant in exercise.mutants:
+        result = graded[mutant.path.stem]
+        assert result.score < result.max_score
+        assert {statuses(result)[name] for name in mutant.fails} == {"failed"}, mutant.path.stem
+
+
+@pytest.mark.parametrize(
+    ("mutant", "check_name", "code"),
+    [
+        ("quotient_sign_flipped", "quotient_rule", "sign_flipped"),
+        ("reciprocal_over_f", "reciprocal_rule", "reciprocal_not_squared"),
+        ("chain_without_inner", "chain_rule", "inner_derivative_missing"),
+        ("chain_outer_at_x", "chain_rule", "outer_at_x"),
+        ("product_of_derivatives", "product_rule", "product_of_derivatives"),
+        ("forward_difference", "central_difference_exp", "forward_difference"),
+        ("first_argument_only", "central_difference_mul", "wrong_argument"),
+        ("fixed_step", "central_difference_uses_eps", "eps_ignored"),
+    ],
+)
+def test_mutants_are_explained(
+    graded: dict[str, ExerciseResult], mutant: str, check_name: str, code: str
+) -> None:
+    check = next(c for c in graded[mutant].checks if c.name == check_name)
+    assert check.status == "failed" and check.diagnosis is not None
+    assert check.diagnosis.code == code
