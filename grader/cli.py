@@ -25,7 +25,7 @@ from grader.judge import Source, run_exercise
 from grader.models import BatchResult
 from grader.registry import Registry, RegistryError, find_root
 from grader.report import batch_summary, exercise_report, verdict_text
-from grader.sandbox import Engine, EngineMode
+from grader.sandbox import Engine, EngineError, EngineMode
 from grader.validate import Finding, validate_exercise
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
@@ -290,6 +290,9 @@ def main() -> None:
     """Console-script entry point."""
     try:
         app()
+    except EngineError as exc:
+        out.error_line(f"the grading engine cannot run here: {exc}")
+        sys.exit(1)
     except KeyboardInterrupt:
         out.error_line("interrupted")
         sys.exit(130)

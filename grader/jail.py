@@ -24,6 +24,10 @@ import torch
 from grader import isolation
 from grader.protocol import Unencodable, decode, encode
 
+CUDA_FORK_MESSAGE = (
+    "the zygote had initialised CUDA before forking this sandbox; CUDA does not survive a fork, "
+    "so grading stops here instead of hanging (nothing may touch CUDA before the fork)"
+)
 MEMORY_MARKERS = ("can't allocate memory", "not enough memory", "out of memory", "bad_alloc")
 
 
@@ -51,12 +55,15 @@ def main(conn: Connection, config: JailConfig) -> None:
     """Entry point of a sandbox process (runs in the forked child)."""
     os.setsid()
     _capture_output(Path(config.run_dir) / "output.txt")
+    if forked_after_cuda():
+        conn.send_bytes(encode({"ready": False, "message": CUDA_FORK_MESSAGE}))
+        os._exit(71)
     try:
-        layers = _lock_down(config)
+        layers, notes = _lock_down(config)
     except Exception as exc:  # noqa: BLE001 - report, then stop: never run unconfined by accident
         conn.send_bytes(encode({"ready": False, "message": f"sandbox setup failed: {exc}"}))
         os._exit(70)
-    conn.send_bytes(encode({"ready": True, "layers": layers, "pid": os.getpid()}))
+    conn.send_bytes(encode({"ready": True, "layers": layers, "notes": notes, "pid": os.getpid()}))
     _serve(conn, config)
     os._exit(0)
 
@@ -71,7 +78,13 @@ def _capture_output(path: Path) -> None:
     os.close(null)
 
 
-def _lock_down(config: JailConfig) -> dict[str, bool]:
+def forked_after_cuda() -> bool:
+    """True in a child forked from a process that had initialised CUDA (torch marks it)."""
+    is_in_bad_fork = getattr(torch.cuda, "_is_in_bad_fork", None)
+    return bool(is_in_bad_fork()) if is_in_bad_fork is not None else False
+
+
+def _lock_down(config: JailConfig) -> tuple[dict[str, bool], dict[str, str]]:
     policy = isolation.SandboxPolicy(
         workdir=Path(config.work_dir),
         readable=tuple(Path(p) for p in config.readable),
@@ -81,13 +94,15 @@ def _lock_down(config: JailConfig) -> dict[str, bool]:
         allow_gpu=config.device.startswith("cuda"),
     )
     as_root = os.geteuid() == 0
-    layers = isolation.apply_policy(policy)
-    if as_root and not layers.get("user_namespace", True):
-        del layers["user_namespace"]  # root needs no user namespace for the others
+    report = isolation.lock_down(policy)
+    if as_root and not report.get("user_namespace", (True, ""))[0]:
+        del report["user_namespace"]  # root needs no user namespace for the others
+    layers = {name: active for name, (active, _) in report.items()}
+    notes = {name: note for name, (_, note) in report.items() if note}
     os.chdir(config.work_dir)
     sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     torch.manual_seed(0)
-    return layers
+    return layers, notes
 
 
 def _serve(conn: Connection, config: JailConfig) -> None:

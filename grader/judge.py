@@ -43,6 +43,7 @@ class Submission:
         self._import_failure: SandboxOutcome | None = None
         self._deadline = time.monotonic() + limits.total_s
         self.layers: dict[str, bool] = {}
+        self.notes: dict[str, str] = {}
         self.output = ""
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -74,7 +75,7 @@ class Submission:
         self._remaining()
         try:
             sandbox.__enter__()
-            self.layers = sandbox.layers
+            self.layers, self.notes = sandbox.layers, sandbox.notes
             sandbox.request("import", min(self._limits.import_s, self._remaining()),
                             f"importing {self._filename}", source=self._text)
         except SandboxOutcome as outcome:
@@ -118,7 +119,7 @@ def run_exercise(engine: Engine, exercise: Exercise, source: Source, *, device: 
         checks = [_run_check(spec, submission) for spec in specs]
     finally:
         submission.close()
-    isolation = Isolation(engine=engine.mode, layers=submission.layers)
+    isolation = Isolation(engine=engine.mode, layers=submission.layers, notes=submission.notes)
     return _exercise_result(exercise, checks, isolation, device, started, include_hidden, submission.output)
 
 
@@ -145,8 +146,8 @@ def _run_check(spec: CheckSpec, submission: Submission) -> CheckResult:
         return _result(spec, "failed", str(failure) or "the answer is wrong")
     except InvalidAnswer as invalid:
         return _result(spec, "invalid", str(invalid))
-    except EngineError as exc:
-        return _result(spec, "crashed", f"the sandbox could not start: {exc}")
+    except EngineError:
+        raise  # the engine cannot make sandboxes: a problem of this machine, not of the student
     except Exception as exc:  # noqa: BLE001 - odd data must not crash the judge
         return _result(spec, "invalid", f"the answer could not be judged ({type(exc).__name__}: {exc})"[:500])
     return _result(spec, "passed", "")

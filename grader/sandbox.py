@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,7 +40,7 @@ EngineMode = Literal["forkserver", "spawn"]
 # about 0.5 s), so that no sandbox pays for them again.
 PRELOAD = ["torch", "torch.fx.experimental.symbolic_shapes", "torch.optim", "torch.utils.data",
            "numpy", "grader.jail"]
-SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")
+SAFE_ENV_KEYS = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "SYSTEMROOT")
 
 
 class SandboxOutcome(Exception):
@@ -104,11 +104,12 @@ def main_module_hidden() -> Iterator[None]:
 class Engine:
     """Makes sandbox processes: forked from a torch-preloaded zygote, or spawned fresh."""
 
-    def __init__(self, mode: EngineMode = "forkserver") -> None:
+    def __init__(self, mode: EngineMode = "forkserver", preload: Sequence[str] = tuple(PRELOAD)) -> None:
         if mode == "forkserver" and "forkserver" not in multiprocessing.get_all_start_methods():
             mode = "spawn"
         self.mode: EngineMode = mode
         self.context = multiprocessing.get_context(mode)
+        self.preload = list(preload)
         self._started = False
 
     def start(self) -> None:
@@ -116,7 +117,7 @@ class Engine:
         if self._started:
             return
         if self.mode == "forkserver":
-            self.context.set_forkserver_preload(PRELOAD)  # type: ignore[attr-defined]
+            self.context.set_forkserver_preload(self.preload)  # type: ignore[attr-defined]
             from multiprocessing import forkserver
 
             with clean_environment(), main_module_hidden():
@@ -159,6 +160,7 @@ class Sandbox:
     module_name: str
     probes_path: Path | None = None
     layers: dict[str, bool] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     def __enter__(self) -> Sandbox:
@@ -184,8 +186,9 @@ class Sandbox:
         if not ready.get("ready"):
             self.close()
             raise EngineError(str(ready.get("message", "the sandbox did not start")))
-        layers = ready.get("layers", {})
+        layers, notes = ready.get("layers", {}), ready.get("notes", {})
         self.layers = {str(k): bool(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
+        self.notes = {str(k): str(v)[:300] for k, v in notes.items()} if isinstance(notes, dict) else {}
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -193,3 +193,32 @@ def test_unplain_return_value_is_invalid(engine: Engine) -> None:
 def test_spawn_engine_grades_the_same() -> None:
     spawn = Engine("spawn")
     assert run(spawn, "def f(x): return x + 1", "f", 41) == 42
+
+
+CUDA_ZYGOTE_SCRIPT = """
+import sys
+from grader.models import Limits
+from grader.sandbox import PRELOAD, Engine, EngineError, Sandbox
+engine = Engine("forkserver", preload=[*PRELOAD, "zygote_with_cuda"])
+try:
+    with Sandbox(engine, Limits(), "cpu", "student.py", "student"):
+        pass
+except EngineError as exc:
+    print("refused:", exc)
+    sys.exit(0)
+print("forked anyway")
+sys.exit(1)
+"""
+
+
+def test_engine_refuses_to_fork_after_cuda_initialisation() -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", CUDA_ZYGOTE_SCRIPT], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "refused:" in done.stdout and "CUDA" in done.stdout
+    assert time.monotonic() - started < 60
