@@ -38,7 +38,7 @@ class _CountingEngine:
 def _watching_backward_passes() -> Iterator[list[str]]:
     runs: list[str] = []
     engine = Variable._execution_engine
-    Variable._execution_engine = _CountingEngine(engine, runs)
+    Variable._execution_engine = _CountingEngine(engine, runs)  # type: ignore[assignment]
     try:
         yield runs
     finally:

@@ -58,10 +58,12 @@ def missing_retain_grad(got: Grads, inputs: tuple[float, ...]) -> Diagnosis | No
 
 def wrong_keys(got: Grads, expected: dict[str, float]) -> list[str]:
     """The gradients (as 'da/dk') that are None or differ beyond the float64 tolerance."""
-    return [
-        f"da/d{k}" for k in KEYS
-        if got[k] is None or relative_error(got[k], expected[k]) >= 1e-10
-    ]  # fmt: skip
+    wrong = []
+    for k in KEYS:
+        value = got[k]
+        if value is None or relative_error(value, expected[k]) >= 1e-10:
+            wrong.append(f"da/d{k}")
+    return wrong
 
 
 def expect_grads(value: Any, method: str, inputs: tuple[float, float, float]) -> None:

@@ -38,7 +38,7 @@ class _CountingEngine:
 def _watching_backward_passes() -> Iterator[list[str]]:
     runs: list[str] = []
     engine = Variable._execution_engine
-    Variable._execution_engine = _CountingEngine(engine, runs)
+    Variable._execution_engine = _CountingEngine(engine, runs)  # type: ignore[assignment]
     try:
         yield runs
     finally:
@@ -49,7 +49,7 @@ def _watching_backward_passes() -> Iterator[list[str]]:
 def _watching_hooks() -> Iterator[list[torch.Tensor]]:
     """Record every tensor a hook is registered on (keeping it alive to look at it after)."""
     hooked: list[torch.Tensor] = []
-    original = torch.Tensor.register_hook
+    original: Any = torch.Tensor.register_hook
 
     def register_hook(tensor: torch.Tensor, hook: Any) -> Any:
         hooked.append(tensor)

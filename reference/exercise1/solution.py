@@ -7,7 +7,7 @@ import torch
 
 def graph_autograd(x: float, w: float, b: float) -> tuple[float, dict[str, float]]:
     """a = relu(w*x + b) and (da/dx, da/dw, da/db) from one torch.autograd.grad call."""
-    xt, wt, bt = (torch.tensor(value, dtype=torch.float64, requires_grad=True) for value in (x, w, b))
+    xt, wt, bt = (torch.tensor(t, dtype=torch.float64, requires_grad=True) for t in (x, w, b))
     u = wt * xt
     v = u + bt
     a = torch.relu(v)

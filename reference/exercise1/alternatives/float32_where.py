@@ -1,5 +1,5 @@
 """A correct exercise1 written differently: float32 tensors, relu as a product with a mask,
-one torch.autograd.grad on a stacked input, and a table of local derivatives for the manual version."""
+one torch.autograd.grad on a stacked input, and a table of local derivatives by hand."""
 
 import torch
 
@@ -22,4 +22,5 @@ def graph_manual(x, w, b):
     v = w * x + b
     local["da/dv"] = 1 if v > 0 else 0
     chain = local["da/dv"] * local["dv/du"]
-    return [max(v, 0), {"x": chain * local["du/dx"], "w": chain * local["du/dw"], "b": local["da/dv"]}]
+    grads = {"x": chain * local["du/dx"], "w": chain * local["du/dw"], "b": local["da/dv"]}
+    return [max(v, 0), grads]

@@ -12,7 +12,7 @@ def _forward(x, w, b):
 def graph_autograd(x: float, w: float, b: float):
     args = [torch.tensor(float(t), dtype=torch.float64) for t in (x, w, b)]
     grads = torch.func.grad(_forward, argnums=(0, 1, 2))(*args)
-    return _forward(*args).item(), dict(zip("xwb", (g.item() for g in grads)))
+    return _forward(*args).item(), dict(zip("xwb", (g.item() for g in grads), strict=True))
 
 
 def graph_manual(x: float, w: float, b: float):
