@@ -5,8 +5,9 @@ platform cannot provide (macOS, an old kernel, a container without `unshare`) is
 and the others still apply. Order matters and is fixed here:
 
 1. `session`: `setsid`, so the whole sandbox can be killed as one process group.
-2. `user_namespace` (only when not root), then `network_namespace` (no interfaces at all, not
-   even loopback), `mount_namespace` (all mounts made private first).
+2. `user_namespace` (only when not root: as root it is reported False, "not needed"), then
+   `network_namespace` (no interfaces at all, not even loopback), `mount_namespace` (all mounts
+   made private first).
 3. `pid_namespace`: see `enter_pid_namespace`. With a private mount table, a fresh `/proc` is
    mounted so it lists only the sandbox's processes.
 4. `workdir_tmpfs` (opt-in, `SandboxPolicy.workdir_tmpfs_mb`): a size-limited tmpfs over the
@@ -23,9 +24,10 @@ autograd step in a child of a process that imported torch but never computed rea
 initialisation); those are the only files outside `policy.readable` that Landlock allows for
 reading, besides `/dev/null`, `/dev/zero`, `/dev/urandom` and `/dev/random`.
 
-The layers act on the calling process and are meant for a child that was just forked: one
-thread, nothing of the student's loaded yet. `probe_layers` tries them in a throwaway child for
-`grade doctor` and never changes the calling process.
+`lock_down` returns the same report with a note per layer (why it is missing, or what it did),
+for `Isolation.notes`. The layers act on the calling process and are meant for a child that was
+just forked: one thread, nothing of the student's loaded yet. `probe_layers` tries them in a
+throwaway child for `grade doctor` and never changes the calling process.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
 _CLONE_NAMESPACES = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
-_PR_SET_PDEATHSIG, _PR_SET_SECCOMP, _PR_CAPBSET_READ, _PR_CAPBSET_DROP = 1, 22, 23, 24
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_SECCOMP = 1, 4, 22
+_PR_CAPBSET_READ, _PR_CAPBSET_DROP = 23, 24
 _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 _CAP_VERSION_3 = 0x20080522
 _INIT_FAILED = 70  # exit status of a waiter or init that could not do its job
@@ -339,6 +342,7 @@ def enter_user_namespace() -> str:
     uid, gid = os.geteuid(), os.getegid()
     if uid == 0:
         raise LayerUnavailable("not needed: running as root")
+    _prctl(_PR_SET_DUMPABLE, 1)  # after a setuid, /proc/self/*_map would belong to root
     _unshare(_CLONE_NEWUSER, "unshare(CLONE_NEWUSER)")
     Path("/proc/self/setgroups").write_text("deny")
     Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
@@ -485,11 +489,9 @@ def _close_fds_except(keep: int) -> None:
 def clean_environment(workdir: Path) -> str:
     """Replace the environment with a minimal one that points every cache into `workdir`.
 
-    Also empties `posix.environ` (Python's copy of the start-up environment) and zeroes the
-    process's initial environment block, which /proc/self/environ would otherwise still show.
+    Also zeroes the process's initial environment block, which /proc/self/environ (and a
+    ctypes read of the stack) would otherwise still show.
     """
-    import posix
-
     cache = workdir / ".cache"
     for folder in (workdir / "tmp", cache):
         folder.mkdir(exist_ok=True)
@@ -505,8 +507,7 @@ def clean_environment(workdir: Path) -> str:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    os.environ.clear()
-    posix.environ.clear()
+    os.environ.clear()  # also empties posix.environ, the same dict
     os.environ.update(fresh)
     sys.dont_write_bytecode = True
     if "tempfile" in sys.modules:
@@ -655,7 +656,7 @@ def install_seccomp() -> str:
             raise
         result = _libc().prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)
         _check(result, "prctl(PR_SET_SECCOMP)")
-    return f"{len(arch.denied) + 2} system calls denied, socket families other than AF_UNIX"
+    return f"{len(arch.denied)} calls denied, and sockets other than AF_UNIX, namespace clones"
 
 
 _Op = tuple[int, str | None, str | None, int]
@@ -752,7 +753,7 @@ def _run_probe_child(workdir: Path, timeout_s: float) -> dict[str, tuple[bool, s
         workdir=workdir,
         readable=list_interpreter_trees(),
         cpu_s=max(1, int(timeout_s)),
-        memory_mb=None,
+        memory_mb=1 << 20,  # 1 TiB: exercises RLIMIT_AS without limiting anything
         file_mb=1,
         workdir_tmpfs_mb=1,
     )
@@ -791,10 +792,12 @@ def _probe_in_child(policy: SandboxPolicy, write_fd: int) -> NoReturn:
 def _works_in_grandchild(step: Callable[[], object]) -> bool:
     pid = os.fork()
     if pid == 0:
+        code = 1
         try:
             step()
+            code = 0
         finally:
-            os._exit(0 if sys.exc_info()[0] is None else 1)
+            os._exit(code)
     _, status = os.waitpid(pid, 0)
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
