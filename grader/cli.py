@@ -11,6 +11,7 @@ Exit codes: 0 whenever grading ran, whatever the score; 1 when `validate` finds 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -168,6 +169,7 @@ def batch_command(
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
     device: DeviceOption = "auto",
+    gpu_concurrency: Annotated[int, typer.Option("--gpu-concurrency", min=1, help="Sandboxes sharing one GPU at a time.")] = 1,
     engine: EngineOption = "forkserver",
     root: RootOption = None,
 ) -> None:
@@ -183,7 +185,9 @@ def batch_command(
     settings = Settings(root=str(registry.root), device=resolve_device(device), engine=resolve_engine(engine))
     try:
         with out.progress_bar(enabled=not json) as progress:
-            batch = grade_folder(registry, folder, settings, workers or default_workers(), db_path=db,
+            batch = grade_folder(registry, folder, settings,
+                                 parallel_judges(workers or default_workers(), settings.device, gpu_concurrency),
+                                 db_path=db,
                                  roster=roster, regrade=regrade, progress=progress)
     except IntakeError as exc:
         raise usage_error(str(exc)) from None
@@ -192,6 +196,15 @@ def batch_command(
         out.emit_json(batch)
     else:
         out.make_console().print(batch_summary(batch, registry.ids()))
+
+
+def parallel_judges(workers: int, device: str, gpu_concurrency: int) -> int:
+    """Each judge runs one sandbox at a time, so on a GPU at most `gpu_concurrency` per device."""
+    if not device.startswith("cuda"):
+        return workers
+    import torch
+
+    return max(1, min(workers, gpu_concurrency * max(1, torch.cuda.device_count())))
 
 
 def write_exports(batch: BatchResult, registry: Registry, *, csv: Path | None, gradescope: Path | None,
@@ -239,7 +252,8 @@ def doctor_command() -> None:
         table.add_row(name, "[green]yes[/]" if works else "[red]no[/]", note)
     console = out.make_console()
     console.print(table)
-    missing = [name for name, (works, _) in layers.items() if not works]
+    informational = {"cgroups", "landlock_abi", "fork"} | ({"user_namespace"} if os.geteuid() == 0 else set())
+    missing = [name for name, (works, _) in layers.items() if not works and name not in informational]
     console.print("[yellow]degraded isolation:[/] missing " + ", ".join(missing) if missing
                   else "[green]every isolation layer is available[/]")
 

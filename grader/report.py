@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -87,12 +88,13 @@ def _total_line(result: ExerciseResult) -> Text:
 
 
 def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
-    """Students × exercises, with totals."""
-    table = Table(title="Gradebook", show_lines=False)
-    table.add_column("student")
+    """Students × exercises (columns numbered by exercise), with totals; fits 80 columns."""
+    table = Table(title="Gradebook", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False,
+                  caption="columns: exercise number; — = nothing handed in")
+    table.add_column("student", no_wrap=True, max_width=18, overflow="ellipsis")
     for exercise_id in exercise_ids:
-        table.add_column(exercise_id.replace("exercise", "ex"), justify="right")
-    table.add_column("total", justify="right", style="bold")
+        table.add_column(exercise_id.removeprefix("exercise"), justify="right", no_wrap=True)
+    table.add_column("total", justify="right", style="bold", no_wrap=True)
     for sub in batch.submissions:
         by_id = {ex.exercise: ex for ex in sub.exercises}
         cells = []

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+
+def train_step(model, optimizer, loss_fn, features, targets, device):
+    model.train()
+    features = features.to(device)
+    output = model(features)
+    loss = loss_fn(output, targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
