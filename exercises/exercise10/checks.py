@@ -52,7 +52,7 @@ LECTURE_FINGERPRINTS: tuple[tuple[str, float, Diagnosis], ...] = (
         "dL/dyhat = -2 (y - yhat) / N; without the 2 every step is half as long.")),
     ("manual", 0.09634975, _diagnosis(
         "sum_not_mean", "the gradient is summed over the minibatch, not averaged",
-        "the MSE is a mean, so its gradient carries 1/N; without it each step is N times "
+        "The MSE is a mean, so its gradient carries 1/N; without it each step is N times "
         "longer.")),
     ("sgd", 0.09634975, _diagnosis(
         "sum_not_mean", "the loss sums over the minibatch instead of averaging",
@@ -114,11 +114,11 @@ def explain_curve(got: torch.Tensor, variant: str,
     """Name the mistake a wrong loss curve shows: no change, ascent, or a known fingerprint."""
     if got.numel() >= 2 and torch.all(got == got[0]):
         return _diagnosis("parameters_unchanged", "the parameters never change",
-                          "every epoch ends with the same MSE: no update reaches the weights.")
+                          "Every epoch ends with the same MSE: no update reaches the weights.")
     if got.numel() >= 2 and (not bool(torch.isfinite(got[-1])) or bool(got[-1] > got[0])):
         return _diagnosis(
             "gradient_ascent", "the update moves along the gradient, not against it",
-            "gradient descent is w := w - lr * dL/dw = w + lr * (negative gradient); slide 35's "
+            "Gradient descent is w := w - lr * dL/dw = w + lr * (negative gradient); slide 35's "
             "'w := w + learning_rate x gradient' is only right for the negative gradient.",
             f"the MSE grows from {got[0].item():.5f} to {got[-1].item():.5f}")
     for owner, last, found in fingerprints:
@@ -170,7 +170,7 @@ def models_start_at_zero(sub: Submission) -> None:
                 fail(f"{where} should start at zero", expected=torch.zeros(shape), got=value,
                      diagnosis=_diagnosis(
                          "random_init", "nn.Linear starts from random values",
-                         "the notebook zeroes the layer's weight and bias after creating it."
+                         "The notebook zeroes the layer's weight and bias after creating it."
                      ) if variant == "sgd" else None)
             if facts.get("requires_grad") is not grad:
                 fail(f"{where}.requires_grad should be {grad}" + (

@@ -18,7 +18,9 @@ def other_settings(sub: Submission) -> Any:
         num_epochs=6, learning_rate=0.05, seed=7, minibatch_size=8)
 
 
-def reference_curve(sub: Submission, variant: str, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def reference_curve(
+    sub: Submission, variant: str, x: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """The reference solution's curve, computed judge-side without touching the global RNG."""
     reference = sub.exercise.reference
     checks = sub.exercise.module("checks")

@@ -70,7 +70,7 @@ def train_autograd(model, x, y, num_epochs, learning_rate=0.01, seed=123, miniba
             loss = ((model.forward(x[rows]) - y[rows]) ** 2).mean()
             grads = torch.autograd.grad(loss, params)
             with torch.no_grad():
-                for p, g in zip(params, grads):
+                for p, g in zip(params, grads, strict=True):
                     p.sub_(g, alpha=learning_rate)
         history.append(_mse(model, x, y))
     return history

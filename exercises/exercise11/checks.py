@@ -1,0 +1,223 @@
+"""exercise11 public checks: the training loop and the evaluation step of slide 35."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from grader.check import InvalidAnswer, check, fail
+from grader.expect import as_float, as_floats
+from grader.judge import Submission
+from grader.models import Diagnosis
+
+# train(...) on the "blobs" set-up (probes.build), 4 epochs of SGD(lr=0.5): each epoch's mean
+# of its three batch losses, as torch 2.13 computes them in float32.
+BLOBS_LOSSES = (0.99370927, 0.60921725, 0.45361601, 0.39960934)
+SLIDE = "Lecture 06, slide 35 (PyTorch usage, step 3: training)"
+
+
+def misconception(code: str, title: str, text: str, evidence: str = "") -> Diagnosis:
+    return Diagnosis(code=code, title=title, explanation=text, slide=SLIDE, evidence=evidence)
+
+
+ACCUMULATED = misconception(
+    "accumulated_gradients", "gradients accumulate across steps (zero_grad is missing)",
+    "loss.backward() adds to .grad; call optimizer.zero_grad() once per step, before backward, "
+    "or every step also applies all the earlier batches' gradients.",
+)
+CLEARED_TOO_EARLY = misconception(
+    "zero_grad_before_step", "zero_grad between backward and step",
+    "optimizer.zero_grad() after loss.backward() throws the new gradients away, so "
+    "optimizer.step() has nothing to apply and the parameters never change.",
+)
+
+
+def report_of(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidAnswer("the probe returned no report")
+    return value
+
+
+def count(report: dict[str, Any], key: str) -> int:
+    value = report.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAnswer(f"the probe's `{key}` is missing")
+    return value
+
+
+def flags(report: dict[str, Any], key: str) -> list[bool]:
+    value = report.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, bool) for v in value):
+        raise InvalidAnswer(f"the probe's `{key}` is missing")
+    return value
+
+
+def explain_training(report: dict[str, Any]) -> Diagnosis | None:
+    """What the recorded hooks say went wrong in a training loop, if anything."""
+    steps = count(report, "steps")
+    if steps == 0:
+        return misconception("no_step", "optimizer.step() is never called",
+                          "backward() only computes gradients; step() applies them.")
+    if count(report, "empty_steps") > 0:
+        return CLEARED_TOO_EARLY.model_copy(update={
+            "evidence": f"{count(report, 'empty_steps')} of {steps} steps found no gradient"})
+    if count(report, "stale_backwards") > 0:
+        return ACCUMULATED.model_copy(update={
+            "evidence": f"{count(report, 'stale_backwards')} of {count(report, 'backwards')} "
+                        "parameter gradients arrived on top of an old one"})
+    return None
+
+
+def expect_losses(got: list[float], expected: list[float], what: str,
+                  diagnosis: Diagnosis | None = None) -> None:
+    """Per-epoch losses within float32 tolerance (assert_close defaults)."""
+    for epoch, (g, e) in enumerate(zip(got, expected, strict=True)):
+        if abs(g - e) > 1e-5 + 1.3e-6 * abs(e):
+            fail(f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, expected {e:.6f}",
+                 expected=[round(v, 6) for v in expected], got=[round(v, 6) for v in got],
+                 diagnosis=diagnosis)
+
+
+def batch_losses(sub: Submission, case: str) -> list[float]:
+    """Each training batch's loss at the initial parameters (judge-side, no training)."""
+    probes = sub.exercise.probes
+    assert probes is not None, "exercise11 needs its probes.py"
+    setup = probes.build(case, "cpu")
+    with torch.no_grad():
+        return [setup.loss_fn(setup.model(x), y).item() for x, y in setup.train_loader]
+
+
+def explain_epoch_loss(got: float, batches: list[float]) -> Diagnosis | None:
+    """The epoch loss is the sum, or only the last batch's loss, instead of the mean."""
+    if abs(got - sum(batches)) <= 1e-5 * abs(sum(batches)):
+        return misconception("sum_not_mean", "the epoch loss is the sum of the batch losses",
+                          "Divide by the number of batches: the mean does not grow with N.",
+                          f"{len(batches)} batches: mean {sum(batches) / len(batches):.6f}, "
+                          f"sum {sum(batches):.6f}")
+    if abs(got - batches[-1]) <= 1e-5 * abs(batches[-1]):
+        return misconception("last_batch_only", "only the last batch's loss is kept",
+                          "Collect every batch's loss.item() and average them per epoch.")
+    return None
+
+
+def expected_accuracy(sub: Submission, case: str) -> tuple[float, list[float]]:
+    """Accuracy of argmax(logits) over the whole loader, and the per-batch accuracies."""
+    probes = sub.exercise.probes
+    assert probes is not None, "exercise11 needs its probes.py"
+    setup = probes.build(case, "cpu")
+    setup.model.eval()
+    hits: list[torch.Tensor] = []
+    with torch.no_grad():
+        for x, y in setup.eval_loader:
+            hits.append((setup.model(x).argmax(dim=1) == y).double())
+    per_batch = [h.mean().item() for h in hits]
+    return torch.cat(hits).mean().item(), per_batch
+
+
+def expect_accuracy(sub: Submission, case: str, what: str) -> None:
+    report = report_of(sub.probe("evaluate_report", case, 1))
+    accuracies = report.get("accuracies")
+    if not isinstance(accuracies, list) or len(accuracies) != 1:
+        raise InvalidAnswer("the evaluation probe returned no accuracy")
+    got = as_float(accuracies[0], "evaluate(...)")
+    expected, per_batch = expected_accuracy(sub, case)
+    if abs(got - expected) > 1e-6:
+        fail(f"{what}: evaluate returned {got:.6g}, expected {expected:.6g}",
+             expected=expected, got=got, diagnosis=explain_accuracy(got, expected, per_batch))
+
+
+def explain_accuracy(got: float, expected: float, per_batch: list[float]) -> Diagnosis | None:
+    if abs(got - 100 * expected) <= 1e-4:
+        return misconception("percent", "the accuracy is a percentage",
+                          "Return a fraction in [0, 1]: correct / total, not 100 * that.")
+    mean_of_batches = sum(per_batch) / len(per_batch)
+    if abs(got - mean_of_batches) <= 1e-6 and abs(mean_of_batches - expected) > 1e-6:
+        return misconception("mean_of_batch_accuracies", "the per-batch accuracies are averaged",
+                          "The last batch is smaller, so the mean of batch accuracies weights its "
+                          "rows more; count correct predictions and rows over the whole loader.")
+    return None
+
+
+@check(points=1)
+def epoch_loss_is_mean_of_batch_losses(sub: Submission) -> None:
+    """Each epoch's loss is the mean of that epoch's batch losses (checked with lr = 0)."""
+    report = report_of(sub.probe("train_report", "blobs", 2, 0.0))
+    got = as_floats(report.get("losses"), "the losses train returned", length=2)
+    batches = batch_losses(sub, "blobs")
+    mean = sum(batches) / len(batches)
+    expect_losses(got, [mean, mean], "with lr = 0", explain_epoch_loss(got[0], batches))
+
+
+@check(points=2)
+def trains_like_the_reference(sub: Submission) -> None:
+    """Four epochs of SGD on the blobs set-up give the reference loss curve."""
+    report = report_of(sub.probe("train_report", "blobs", 4))
+    got = as_floats(report.get("losses"), "the losses train returned", length=4)
+    expect_losses(got, list(BLOBS_LOSSES), "train, 4 epochs", explain_training(report))
+
+
+@check(points=1)
+def each_step_uses_fresh_gradients(sub: Submission) -> None:
+    """zero_grad once per step, before backward: every step applies this batch's gradient only."""
+    report = report_of(sub.probe("train_report", "blobs", 2))
+    diagnosis = explain_training(report)
+    if diagnosis is not None:
+        fail(f"{diagnosis.title}: {diagnosis.evidence or 'no step was taken'}",
+             diagnosis=diagnosis)
+    if count(report, "steps") != 6:
+        fail(f"2 epochs of 3 batches should take 6 optimizer steps, took {report['steps']}")
+
+
+@check(points=1)
+def train_mode_during_training(sub: Submission) -> None:
+    """train() puts the model in training mode, even when an evaluation left it in eval mode."""
+    report = report_of(sub.probe("train_report", "dropout", 1, None, True))
+    training = flags(report, "training")
+    if not training:
+        fail("train() never called the model")
+    if not all(training):
+        fail(f"{training.count(False)} of {len(training)} training forward passes ran in eval mode",
+             diagnosis=misconception(
+                 "eval_mode_in_training", "model.train() is missing",
+                 "evaluate() leaves the model in eval mode, where dropout is off; call "
+                 "model.train() at the start of every epoch, as slide 35 does.",
+                 "a dropout model handed to train() in eval mode"))
+
+
+@check(points=1)
+def evaluate_returns_accuracy(sub: Submission) -> None:
+    """evaluate returns the fraction of rows whose argmax(logits) equals the target."""
+    expect_accuracy(sub, "blobs", "evaluate on 24 rows in batches of 7")
+
+
+@check(points=1)
+def evaluate_in_eval_mode(sub: Submission) -> None:
+    """evaluate runs the model in eval mode: a dropout model gives the same accuracy twice."""
+    report = report_of(sub.probe("evaluate_report", "dropout", 2))
+    training = flags(report, "training")
+    if not training:
+        fail("evaluate() never called the model")
+    if any(training):
+        accuracies = report.get("accuracies")
+        fail(f"{training.count(True)} of {len(training)} evaluation forward passes ran in "
+             f"training mode (accuracies of two calls: {accuracies})",
+             diagnosis=misconception("train_mode_in_eval", "model.eval() is missing",
+                                  "In training mode dropout drops units at random, so the "
+                                  "accuracy changes from call to call.",
+                                  "a model with Dropout(0.5), evaluated twice"))
+
+
+@check(points=1)
+def evaluate_builds_no_graph(sub: Submission) -> None:
+    """evaluate runs under torch.no_grad() (or inference_mode): no graph is built."""
+    report = report_of(sub.probe("evaluate_report", "blobs", 1))
+    enabled = flags(report, "grad_enabled")
+    if not enabled:
+        fail("evaluate() never called the model")
+    if any(enabled) or any(flags(report, "output_requires_grad")):
+        fail(f"{enabled.count(True)} of {len(enabled)} evaluation forward passes built a graph",
+             diagnosis=misconception("graph_in_eval", "evaluation without torch.no_grad()",
+                                  "Every forward pass then records a graph for backward that is "
+                                  "never used: memory and time for nothing.",
+                                  "the logits came back with requires_grad=True"))

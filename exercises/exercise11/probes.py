@@ -1,0 +1,168 @@
+"""exercise11 probes (sandbox-side, public): run the student's train and evaluate on tiny,
+deterministic set-ups and record what happened, as plain data.
+
+What is recorded, and how:
+- every forward pass: the model's `training` flag and `torch.is_grad_enabled()` (a forward
+  pre-hook), and whether the output requires grad (a forward hook);
+- every backward: whether a parameter's `.grad` still held an earlier, non-zero gradient when
+  the new one arrived (a tensor hook on each parameter): that is a missing `zero_grad`;
+- every `optimizer.step()`: whether all gradients were None or zero at that moment (a step
+  pre-hook): that is a `zero_grad` between `backward` and `step`.
+A probe only reports facts; the judge decides. `build` is shared with the judge, which imports
+this file to compute expected values.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class Setup(NamedTuple):
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    loss_fn: torch.nn.Module
+    train_loader: DataLoader[Any]
+    eval_loader: DataLoader[Any]
+
+
+class Case(NamedTuple):
+    seed: int
+    rows: int
+    features: int
+    classes: int
+    hidden: int
+    batch_size: int
+    eval_batch_size: int
+    dropout: float
+    optimizer: str  # "sgd" or "adam"
+    learning_rate: float
+    shuffle: bool
+
+
+CASES = {
+    "blobs": Case(11, 24, 4, 3, 8, 8, 7, 0.0, "sgd", 0.5, False),
+    "dropout": Case(11, 24, 4, 3, 8, 8, 7, 0.5, "sgd", 0.5, False),
+    "hidden": Case(29, 30, 5, 4, 6, 6, 7, 0.0, "adam", 0.05, True),
+    "hidden_dropout": Case(29, 30, 5, 4, 6, 6, 7, 0.3, "adam", 0.05, True),
+}
+
+
+def make_data(case: Case) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noisy Gaussian blobs, one centre per class: (rows, features) float32, (rows,) int64."""
+    gen = torch.Generator().manual_seed(case.seed)
+    centres = torch.randn(case.classes, case.features, generator=gen) * 2.0
+    targets = torch.arange(case.rows) % case.classes
+    features = centres[targets] + torch.randn(case.rows, case.features, generator=gen) * 1.5
+    return features, targets
+
+
+def build(name: str, device: str, learning_rate: float | None = None) -> Setup:
+    """Model (on `device`), optimizer, loss and loaders of one case, the same every time."""
+    case = CASES[name]
+    features, targets = make_data(case)
+    torch.manual_seed(case.seed)
+    layers: list[torch.nn.Module] = [torch.nn.Linear(case.features, case.hidden), torch.nn.ReLU()]
+    if case.dropout > 0:
+        layers.append(torch.nn.Dropout(case.dropout))
+    layers.append(torch.nn.Linear(case.hidden, case.classes))
+    model = torch.nn.Sequential(*layers).to(device)
+    lr = case.learning_rate if learning_rate is None else learning_rate
+    optimizer: torch.optim.Optimizer = (
+        torch.optim.Adam(model.parameters(), lr=lr) if case.optimizer == "adam"
+        else torch.optim.SGD(model.parameters(), lr=lr)
+    )
+    data = TensorDataset(features, targets)
+    shuffler = torch.Generator().manual_seed(case.seed + 1) if case.shuffle else None
+    return Setup(
+        model, optimizer, torch.nn.CrossEntropyLoss(),
+        DataLoader(data, batch_size=case.batch_size, shuffle=case.shuffle, generator=shuffler),
+        DataLoader(data, batch_size=case.eval_batch_size),
+    )
+
+
+class Recorder:
+    """Hooks that note, as plain data, what the student's loop did to the model."""
+
+    def __init__(self, setup: Setup) -> None:
+        self.facts: dict[str, Any] = {
+            "training": [], "grad_enabled": [], "output_requires_grad": [],
+            "backwards": 0, "stale_backwards": 0, "steps": 0, "empty_steps": 0,
+        }
+        self.handles = [
+            setup.model.register_forward_pre_hook(self.before_forward),
+            setup.model.register_forward_hook(self.after_forward),
+            setup.optimizer.register_step_pre_hook(self.before_step),
+        ]
+        self.parameters = list(setup.model.parameters())
+        for p in self.parameters:
+            self.handles.append(p.register_hook(self.gradient_arrives(p)))
+
+    def before_forward(self, module: torch.nn.Module, args: Any) -> None:
+        self.facts["training"].append(bool(module.training))
+        self.facts["grad_enabled"].append(torch.is_grad_enabled())
+
+    def after_forward(self, module: torch.nn.Module, args: Any, output: Any) -> None:
+        self.facts["output_requires_grad"].append(bool(getattr(output, "requires_grad", False)))
+
+    def gradient_arrives(self, p: torch.Tensor) -> Any:
+        def hook(grad: torch.Tensor) -> None:
+            self.facts["backwards"] += 1
+            if p.grad is not None and bool(p.grad.detach().abs().sum() > 0):
+                self.facts["stale_backwards"] += 1
+        return hook
+
+    def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self.facts["steps"] += 1
+        grads = [p.grad for p in self.parameters]
+        if all(g is None or not bool(g.detach().abs().sum() > 0) for g in grads):
+            self.facts["empty_steps"] += 1
+
+    def close(self) -> dict[str, Any]:
+        for handle in self.handles:
+            handle.remove()
+        return self.facts
+
+
+def train_report(
+    student: ModuleType, device: str, case: str, num_epochs: int,
+    learning_rate: float | None = None, start_in_eval: bool = False,
+) -> dict[str, Any]:
+    """train(...) on a fresh set-up: the returned losses, final parameters, and the facts."""
+    setup = build(case, device, learning_rate)
+    if start_in_eval:
+        setup.model.eval()  # as an earlier evaluate() would leave it
+    recorder = Recorder(setup)
+    torch.manual_seed(0)
+    losses = student.train(setup.model, setup.optimizer, setup.loss_fn, setup.train_loader,
+                           num_epochs, device=device)
+    facts = recorder.close()
+    params = [p.detach().clone() for p in setup.model.parameters()]
+    return {"losses": losses, "params": params, **facts}
+
+
+def evaluate_report(student: ModuleType, device: str, case: str, calls: int = 2) -> dict[str, Any]:
+    """evaluate(...) `calls` times on a fresh set-up left in training mode: results and facts."""
+    setup = build(case, device)
+    setup.model.train()
+    recorder = Recorder(setup)
+    torch.manual_seed(0)
+    accuracies = [student.evaluate(setup.model, setup.eval_loader, device=device)
+                  for _ in range(calls)]
+    return {"accuracies": accuracies, **recorder.close()}
+
+
+def evaluate_then_train(
+    student: ModuleType, device: str, case: str, num_epochs: int
+) -> dict[str, Any]:
+    """evaluate(...), then train(...) on the same model: the facts of the training part."""
+    setup = build(case, device)
+    student.evaluate(setup.model, setup.eval_loader, device=device)
+    recorder = Recorder(setup)
+    torch.manual_seed(0)
+    losses = student.train(setup.model, setup.optimizer, setup.loss_fn, setup.train_loader,
+                           num_epochs, device=device)
+    return {"losses": losses, **recorder.close()}

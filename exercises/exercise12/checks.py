@@ -1,0 +1,194 @@
+"""exercise12 public checks: one training step with the data moved to the model's device.
+
+Value checks run on the grading device (`sub.device`: the CPU, or CUDA when graded there).
+Device checks need a second device: on a CPU-only machine they use "meta" (tensors without
+data, where mixing devices raises just as on a GPU); on CUDA they use CUDA itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from grader.check import InvalidAnswer, check, fail
+from grader.expect import as_tensor
+from grader.judge import Submission
+from grader.models import Diagnosis
+
+# The "regression" step of probes.build (Adaline(3), MSE, SGD lr 0.1), computed by torch 2.13
+# in float32: the loss before the step, and linear.weight, linear.bias after it.
+REGRESSION_LOSS = 0.35759592
+REGRESSION_PARAMS = ((-0.08455382, -0.30944228, 0.01887345), (0.00387259,))
+SLIDE = "Lecture 06, PyTorch usage steps 2-3: model.to(device), features/targets.to(device)"
+META_DATA_ERRORS = ("cannot be called on meta tensors", "Cannot copy out of meta tensor")
+
+
+def misconception(code: str, title: str, text: str, evidence: str = "") -> Diagnosis:
+    return Diagnosis(code=code, title=title, explanation=text, slide=SLIDE, evidence=evidence)
+
+
+def device_under_test(sub: Submission) -> str:
+    """The device the device checks move to: "meta" on a CPU-only run, else the GPU itself."""
+    return "meta" if sub.device == "cpu" else sub.device
+
+
+def step_report(sub: Submission, case: str, target: str | None = None,
+                stale: bool = False) -> dict[str, Any]:
+    report = sub.probe("one_step", case, target, stale)
+    if not isinstance(report, dict):
+        raise InvalidAnswer("the probe returned no report")
+    return report
+
+
+def devices(report: dict[str, Any], key: str) -> list[list[str]]:
+    value = report.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
+        raise InvalidAnswer(f"the probe's `{key}` is missing")
+    return value
+
+
+def count(report: dict[str, Any], key: str) -> int:
+    value = report.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAnswer(f"the probe's `{key}` is missing")
+    return value
+
+
+def error_text(report: dict[str, Any]) -> str:
+    error = report.get("error")
+    return error if isinstance(error, str) else ""
+
+
+def raised(report: dict[str, Any], target: str) -> str:
+    """Evidence for a device mistake: what the step raised on the device, if anything."""
+    error = error_text(report)
+    return f"on {target!r} the step raised {error}" if error else ""
+
+
+def explain_step(report: dict[str, Any]) -> Diagnosis | None:
+    """What the hooks say went wrong in the step, if anything."""
+    if count(report, "steps") == 0:
+        return misconception("no_step", "optimizer.step() is never called",
+                             "backward() only computes gradients; step() applies them.")
+    if count(report, "empty_steps") > 0:
+        return misconception("zero_grad_before_step", "zero_grad between backward and step",
+                             "Clearing the gradients after backward leaves step() nothing to "
+                             "apply: the parameters do not move.")
+    if count(report, "stale_backwards") > 0:
+        return misconception("accumulated_gradients",
+                             "gradients accumulate across steps (zero_grad is missing)",
+                             "backward() adds to .grad; call optimizer.zero_grad() before "
+                             "backward, or the previous step's gradient is applied again.",
+                             "every .grad held a gradient of ones before train_step")
+    return None
+
+
+def expect_parameters(report: dict[str, Any], expected: list[torch.Tensor], what: str) -> None:
+    params = report.get("params")
+    if not isinstance(params, list) or len(params) != len(expected):
+        raise InvalidAnswer(f"{what}: the probe returned no parameters")
+    for i, (got, want) in enumerate(zip(params, expected, strict=True)):
+        value = as_tensor(got, f"{what}: parameter {i}", shape=want.shape)
+        if not torch.allclose(value.to(want.dtype), want, rtol=1.3e-6, atol=1e-5):
+            fail(f"{what}: parameter {i} after the step is wrong", expected=want, got=value,
+                 diagnosis=explain_step(report))
+
+
+def expect_loss(report: dict[str, Any], expected: float, what: str) -> None:
+    result = report.get("result")
+    if isinstance(result, torch.Tensor):
+        fail(f"{what}: train_step returned a tensor, not a Python float",
+             got=result, diagnosis=misconception(
+                 "loss_as_tensor", "the loss is returned as a tensor",
+                 "Return loss.item(): a Python float holds no graph and no device memory."))
+    if isinstance(result, bool) or not isinstance(result, (int, float)):
+        raise InvalidAnswer(
+            f"{what}: train_step should return a float, got {type(result).__name__}")
+    if abs(result - expected) > 1e-5 + 1.3e-6 * abs(expected):
+        fail(f"{what}: the returned loss is {result:.6f}, expected {expected:.6f} (the loss of "
+             "the batch before the step)", expected=expected, got=result)
+
+
+def expect_targets_moved(report: dict[str, Any], target: str, what: str) -> None:
+    """The loss saw its targets on `target`; else say what was on the CPU and what raised."""
+    seen = devices(report, "loss_inputs")
+    if not seen:
+        fail(f"{what}: the loss was never computed ({error_text(report) or 'no error'})")
+    wrong = [pair for pair in seen if any(d != target for d in pair)]
+    if wrong:
+        fail(f"{what}: the loss got an output on {wrong[0][0]} and targets on {wrong[0][1]}; "
+             f"both must be on {target!r}",
+             diagnosis=misconception(
+                 "targets_not_on_device", "the targets are not moved to the device",
+                 "The model's output is on the device, the targets are still on the CPU; "
+                 "targets = targets.to(device) as well as features = features.to(device).",
+                 raised(report, target)))
+
+
+@check(points=1)
+def returns_loss_as_python_float(sub: Submission) -> None:
+    """train_step returns the batch's loss (before the step) as a Python float."""
+    expect_loss(step_report(sub, "regression"), REGRESSION_LOSS, "one MSE step")
+
+
+@check(points=2)
+def one_step_updates_parameters(sub: Submission) -> None:
+    """One call takes exactly one SGD step: the parameters move by -lr * gradient."""
+    expected = [torch.tensor([REGRESSION_PARAMS[0]]), torch.tensor(REGRESSION_PARAMS[1])]
+    expect_parameters(step_report(sub, "regression"), expected, "one MSE step")
+
+
+@check(points=1)
+def clears_stale_gradients(sub: Submission) -> None:
+    """Gradients left over from an earlier step do not leak into this one (zero_grad)."""
+    expected = [torch.tensor([REGRESSION_PARAMS[0]]), torch.tensor(REGRESSION_PARAMS[1])]
+    report = step_report(sub, "regression", None, True)
+    diagnosis = explain_step(report)
+    if diagnosis is not None:
+        fail(f"{diagnosis.title}", diagnosis=diagnosis)
+    expect_parameters(report, expected, "a step after an earlier one")
+
+
+@check(points=1)
+def features_moved_to_device(sub: Submission) -> None:
+    """The features reach the model on the model's device."""
+    target = device_under_test(sub)
+    report = step_report(sub, "regression", target)
+    seen = devices(report, "model_inputs")
+    if not seen:
+        fail(f"on {target!r}: the model was never called ({error_text(report) or 'no error'})")
+    wrong = [d for call in seen for d in call if d != target]
+    if wrong:
+        fail(f"on {target!r}: the model got its input on {wrong[0]}",
+             diagnosis=misconception(
+                 "features_not_on_device", "the features are not moved to the device",
+                 "The parameters live on the device; features = features.to(device) before "
+                 "the forward pass.", raised(report, target)))
+
+
+@check(points=2)
+def targets_moved_to_device(sub: Submission) -> None:
+    """The targets reach the loss on the model's device (targets.to(device))."""
+    target = device_under_test(sub)
+    expect_targets_moved(step_report(sub, "regression", target), target, f"on {target!r}")
+
+
+@check(points=1)
+def parameters_end_on_device(sub: Submission) -> None:
+    """After the step, parameters and gradients are on the device and the optimizer holds them."""
+    target = device_under_test(sub)
+    report = step_report(sub, "regression", target)
+    error = error_text(report)
+    harmless = target == "meta" and any(marker in error for marker in META_DATA_ERRORS)
+    if count(report, "steps") == 0 or (error and not harmless):
+        fail(f"on {target!r}: no optimizer step was completed ({error or 'no error'})",
+             diagnosis=explain_step(report) if not error else None)
+    params, grads = report.get("param_devices"), report.get("grad_devices")
+    if not isinstance(params, list) or not isinstance(grads, list):
+        raise InvalidAnswer("the probe's devices are missing")
+    if any(d != target for d in params) or any(d not in (target, "NoneType") for d in grads):
+        fail(f"on {target!r}: parameters ended on {params}, gradients on {grads}")
+    if report.get("optimizer_holds_parameters") is not True:
+        fail("the optimizer no longer holds the model's parameters: was the model copied or "
+             "rebuilt inside train_step?")
