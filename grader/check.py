@@ -47,7 +47,9 @@ def check(points: float = 1.0, name: str | None = None) -> Callable[[CheckFuncti
 
     def mark(function: CheckFunction) -> CheckFunction:
         title = inspect.getdoc(function) or function.__name__.replace("_", " ")
-        setattr(function, CHECK_ATTRIBUTE, (name or function.__name__, title.splitlines()[0], points))
+        setattr(
+            function, CHECK_ATTRIBUTE, (name or function.__name__, title.splitlines()[0], points)
+        )
         return function
 
     return mark
@@ -89,7 +91,9 @@ class CheckFailure(AssertionError):
         if self.got is not None:
             lines.append(f"got:      {_short(self.got)}")
         if self.diagnosis is not None:
-            lines.append(f"likely misconception: {self.diagnosis.title}. {self.diagnosis.explanation}")
+            lines.append(
+                f"likely misconception: {self.diagnosis.title}. {self.diagnosis.explanation}"
+            )
             if self.diagnosis.evidence:
                 lines.append(f"smallest input where it shows: {self.diagnosis.evidence}")
         return "\n".join(lines)

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import click
 import typer
 from rich.table import Table
 from typer.core import TyperGroup
@@ -35,19 +34,33 @@ DeviceChoice = Literal["auto", "cpu", "cuda"]
 class ExerciseGroup(TyperGroup):
     """Treat `grade exercise2 ...` as `grade check exercise2 ...`."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and args[0].startswith("exercise"):
             args = ["check", *args]
         return super().resolve_command(ctx, args)
 
 
-app = typer.Typer(cls=ExerciseGroup, no_args_is_help=True, add_completion=False,
-                  help="Grade PyTorch autograd exercises in a sandbox and explain the mistakes.")
+app = typer.Typer(
+    cls=ExerciseGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="Grade PyTorch autograd exercises in a sandbox and explain the mistakes.",
+)
 
-RootOption = Annotated[Path | None, typer.Option("--root", help="Course folder (default: found from the current folder).")]
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--root", help="Course folder (default: found from the current folder)."),
+]
 DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu or cuda: where checks run.")]
-EngineOption = Annotated[str, typer.Option("--engine", help="forkserver (fast, default) or spawn (a fresh interpreter per run).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the results model as JSON instead of the report.")]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine", help="forkserver (fast, default) or spawn (a fresh interpreter per run)."
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the results model as JSON instead of the report.")
+]
 
 
 def usage_error(message: str) -> typer.Exit:
@@ -86,7 +99,10 @@ def resolve_engine(engine: str) -> EngineMode:
 @app.command("check", hidden=True)
 def check_command(
     exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help="e.g. exercise2")],
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Grade this file instead of exercises/<id>/<id>.py.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Grade this file instead of exercises/<id>/<id>.py."),
+    ] = None,
     json: JsonOption = False,
     device: DeviceOption = "auto",
     engine: EngineOption = "forkserver",
@@ -101,9 +117,13 @@ def check_command(
     path = file if file is not None else exercise.stub
     if not path.is_file():
         raise usage_error(f"no such file: {path}")
-    result = run_exercise(Engine(resolve_engine(engine)), exercise,
-                          Source(path.read_bytes(), path.name), device=resolve_device(device),
-                          include_hidden=exercise.hidden_checks_path is not None)
+    result = run_exercise(
+        Engine(resolve_engine(engine)),
+        exercise,
+        Source(path.read_bytes(), path.name),
+        device=resolve_device(device),
+        include_hidden=exercise.hidden_checks_path is not None,
+    )
     if json:
         out.emit_json(result)
     else:
@@ -119,14 +139,20 @@ def list_command(root: RootOption = None) -> None:
         table.add_column(column, justify="right" if column in ("points", "hidden") else "left")
     for exercise in registry.exercises():
         hidden = exercise.hidden_summary
-        table.add_row(exercise.id, exercise.meta.title, f"{exercise.max_score(include_hidden=False):g}",
-                      f"{hidden.points:g}" if hidden else "-")
+        table.add_row(
+            exercise.id,
+            exercise.meta.title,
+            f"{exercise.max_score(include_hidden=False):g}",
+            f"{hidden.points:g}" if hidden else "-",
+        )
     out.make_console().print(table)
 
 
 @app.command("validate")
 def validate_command(
-    exercise_ids: Annotated[list[str] | None, typer.Argument(metavar="[EXERCISE]...", help="Default: all.")] = None,
+    exercise_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[EXERCISE]...", help="Default: all.")
+    ] = None,
     device: DeviceOption = "cpu",
     engine: EngineOption = "forkserver",
     root: RootOption = None,
@@ -134,7 +160,9 @@ def validate_command(
     """Check every reference earns full marks, every stub zero, every mutant is caught."""
     registry = load_registry(root)
     try:
-        exercises = [registry.get(i) for i in exercise_ids] if exercise_ids else registry.exercises()
+        exercises = (
+            [registry.get(i) for i in exercise_ids] if exercise_ids else registry.exercises()
+        )
     except RegistryError as exc:
         raise usage_error(str(exc)) from None
     engine_ = Engine(resolve_engine(engine))
@@ -142,7 +170,9 @@ def validate_command(
     console = out.make_console()
     findings: list[Finding] = []
     for exercise in exercises:
-        findings += validate_exercise(engine_, exercise, device_, on_result=lambda f: _print_finding(console, f))
+        findings += validate_exercise(
+            engine_, exercise, device_, on_result=lambda f: _print_finding(console, f)
+        )
     failures = [f for f in findings if not f.ok]
     console.print(f"[bold]{len(findings) - len(failures)} of {len(findings)} validations passed[/]")
     if failures:
@@ -152,24 +182,48 @@ def validate_command(
 def _print_finding(console: Any, finding: Finding) -> None:
     mark = "[green]✔[/]" if finding.ok else "[red]✘[/]"
     name = Path(finding.path).name
-    console.print(f"{mark} {finding.exercise} {finding.role:<11} {name:<28} "
-                  f"{finding.score:g}/{finding.max_score:g}  {finding.detail}", highlight=False)
+    console.print(
+        f"{mark} {finding.exercise} {finding.role:<11} {name:<28} "
+        f"{finding.score:g}/{finding.max_score:g}  {finding.detail}",
+        highlight=False,
+    )
 
 
 @app.command("batch")
 def batch_command(
-    folder: Annotated[Path, typer.Argument(help="Submissions: a sub-folder per student, Canvas/Moodle downloads, zips, notebooks.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="Submissions: a sub-folder per student, Canvas/Moodle downloads, zips, notebooks."
+        ),
+    ],
     json: JsonOption = False,
-    workers: Annotated[int, typer.Option("--workers", "-j", help="Parallel judges (default: all cores).")] = 0,
-    db: Annotated[Path | None, typer.Option("--db", help="Gradebook file (default: gradebook.sqlite next to FOLDER).")] = None,
-    roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students (id,name): missing ones get zero.")] = None,
-    regrade: Annotated[bool, typer.Option("--regrade", help="Grade everything again, changed or not.")] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", "-j", help="Parallel judges (default: all cores).")
+    ] = 0,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Gradebook file (default: gradebook.sqlite next to FOLDER)."),
+    ] = None,
+    roster: Annotated[
+        Path | None,
+        typer.Option("--roster", help="CSV of students (id,name): missing ones get zero."),
+    ] = None,
+    regrade: Annotated[
+        bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
+    ] = False,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
-    gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")] = None,
+    gradescope: Annotated[
+        Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")
+    ] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
+    ] = None,
     device: DeviceOption = "auto",
-    gpu_concurrency: Annotated[int, typer.Option("--gpu-concurrency", min=1, help="Sandboxes sharing one GPU at a time.")] = 1,
+    gpu_concurrency: Annotated[
+        int, typer.Option("--gpu-concurrency", min=1, help="Sandboxes sharing one GPU at a time.")
+    ] = 1,
     engine: EngineOption = "forkserver",
     root: RootOption = None,
 ) -> None:
@@ -182,13 +236,21 @@ def batch_command(
         raise usage_error(f"no such folder: {folder}")
     if roster is not None and not roster.is_file():
         raise usage_error(f"no such roster file: {roster}")
-    settings = Settings(root=str(registry.root), device=resolve_device(device), engine=resolve_engine(engine))
+    settings = Settings(
+        root=str(registry.root), device=resolve_device(device), engine=resolve_engine(engine)
+    )
     try:
         with out.progress_bar(enabled=not json) as progress:
-            batch = grade_folder(registry, folder, settings,
-                                 parallel_judges(workers or default_workers(), settings.device, gpu_concurrency),
-                                 db_path=db,
-                                 roster=roster, regrade=regrade, progress=progress)
+            batch = grade_folder(
+                registry,
+                folder,
+                settings,
+                parallel_judges(workers or default_workers(), settings.device, gpu_concurrency),
+                db_path=db,
+                roster=roster,
+                regrade=regrade,
+                progress=progress,
+            )
     except IntakeError as exc:
         raise usage_error(str(exc)) from None
     write_exports(batch, registry, csv=csv, gradescope=gradescope, junit=junit, html=html)
@@ -207,8 +269,15 @@ def parallel_judges(workers: int, device: str, gpu_concurrency: int) -> int:
     return max(1, min(workers, gpu_concurrency * max(1, torch.cuda.device_count())))
 
 
-def write_exports(batch: BatchResult, registry: Registry, *, csv: Path | None, gradescope: Path | None,
-                  junit: Path | None, html: Path | None) -> None:
+def write_exports(
+    batch: BatchResult,
+    registry: Registry,
+    *,
+    csv: Path | None,
+    gradescope: Path | None,
+    junit: Path | None,
+    html: Path | None,
+) -> None:
     """Every export is a rendering of the same BatchResult."""
     from grader import exports
     from grader.html_report import write_html
@@ -225,7 +294,9 @@ def write_exports(batch: BatchResult, registry: Registry, *, csv: Path | None, g
 
 @app.command("release")
 def release_command(
-    out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="An empty or new folder for the handout.")],
+    out_dir: Annotated[
+        Path, typer.Argument(metavar="OUT", help="An empty or new folder for the handout.")
+    ],
     root: RootOption = None,
 ) -> None:
     """Write the student handout: grader, stubs, READMEs, public checks; no staff material."""
@@ -252,10 +323,17 @@ def doctor_command() -> None:
         table.add_row(name, "[green]yes[/]" if works else "[red]no[/]", note)
     console = out.make_console()
     console.print(table)
-    informational = {"cgroups", "landlock_abi", "fork"} | ({"user_namespace"} if os.geteuid() == 0 else set())
-    missing = [name for name, (works, _) in layers.items() if not works and name not in informational]
-    console.print("[yellow]degraded isolation:[/] missing " + ", ".join(missing) if missing
-                  else "[green]every isolation layer is available[/]")
+    informational = {"cgroups", "landlock_abi", "fork"} | (
+        {"user_namespace"} if os.geteuid() == 0 else set()
+    )
+    missing = [
+        name for name, (works, _) in layers.items() if not works and name not in informational
+    ]
+    console.print(
+        "[yellow]degraded isolation:[/] missing " + ", ".join(missing)
+        if missing
+        else "[green]every isolation layer is available[/]"
+    )
 
 
 gradebook_app = typer.Typer(help="Read the gradebook without grading again.", no_args_is_help=True)
@@ -289,15 +367,26 @@ def gradebook_show(
 def gradebook_export(
     db: Annotated[Path, typer.Argument(help="The gradebook file.")] = Path("gradebook.sqlite"),
     csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
-    gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")] = None,
+    gradescope: Annotated[
+        Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")
+    ] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
+    ] = None,
     root: RootOption = None,
 ) -> None:
     """Write exports from a gradebook without grading again."""
     if not any((csv, gradescope, junit, html)):
         raise usage_error("name at least one export: --csv, --gradescope, --junit or --html")
-    write_exports(open_gradebook(db), load_registry(root), csv=csv, gradescope=gradescope, junit=junit, html=html)
+    write_exports(
+        open_gradebook(db),
+        load_registry(root),
+        csv=csv,
+        gradescope=gradescope,
+        junit=junit,
+        html=html,
+    )
 
 
 def main() -> None:

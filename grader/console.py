@@ -23,7 +23,9 @@ from rich.progress import (
 )
 
 
-def make_console(file: TextIO | None = None, *, stderr: bool = False, width: int | None = None) -> Console:
+def make_console(
+    file: TextIO | None = None, *, stderr: bool = False, width: int | None = None
+) -> Console:
     """A rich console; tests pass `file=StringIO()` and a fixed width."""
     return Console(file=file, stderr=stderr, width=width, highlight=False, soft_wrap=False)
 
@@ -45,9 +47,15 @@ def error_line(message: str, console: Console | None = None) -> None:
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[int], Callable[[], None]]]:
     """A progress bar on stderr with counts and ETA; yields `start(total) -> advance()`."""
     progress = Progress(
-        TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("ETA"), TimeRemainingColumn(), console=make_console(stderr=True),
-        disable=not enabled, transient=False,
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=make_console(stderr=True),
+        disable=not enabled,
+        transient=False,
     )
 
     def start(total: int) -> Callable[[], None]:

@@ -109,7 +109,10 @@ def expect_tensor(
     check_dtype: bool = True,
     diagnosis: Diagnosis | None = None,
 ) -> torch.Tensor:
-    """Same shape (and dtype unless told), then values: float64 by relative error, else assert_close."""
+    """Same shape (and dtype unless told), then values.
+
+    float64 compares by relative error (COURSE.md); other dtypes by assert_close defaults.
+    """
     value = as_tensor(got, what, shape=expected.shape, floating=expected.is_floating_point())
     if check_dtype and value.dtype != expected.dtype:
         raise InvalidAnswer(f"{what} should keep dtype {expected.dtype}, got {value.dtype}")
@@ -128,7 +131,9 @@ def expect_tensor(
             return value
         except AssertionError:
             pass
-    raise CheckFailure(f"{what} has the wrong values", expected=expected, got=value, diagnosis=diagnosis)
+    raise CheckFailure(
+        f"{what} has the wrong values", expected=expected, got=value, diagnosis=diagnosis
+    )
 
 
 def _describe(value: Any) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Verdict = Literal[
@@ -42,8 +41,12 @@ class _Frozen(BaseModel):
 class Limits(_Frozen):
     """Resource limits for one sandboxed run of one submission on one exercise."""
 
-    import_s: Annotated[float, Field(gt=0, description="wall-clock limit on importing the file")] = 10.0
-    call_s: Annotated[float, Field(gt=0, description="wall-clock limit on each call or probe")] = 5.0
+    import_s: Annotated[
+        float, Field(gt=0, description="wall-clock limit on importing the file")
+    ] = 10.0
+    call_s: Annotated[float, Field(gt=0, description="wall-clock limit on each call or probe")] = (
+        5.0
+    )
     total_s: Annotated[float, Field(gt=0, description="wall-clock budget for all checks")] = 60.0
     cpu_s: Annotated[int, Field(gt=0, description="CPU seconds for the whole sandbox process")] = 60
     memory_mb: Annotated[int, Field(gt=0, description="address-space limit (CPU runs only)")] = 4096

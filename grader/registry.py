@@ -1,15 +1,15 @@
 """The exercise registry: finds exercises by walking folders, never from a hand-kept list.
 
-    exercises/<id>/exercise.toml   metadata (grader.models.ExerciseMeta)
-    exercises/<id>/<id>.py         the stub students edit
-    exercises/<id>/README.md       the task
-    exercises/<id>/checks.py       public checks (judge-side)
-    exercises/<id>/probes.py       optional sandbox-side probes (public)
-    reference/<id>/solution.py     the reference solution (staff only)
-    reference/<id>/hidden_checks.py  hidden checks (staff only)
-    reference/<id>/mutants/*.py    known-wrong solutions, each with a header:
-                                   # misconception: <what the mistake is>
-                                   # fails: check_a, check_b
+exercises/<id>/exercise.toml   metadata (grader.models.ExerciseMeta)
+exercises/<id>/<id>.py         the stub students edit
+exercises/<id>/README.md       the task
+exercises/<id>/checks.py       public checks (judge-side)
+exercises/<id>/probes.py       optional sandbox-side probes (public)
+reference/<id>/solution.py     the reference solution (staff only)
+reference/<id>/hidden_checks.py  hidden checks (staff only)
+reference/<id>/mutants/*.py    known-wrong solutions, each with a header:
+                               # misconception: <what the mistake is>
+                               # fails: check_a, check_b
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
+import tomllib
 from pydantic import ValidationError
 
 from grader.check import CheckSpec, collect
@@ -137,7 +137,9 @@ class Exercise:
     def mutants(self) -> list[Mutant]:
         if self.reference_folder is None or not (self.reference_folder / "mutants").is_dir():
             return []
-        return [read_mutant(path) for path in sorted((self.reference_folder / "mutants").glob("*.py"))]
+        return [
+            read_mutant(path) for path in sorted((self.reference_folder / "mutants").glob("*.py"))
+        ]
 
 
 class Registry:
@@ -150,8 +152,11 @@ class Registry:
 
     @cached_property
     def _exercises(self) -> dict[str, Exercise]:
-        found = [self._read(folder) for folder in sorted((self.root / "exercises").iterdir())
-                 if (folder / "exercise.toml").is_file()]
+        found = [
+            self._read(folder)
+            for folder in sorted((self.root / "exercises").iterdir())
+            if (folder / "exercise.toml").is_file()
+        ]
         found.sort(key=lambda ex: (ex.meta.order, ex.id))
         return {ex.id: ex for ex in found}
 
@@ -162,7 +167,9 @@ class Registry:
         except (tomllib.TOMLDecodeError, ValidationError) as exc:
             raise RegistryError(f"{folder / 'exercise.toml'}: {exc}") from exc
         if meta.id != folder.name:
-            raise RegistryError(f"{folder / 'exercise.toml'}: id {meta.id!r} != folder {folder.name!r}")
+            raise RegistryError(
+                f"{folder / 'exercise.toml'}: id {meta.id!r} != folder {folder.name!r}"
+            )
         reference = self.root / "reference" / meta.id
         return Exercise(meta, folder, reference if reference.is_dir() else None)
 

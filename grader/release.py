@@ -39,7 +39,9 @@ def write_handout(registry: Registry, out: Path) -> list[Path]:
         summary = exercise.hidden_summary
         if summary is not None and summary.count:
             (target / "hidden.json").write_text(
-                json.dumps({"count": summary.count, "points": summary.points}) + "\n", encoding="utf-8")
+                json.dumps({"count": summary.count, "points": summary.points}) + "\n",
+                encoding="utf-8",
+            )
     for name in PACKAGING_FILES:
         if (root / name).is_file():
             shutil.copy2(root / name, out / name)

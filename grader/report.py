@@ -37,8 +37,14 @@ def exercise_report(result: ExerciseResult, title: str = "", filename: str = "")
     parts: list[RenderableType] = [_heading(result, title, filename), _check_table(result)]
     parts += [_feedback_panel(check) for check in result.checks if check.status != "passed"]
     if result.output.strip():
-        parts.append(Panel(Text(result.output.rstrip()), title="what your code printed",
-                           border_style="dim", title_align="left"))
+        parts.append(
+            Panel(
+                Text(result.output.rstrip()),
+                title="what your code printed",
+                border_style="dim",
+                title_align="left",
+            )
+        )
     parts.append(_total_line(result))
     return Group(*parts)
 
@@ -71,26 +77,36 @@ def _check_table(result: ExerciseResult) -> Table:
 def _feedback_panel(check: CheckResult) -> Panel:
     body = Text(check.feedback or "no details")
     if check.diagnosis is not None and check.diagnosis.title not in check.feedback:
-        body.append(f"\nlikely misconception: {check.diagnosis.title}. {check.diagnosis.explanation}",
-                    style="cyan")
+        body.append(
+            f"\nlikely misconception: {check.diagnosis.title}. {check.diagnosis.explanation}",
+            style="cyan",
+        )
     mark, colour = STYLE[check.status]
-    return Panel(body, title=f"{mark} {check.title or check.name}", title_align="left",
-                 border_style=colour)
+    return Panel(
+        body, title=f"{mark} {check.title or check.name}", title_align="left", border_style=colour
+    )
 
 
 def _total_line(result: ExerciseResult) -> Text:
     text = Text(f"Total: {result.score:g} / {result.max_score:g}", style="bold")
     if result.hidden_pending:
         text.append(
-            f"\n{result.hidden_pending} hidden check(s) worth {result.hidden_pending_points:g} points "
-            "will run when staff grade this exercise.", style="dim")
+            f"\n{result.hidden_pending} hidden check(s) worth "
+            f"{result.hidden_pending_points:g} points will run when staff grade this exercise.",
+            style="dim",
+        )
     return text
 
 
 def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
     """Students × exercises (columns numbered by exercise), with totals; fits 80 columns."""
-    table = Table(title="Gradebook", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False,
-                  caption="columns: exercise number; — = nothing handed in")
+    table = Table(
+        title="Gradebook",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        caption="columns: exercise number; — = nothing handed in",
+    )
     table.add_column("student", no_wrap=True, max_width=18, overflow="ellipsis")
     for exercise_id in exercise_ids:
         table.add_column(exercise_id.removeprefix("exercise"), justify="right", no_wrap=True)
@@ -107,7 +123,9 @@ def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
 
 
 def _score_cell(result: ExerciseResult) -> str:
-    colour = "green" if result.score == result.max_score else ("red" if result.score == 0 else "yellow")
+    colour = (
+        "green" if result.score == result.max_score else ("red" if result.score == 0 else "yellow")
+    )
     return f"[{colour}]{result.score:g}[/]"
 
 
@@ -116,9 +134,15 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
     from grader.exports import most_failed_checks, score_distribution
 
     parts: list[RenderableType] = [batch_table(batch, exercise_ids)]
-    graded = [ex for ex in exercise_ids if any(e.exercise == ex for s in batch.submissions for e in s.exercises)]
+    graded = [
+        ex
+        for ex in exercise_ids
+        if any(e.exercise == ex for s in batch.submissions for e in s.exercises)
+    ]
     if graded:
-        dist = Table(title="Score distribution (students per point, from 0 to full marks)", show_edge=False)
+        dist = Table(
+            title="Score distribution (students per point, from 0 to full marks)", show_edge=False
+        )
         dist.add_column("exercise")
         dist.add_column("students")
         for exercise_id in graded:
@@ -130,8 +154,12 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
         for column in ("exercise", "check", "pass rate", "most common feedback"):
             worst.add_column(column)
         for item in failed:
-            worst.add_row(item.exercise, item.title or item.check, f"{item.pass_rate:.0%}",
-                          Text(item.common_feedback.splitlines()[0][:70] if item.common_feedback else ""))
+            worst.add_row(
+                item.exercise,
+                item.title or item.check,
+                f"{item.pass_rate:.0%}",
+                Text(item.common_feedback.splitlines()[0][:70] if item.common_feedback else ""),
+            )
         parts.append(worst)
     parts += [Text(f"warning: {w}", style="yellow") for w in batch.warnings]
     return Group(*parts)
@@ -140,4 +168,6 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
 def _sparkline(counts: Sequence[int]) -> str:
     bars = " ▁▂▃▄▅▆▇█"
     top = max(counts) if counts else 0
-    return " ".join(bars[round(8 * c / top)] if top else " " for c in counts) + f"   (n={sum(counts)})"
+    return (
+        " ".join(bars[round(8 * c / top)] if top else " " for c in counts) + f"   (n={sum(counts)})"
+    )

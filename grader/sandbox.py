@@ -117,7 +117,7 @@ class Engine:
         if self._started:
             return
         if self.mode == "forkserver":
-            self.context.set_forkserver_preload(self.preload)  # type: ignore[attr-defined]
+            self.context.set_forkserver_preload(self.preload)
             from multiprocessing import forkserver
 
             with clean_environment(), main_module_hidden():
@@ -126,7 +126,8 @@ class Engine:
 
     def process(self, conn: Connection, config: JailConfig) -> multiprocessing.process.BaseProcess:
         self.start()
-        proc = self.context.Process(target=main, args=(conn, config), daemon=False)  # type: ignore[attr-defined]
+        proc: multiprocessing.process.BaseProcess = self.context.Process(  # type: ignore[attr-defined]
+            target=main, args=(conn, config), daemon=False)
         with clean_environment(), main_module_hidden():
             proc.start()
         return proc
@@ -249,9 +250,10 @@ class Sandbox:
         self.alive = False
         pid = self.proc.pid
         if pid is not None:
-            for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    target()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
         self.proc.join(timeout=5)
 
     def output(self, limit_bytes: int) -> str:

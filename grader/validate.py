@@ -30,8 +30,12 @@ class Finding:
     max_score: float
 
 
-def validate_exercise(engine: Engine, exercise: Exercise, device: str = "cpu",
-                      on_result: Callable[[Finding], None] | None = None) -> list[Finding]:
+def validate_exercise(
+    engine: Engine,
+    exercise: Exercise,
+    device: str = "cpu",
+    on_result: Callable[[Finding], None] | None = None,
+) -> list[Finding]:
     """Grade the reference, the stub, the alternatives and the mutants of one exercise."""
     jobs: list[tuple[str, Path]] = []
     if exercise.solution is None:
@@ -39,18 +43,32 @@ def validate_exercise(engine: Engine, exercise: Exercise, device: str = "cpu",
     jobs.append(("reference", exercise.solution))
     jobs.append(("stub", exercise.stub))
     if exercise.reference_folder is not None:
-        jobs += [("alternative", p) for p in sorted((exercise.reference_folder / "alternatives").glob("*.py"))]
+        jobs += [
+            ("alternative", p)
+            for p in sorted((exercise.reference_folder / "alternatives").glob("*.py"))
+        ]
     jobs += [("mutant", m.path) for m in exercise.mutants]
     findings = []
     for role, path in jobs:
-        result = run_exercise(engine, exercise, Source(path.read_bytes(), f"{exercise.id}.py"), device=device)
+        result = run_exercise(
+            engine, exercise, Source(path.read_bytes(), f"{exercise.id}.py"), device=device
+        )
         finding = _judge(exercise, role, path, result)
         findings.append(finding)
         if on_result is not None:
             on_result(finding)
     if len(exercise.mutants) < 4:
-        findings.append(Finding(exercise.id, "mutant", "-", False,
-                                f"only {len(exercise.mutants)} mutants (at least 4 needed)", 0, 0))
+        findings.append(
+            Finding(
+                exercise.id,
+                "mutant",
+                "-",
+                False,
+                f"only {len(exercise.mutants)} mutants (at least 4 needed)",
+                0,
+                0,
+            )
+        )
     return findings
 
 
@@ -61,8 +79,11 @@ def _judge(exercise: Exercise, role: str, path: Path, result: ExerciseResult) ->
     if result.max_score == 0:
         return finding(False, "the exercise has no checks")
     if role in ("reference", "alternative"):
-        bad = [f"{c.name}: {c.status} ({c.feedback.splitlines()[0] if c.feedback else ''})"
-               for c in result.checks if c.status != "passed"]
+        bad = [
+            f"{c.name}: {c.status} ({c.feedback.splitlines()[0] if c.feedback else ''})"
+            for c in result.checks
+            if c.status != "passed"
+        ]
         return finding(not bad, "full marks" if not bad else "; ".join(bad))
     if role == "stub":
         bad = [f"{c.name}: {c.status}" for c in result.checks if c.status != "not_attempted"]

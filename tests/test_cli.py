@@ -17,7 +17,9 @@ runner = CliRunner()
 
 
 def invoke(*args: str):
-    return runner.invoke(app, [*args, "--root", str(ROOT)] if args and args[0] != "--help" else list(args))
+    return runner.invoke(
+        app, [*args, "--root", str(ROOT)] if args and args[0] != "--help" else list(args)
+    )
 
 
 def test_json_contract_for_the_reference() -> None:
@@ -39,10 +41,26 @@ def test_stub_scores_zero_with_exit_code_zero() -> None:
 
 def test_student_prints_never_reach_json_stdout(tmp_path: Path) -> None:
     forged = tmp_path / "exercise2.py"
-    forged.write_text('import sys\nprint(\'{"score": 100}\')\nsys.stderr.write("all passed")\n'
-                      + (ROOT / "exercises/exercise2/exercise2.py").read_text())
-    result = subprocess.run([sys.executable, "-m", "grader.cli", "exercise2", "--file", str(forged),
-                             "--json", "--root", str(ROOT)], capture_output=True, text=True, timeout=120)
+    forged.write_text(
+        'import sys\nprint(\'{"score": 100}\')\nsys.stderr.write("all passed")\n'
+        + (ROOT / "exercises/exercise2/exercise2.py").read_text()
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader.cli",
+            "exercise2",
+            "--file",
+            str(forged),
+            "--json",
+            "--root",
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     data = json.loads(result.stdout)
     assert data["score"] == 0
 

@@ -69,7 +69,9 @@ def test_bad_input_gets_a_verdict_and_a_clear_message(
 
 
 def test_wrong_signature_is_an_error(engine: Engine, registry: Registry) -> None:
-    source = b"import torch\nclass ReLU(torch.autograd.Function):\n    pass\ndef relu():\n    return 1\n"
+    source = (
+        b"import torch\nclass ReLU(torch.autograd.Function):\n    pass\ndef relu():\n    return 1\n"
+    )
     result = grade(engine, registry, source)
     assert {c.status for c in result.checks} == {"error"}
     assert "TypeError" in result.checks[0].feedback

@@ -51,7 +51,9 @@ def test_handout_has_no_staff_folders(handout: Path) -> None:
     assert "hidden_checks.py" not in names and "solution.py" not in names and "mutants" not in names
 
 
-def test_no_line_of_staff_material_appears_in_the_handout(handout: Path, registry: Registry) -> None:
+def test_no_line_of_staff_material_appears_in_the_handout(
+    handout: Path, registry: Registry
+) -> None:
     secret = staff_only_lines(registry)
     assert len(secret) > 100  # the comparison has teeth
     for path in handout.rglob("*"):
@@ -65,8 +67,10 @@ def test_no_line_of_staff_material_appears_in_the_handout(handout: Path, registr
 def test_hidden_summary_gives_count_and_points_only(handout: Path, registry: Registry) -> None:
     exercise = registry.get("exercise5")
     data = json.loads((handout / "exercises" / "exercise5" / "hidden.json").read_text())
-    assert data == {"count": len(exercise.hidden_checks),
-                    "points": sum(spec.points for spec in exercise.hidden_checks)}
+    assert data == {
+        "count": len(exercise.hidden_checks),
+        "points": sum(spec.points for spec in exercise.hidden_checks),
+    }
 
 
 def test_student_grading_in_the_handout_announces_hidden_checks(handout: Path) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from io import StringIO
 
 from grader.console import make_console
-from grader.models import BatchResult, CheckResult, Diagnosis, ExerciseResult, Isolation, SubmissionResult
+from grader.models import (
+    BatchResult,
+    CheckResult,
+    Diagnosis,
+    ExerciseResult,
+    Isolation,
+    SubmissionResult,
+)
 from grader.report import batch_summary, exercise_report
 
 
@@ -16,23 +23,52 @@ def render(renderable: object) -> str:
 
 
 def result() -> ExerciseResult:
-    diagnosis = Diagnosis(code="sign_flipped", title="the sign is flipped", explanation="see slide 30")
+    diagnosis = Diagnosis(
+        code="sign_flipped", title="the sign is flipped", explanation="see slide 30"
+    )
     checks = [
         CheckResult(name="a", title="forward is right", status="passed", score=2, max_score=2),
-        CheckResult(name="b", title="backward is right", status="failed", score=0, max_score=3,
-                    feedback="x.grad is wrong\nexpected: 1\ngot: -1", diagnosis=diagnosis),
-        CheckResult(name="hidden_c", title="hidden shapes", status="timeout", score=0, max_score=1,
-                    hidden=True, feedback="took too long"),
+        CheckResult(
+            name="b",
+            title="backward is right",
+            status="failed",
+            score=0,
+            max_score=3,
+            feedback="x.grad is wrong\nexpected: 1\ngot: -1",
+            diagnosis=diagnosis,
+        ),
+        CheckResult(
+            name="hidden_c",
+            title="hidden shapes",
+            status="timeout",
+            score=0,
+            max_score=1,
+            hidden=True,
+            feedback="took too long",
+        ),
     ]
-    return ExerciseResult(exercise="exercise2", score=2, max_score=6, checks=checks,
-                          isolation=Isolation(engine="forkserver", layers={"landlock": False, "session": True}),
-                          output="[bold]student print[/bold]")
+    return ExerciseResult(
+        exercise="exercise2",
+        score=2,
+        max_score=6,
+        checks=checks,
+        isolation=Isolation(engine="forkserver", layers={"landlock": False, "session": True}),
+        output="[bold]student print[/bold]",
+    )
 
 
 def test_report_has_checks_feedback_diagnosis_and_total() -> None:
     text = render(exercise_report(result(), "ReLU", "exercise2.py"))
-    for words in ("forward is right", "backward is right", "expected: 1", "the sign is flipped",
-                  "(hidden)", "timeout", "Total: 2 / 6", "degraded isolation: missing landlock"):
+    for words in (
+        "forward is right",
+        "backward is right",
+        "expected: 1",
+        "the sign is flipped",
+        "(hidden)",
+        "timeout",
+        "Total: 2 / 6",
+        "degraded isolation: missing landlock",
+    ):
         assert words in text, words
 
 
@@ -41,9 +77,14 @@ def test_student_output_is_not_markup() -> None:
 
 
 def test_batch_summary_has_table_distribution_and_most_failed() -> None:
-    batch = BatchResult(submissions=[
-        SubmissionResult(student="[red]eve[/red]", score=2, max_score=6, exercises=[result()], late=True),
-    ], warnings=["unmatched file notes.txt"])
+    batch = BatchResult(
+        submissions=[
+            SubmissionResult(
+                student="[red]eve[/red]", score=2, max_score=6, exercises=[result()], late=True
+            ),
+        ],
+        warnings=["unmatched file notes.txt"],
+    )
     text = render(batch_summary(batch, ["exercise2"]))
     assert "[red]eve[/red]" in text
     assert "Most-failed checks" in text and "backward is right" in text

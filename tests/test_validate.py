@@ -26,10 +26,14 @@ def doubles_zero(sub):
 '''
 
 
-def course(tmp_path: Path, mutants: dict[str, str], stub_body: str = "raise NotImplementedError") -> Registry:
+def course(
+    tmp_path: Path, mutants: dict[str, str], stub_body: str = "raise NotImplementedError"
+) -> Registry:
     folder = tmp_path / "exercises" / "exercise7"
     folder.mkdir(parents=True)
-    (folder / "exercise.toml").write_text('id = "exercise7"\ntitle = "doubling"\norder = 7\nfunctions = ["double"]\n')
+    (folder / "exercise.toml").write_text(
+        'id = "exercise7"\ntitle = "doubling"\norder = 7\nfunctions = ["double"]\n'
+    )
     (folder / "exercise7.py").write_text(f"def double(x):\n    {stub_body}\n")
     (folder / "checks.py").write_text(CHECKS)
     reference = tmp_path / "reference" / "exercise7"
@@ -41,7 +45,10 @@ def course(tmp_path: Path, mutants: dict[str, str], stub_body: str = "raise NotI
 
 
 GOOD_MUTANTS = {
-    f"m{i}": f"# misconception: adds instead of doubling ({i})\n# fails: doubles_three\ndef double(x):\n    return x + {i + 10}\n"
+    f"m{i}": (
+        f"# misconception: adds instead of doubling ({i})\n# fails: doubles_three\n"
+        f"def double(x):\n    return x + {i + 10}\n"
+    )
     for i in range(4)
 }
 
@@ -54,7 +61,10 @@ def test_a_consistent_course_validates(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_a_mutant_that_passes_its_named_check_is_reported(engine: Engine, tmp_path: Path) -> None:
-    sneaky = "# misconception: wrong at zero only\n# fails: doubles_three\ndef double(x):\n    return 2 * x + (x == 0)\n"
+    sneaky = (
+        "# misconception: wrong at zero only\n# fails: doubles_three\n"
+        "def double(x):\n    return 2 * x + (x == 0)\n"
+    )
     registry = course(tmp_path, {**GOOD_MUTANTS, "sneaky": sneaky})
     bad = [f for f in validate_exercise(engine, registry.get("exercise7")) if not f.ok]
     assert len(bad) == 1 and "passes ['doubles_three']" in bad[0].detail
