@@ -105,3 +105,12 @@ def test_help_lists_commands() -> None:
     assert result.exit_code == 0
     for command in ("batch", "validate", "list"):
         assert command in result.stdout
+
+
+def test_spawn_engine_gives_the_same_grade() -> None:
+    solution = str(ROOT / "reference/exercise2/solution.py")
+    fork = json.loads(invoke("exercise2", "--file", solution, "--json").stdout)
+    spawn = json.loads(invoke("exercise2", "--file", solution, "--json", "--engine", "spawn").stdout)
+    assert spawn["isolation"]["engine"] == "spawn" and fork["isolation"]["engine"] == "forkserver"
+    assert [c["status"] for c in spawn["checks"]] == [c["status"] for c in fork["checks"]]
+    assert spawn["score"] == fork["score"] == fork["max_score"]
