@@ -146,7 +146,7 @@ def clears_stale_gradients(sub: Submission) -> None:
     report = step_report(sub, "regression", None, True)
     diagnosis = explain_step(report)
     if diagnosis is not None:
-        fail(f"{diagnosis.title}", diagnosis=diagnosis)
+        fail(f"the recorded step shows: {diagnosis.title}", diagnosis=diagnosis)
     expect_parameters(report, expected, "a step after an earlier one")
 
 
