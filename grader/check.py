@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from grader.models import Diagnosis
 
@@ -105,7 +105,7 @@ class InvalidAnswer(Exception):
 
 def fail(
     message: str, *, expected: Any = None, got: Any = None, diagnosis: Diagnosis | None = None
-) -> None:
+) -> NoReturn:
     """Fail the current check with feedback for the student."""
     raise CheckFailure(message, expected=expected, got=got, diagnosis=diagnosis)
 

@@ -36,10 +36,11 @@ from grader.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
 
 EngineMode = Literal["forkserver", "spawn"]
 # What the zygote imports once. Besides torch itself: modules torch imports lazily on first
-# use (the first backward through a custom autograd Function pulls in torch.fx and sympy,
-# about 0.5 s), so that no sandbox pays for them again.
-PRELOAD = ["torch", "torch.fx.experimental.symbolic_shapes", "torch.optim", "torch.utils.data",
-           "numpy", "grader.jail"]
+# use, so that no sandbox pays for them again. The first backward through a custom autograd
+# Function pulls in torch.fx and sympy (about 0.5 s); the first optimizer.step() imports
+# torch._dynamo (1.5 s or more). Importing them computes nothing and starts no thread.
+PRELOAD = ["torch", "torch.fx.experimental.symbolic_shapes", "torch._dynamo", "torch.optim",
+           "torch.utils.data", "numpy", "grader.jail"]
 SAFE_ENV_KEYS = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "SYSTEMROOT")
 
 
