@@ -13,14 +13,14 @@ import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from grader.exports import (
+from grader.models import BatchResult, ExerciseResult, SubmissionResult
+from grader.statistics import (
     ItemStat,
     exercise_ids,
     item_analysis,
     score_distribution,
     top_diagnoses,
 )
-from grader.models import BatchResult, ExerciseResult, SubmissionResult
 
 PAGE_TITLE = "grade: class report"
 

@@ -131,7 +131,7 @@ def _score_cell(result: ExerciseResult) -> str:
 
 def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> RenderableType:
     """After a batch: the table, each exercise's score distribution, the most-failed checks."""
-    from grader.exports import most_failed_checks, score_distribution
+    from grader.statistics import most_failed_checks, score_distribution
 
     parts: list[RenderableType] = [batch_table(batch, exercise_ids)]
     graded = [

@@ -11,12 +11,7 @@ import pytest
 
 from grader.exports import (
     ExportError,
-    exercise_ids,
-    item_analysis,
-    most_failed_checks,
     safe_folder_name,
-    score_distribution,
-    top_diagnoses,
     write_csv,
     write_gradescope,
     write_junit,
@@ -28,6 +23,13 @@ from grader.models import (
     ExerciseResult,
     SubmissionResult,
     Verdict,
+)
+from grader.statistics import (
+    exercise_ids,
+    item_analysis,
+    most_failed_checks,
+    score_distribution,
+    top_diagnoses,
 )
 
 HOSTILE = "../../<script>alert(1)</script>"
