@@ -14,6 +14,7 @@ import json
 import os
 import select
 import signal
+import subprocess
 import socket
 import sys
 import time
@@ -543,30 +544,40 @@ def test_seccomp_denies_inet_sockets_ptrace_and_unshare(
 # ---- torch still works ----------------------------------------------------------------------
 
 
+LOCKED_DOWN_TORCH = """
+import json, os, sys
+from pathlib import Path
+import torch
+from grader.isolation import SandboxPolicy, apply_policy
+workdir, readable = Path(sys.argv[1]), tuple(Path(p) for p in json.loads(sys.argv[2]))
+policy = SandboxPolicy(workdir=workdir, readable=readable, cpu_s=30, memory_mb=4096, file_mb=4)
+apply_policy(policy)
+stderr = workdir / "stderr.txt"
+with stderr.open("w") as sink:
+    os.dup2(sink.fileno(), 2)  # a denied read would show up here (cpuinfo logs errors)
+import encodings.idna  # lazily imported stdlib module
+import fractions
+import numpy.random
+x = torch.linspace(-2, 2, 5, requires_grad=True)
+(torch.relu(x) ** 2).sum().backward()
+w = torch.randn(100, 100, requires_grad=True)
+(w @ w).relu().sum().backward()
+noise = numpy.random.default_rng(0).random(2).tolist()
+sys.stderr.flush()
+print(json.dumps([x.grad.tolist(), bool(torch.isfinite(w.grad).all()), len(noise), stderr.read_text()]))
+"""
+
+
 def test_torch_and_numpy_work_after_full_lockdown(
     policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
 ) -> None:
+    # A fresh interpreter, as the zygote is: forking this test process, which has run torch
+    # computations in other tests, could deadlock in torch's thread pools.
     require(probe, "landlock")
-    stderr = policy.workdir / "stderr.txt"
-
-    def body() -> object:
-        apply_policy(policy)
-        with stderr.open("w") as sink:
-            os.dup2(sink.fileno(), 2)  # a denied read would show up here (cpuinfo logs errors)
-        import encodings.idna  # noqa: F401 - lazily imported stdlib module
-        import fractions  # noqa: F401
-
-        import numpy.random
-
-        x = torch.linspace(-2, 2, 5, requires_grad=True)
-        (torch.relu(x) ** 2).sum().backward()
-        w = torch.randn(100, 100, requires_grad=True)
-        (w @ w).relu().sum().backward()
-        noise = numpy.random.default_rng(0).random(2).tolist()
-        assert x.grad is not None and w.grad is not None
-        sys.stderr.flush()
-        return [x.grad.tolist(), bool(torch.isfinite(w.grad).all()), len(noise), stderr.read_text()]
-
-    outcome = run_child(body)
-    assert outcome.error is None
-    assert outcome.value == [[0.0, 0.0, 0.0, 2.0, 4.0], True, 2, ""]
+    readable = json.dumps([str(p) for p in policy.readable])
+    done = subprocess.run(
+        [sys.executable, "-c", LOCKED_DOWN_TORCH, str(policy.workdir), readable],
+        capture_output=True, text=True, timeout=120, cwd="/",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [[0.0, 0.0, 0.0, 2.0, 4.0], True, 2, ""]
