@@ -14,8 +14,8 @@ import json
 import os
 import select
 import signal
-import subprocess
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import torch  # imported, never computed with, in this process: the zygote's state
 
 import grader
 from grader.isolation import (
@@ -577,7 +576,10 @@ def test_torch_and_numpy_work_after_full_lockdown(
     readable = json.dumps([str(p) for p in policy.readable])
     done = subprocess.run(
         [sys.executable, "-c", LOCKED_DOWN_TORCH, str(policy.workdir), readable],
-        capture_output=True, text=True, timeout=120, cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == [[0.0, 0.0, 0.0, 2.0, 4.0], True, 2, ""]
