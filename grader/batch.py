@@ -2,38 +2,83 @@
 
 The parent process only schedules and records. Each worker is a fresh interpreter (spawn)
 that starts its own torch-preloaded zygote once and then grades job after job, so a
-(student, exercise) costs a fork plus the checks. Results come back to the parent as JSON
-of the results model (trusted: workers are judges, not sandboxes) and are handed to
-`on_result` as each one completes, so a caller can record it at once and lose nothing when
-the batch is interrupted.
+(student, exercise) costs a fork plus the checks. A small pool of our own (not
+`ProcessPoolExecutor`, which breaks every pending job when one worker dies) hands each idle
+worker one job at a time, so the parent always knows which job a worker holds:
+
+- A result comes back as JSON of the results model (trusted: workers are judges, not
+  sandboxes) and is handed to `on_result` at once, so a caller can commit it and lose nothing
+  when the batch is interrupted.
+- A worker that dies (OOM killer, a crash in native code) or overruns its job's deadline is
+  killed and replaced; its job is tried once more on a fresh worker, then given up with a
+  reason (`on_failure`). A judge-side exception gives up that one job. Either way the batch
+  goes on. Only an `EngineError` (this machine cannot make sandboxes) stops the batch.
+- Ctrl-C: workers ignore SIGINT; the parent stops them and re-raises `KeyboardInterrupt`,
+  but never in the middle of `on_result`, so a result being recorded is recorded whole.
+- Workers die with the parent (PR_SET_PDEATHSIG on Linux); their zygotes exit when their
+  worker does, and sandboxes with their zygote. A batch killed with SIGKILL leaves nothing
+  running.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import dataclasses
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
-from functools import cache
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from grader.gradebook import Gradebook, content_hash
 from grader.intake import Intake, SourceFile, StudentSubmission, read_submissions
 from grader.judge import Source, run_exercise
 from grader.models import BatchResult, ExerciseResult, Limits
 from grader.registry import Registry
-from grader.sandbox import Engine, EngineMode
+from grader.sandbox import Engine, EngineError, EngineMode, Sandbox, main_module_hidden
+
+WORKER_START_S = 300.0  # a fresh judge imports torch and starts its zygote (seconds, loaded)
+JOB_GRACE_S = 30.0  # judge-side work beyond the sandbox's own limits (loading checks, diagnoses)
+TRIES = 2  # a job whose worker died is tried on a fresh worker once more
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
 class Job:
-    """One (student, exercise) to grade."""
+    """One (student, exercise) to grade; `timeout_s` bounds the whole job, judge included."""
 
     student: str
     exercise: str
     data: bytes
     filename: str
+    timeout_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class LimitOverrides:
+    """Per-run overrides of every exercise's own limits (None keeps the exercise's value)."""
+
+    import_s: float | None = None
+    call_s: float | None = None
+    total_s: float | None = None
+    cpu_s: int | None = None
+    memory_mb: int | None = None
+
+    def apply(self, limits: Limits) -> Limits:
+        """The exercise's limits with these overrides, validated (all must be positive)."""
+        given = dataclasses.asdict(self).items()
+        changes = {key: value for key, value in given if value is not None}
+        return Limits.model_validate({**limits.model_dump(), **changes}) if changes else limits
 
 
 @dataclass(frozen=True)
@@ -44,63 +89,319 @@ class Settings:
     device: str = "cpu"
     engine: EngineMode = "forkserver"
     include_hidden: bool = True
-    limits: Limits | None = None
+    overrides: LimitOverrides = LimitOverrides()
+
+
+OnResult = Callable[[Job, ExerciseResult], None]
+GiveUp = Callable[[Job, str], None]
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """A job the batch could not grade, and why (a grader problem, not the student's)."""
+
+    job: Job
+    reason: str
 
 
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    """One judge per core this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
-@cache
-def _worker_state(settings: Settings) -> tuple[Registry, Engine]:
-    """Per worker process: one registry and one zygote, made on the first job."""
-    engine = Engine(settings.engine)
+def job_timeout(limits: Limits) -> float:
+    """The parent's deadline for one job: the sandbox's budget plus the judge's own work."""
+    return limits.import_s + limits.total_s + JOB_GRACE_S
+
+
+# --- worker side ----------------------------------------------------------------------------
+
+
+def serve(conn: Connection, settings: Settings) -> None:
+    """A worker process: start a zygote, then grade each job the parent sends until None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    try:
+        registry = Registry(Path(settings.root))
+        engine = Engine(settings.engine)
+        warm_up(engine)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the batch
+        conn.send(("fatal", f"a judge could not start: {type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", ""))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        conn.send(grade_job(registry, engine, settings, job))
+
+
+def warm_up(engine: Engine) -> None:
+    """Start the zygote and wait until it has made one sandbox.
+
+    `Engine.start` returns before the zygote has imported torch, so without this the first
+    student's sandbox start would pay for it, within that student's import limit.
+    """
     engine.start()
-    return Registry(Path(settings.root)), engine
+    with Sandbox(engine, Limits(import_s=WORKER_START_S), "cpu", "warm_up.py", "warm_up"):
+        pass
 
 
-def grade_job(settings: Settings, job: Job) -> str:
-    """Worker side: grade one job and return the ExerciseResult as JSON."""
-    registry, engine = _worker_state(settings)
-    exercise = registry.get(job.exercise)
-    limits = settings.limits or exercise.meta.limits
-    result = run_exercise(engine, exercise, Source(job.data, job.filename), device=settings.device,
-                          include_hidden=settings.include_hidden, limits=limits)
-    return result.model_dump_json()
+def grade_job(registry: Registry, engine: Engine, settings: Settings, job: Job) -> tuple[str, str]:
+    """Worker side: ("result", ExerciseResult JSON), ("failed", why) or ("fatal", why)."""
+    try:
+        exercise = registry.get(job.exercise)
+        limits = settings.overrides.apply(exercise.meta.limits)
+        result = run_exercise(engine, exercise, Source(job.data, job.filename),
+                              device=settings.device, include_hidden=settings.include_hidden,
+                              limits=limits)
+    except EngineError as exc:
+        return "fatal", f"the grading engine cannot make sandboxes: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a judge bug costs this job, not the batch
+        return "failed", f"the judge raised {type(exc).__name__}: {exc}"[:500]
+    return "result", result.model_dump_json()
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the parent dies, even by SIGKILL; exit now if it already has."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+# --- parent side ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    ready: bool = False
+    job: Job | None = None
+    tries: int = 0
+    deadline: float = 0.0
+
+
+@dataclass
+class _Interrupts:
+    """SIGINT while recording a result waits until the result is recorded."""
+
+    deferring: bool = False
+    pending: bool = False
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.deferring:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.pending:
+            raise KeyboardInterrupt
+
+
+@dataclass
+class _Pool:
+    settings: Settings
+    size: int
+    queue: deque[tuple[Job, int]]
+    workers: list[_Worker] = field(default_factory=list)
+
+    def start_worker(self) -> None:
+        parent_conn, child_conn = get_context("spawn").Pipe(duplex=True)
+        process = get_context("spawn").Process(target=serve, args=(child_conn, self.settings),
+                                               name="grade-judge")
+        # The interpreter starts with SIGINT ignored (Ctrl-C is the parent's), and without
+        # running the caller's __main__ again (no `if __name__ == "__main__"` needed).
+        with _sigint_ignored(), main_module_hidden():
+            process.start()
+        child_conn.close()
+        deadline = time.monotonic() + WORKER_START_S
+        self.workers.append(_Worker(process, parent_conn, deadline=deadline))
+
+    def dispatch(self) -> None:
+        """Give every idle, ready worker the next job; start workers while there is work."""
+        for worker in self.workers:
+            if worker.ready and worker.job is None and self.queue:
+                worker.job, worker.tries = self.queue.popleft()
+                worker.deadline = time.monotonic() + worker.job.timeout_s
+                worker.conn.send(worker.job)
+        starting = sum(1 for w in self.workers if not w.ready)
+        while self.queue and len(self.workers) < self.size and starting < len(self.queue):
+            self.start_worker()
+            starting += 1
+
+    def busy(self) -> bool:
+        return bool(self.queue) or any(w.job is not None for w in self.workers)
+
+    def retire(self, worker: _Worker) -> None:
+        self.workers.remove(worker)
+        _kill(worker)
+
+    def stop(self) -> None:
+        """Let idle workers exit on their own (their zygotes with them); kill the rest."""
+        for worker in self.workers:
+            if worker.ready:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+        for worker in self.workers:
+            if worker.ready:
+                worker.process.join(timeout=5)
+            _kill(worker)
+        self.workers.clear()
+
+    def kill_all(self) -> None:
+        for worker in self.workers:
+            _kill(worker)
+        self.workers.clear()
+
+
+def _kill(worker: _Worker) -> None:
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join(timeout=5)
+    with contextlib.suppress(OSError):
+        worker.conn.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
+@contextlib.contextmanager
+def _interrupt_handler(interrupts: _Interrupts) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGINT, interrupts.handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, saved)
 
 
 def run_jobs(jobs: Iterable[Job], settings: Settings, workers: int,
-             on_result: Callable[[Job, ExerciseResult], None]) -> None:
-    """Grade every job on `workers` processes, calling `on_result` as each completes.
+             on_result: OnResult,
+             on_failure: Callable[[JobFailure], None] | None = None) -> list[JobFailure]:
+    """Grade every job on up to `workers` processes; report each job as soon as it ends.
 
-    On KeyboardInterrupt, queued jobs are cancelled, the workers are stopped, and the
-    interrupt propagates: every result already passed to `on_result` is kept by the caller.
+    Returns the jobs given up (also passed to `on_failure`). On KeyboardInterrupt the
+    workers are killed and the interrupt propagates; every result already passed to
+    `on_result` is kept by the caller. Raises EngineError when sandboxes cannot be made.
     """
-    pending_jobs = list(jobs)
-    if not pending_jobs:
-        return
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn"))
-    running: dict[Future[str], Job] = {}
+    pool = _Pool(settings, max(1, workers), deque((job, 1) for job in jobs))
+    failures: list[JobFailure] = []
+    interrupts = _Interrupts()
+
+    def give_up(job: Job, reason: str) -> None:
+        failures.append(JobFailure(job, reason))
+        if on_failure is not None:
+            with interrupts.deferred():
+                on_failure(failures[-1])
+
     try:
-        running = {pool.submit(grade_job, settings, job): job for job in pending_jobs}
-        remaining = set(running)
-        while remaining:
-            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-            for future in done:
-                on_result(running[future], ExerciseResult.model_validate_json(future.result()))
+        with _interrupt_handler(interrupts):
+            pool.dispatch()
+            while pool.busy():
+                _step(pool, interrupts, on_result, give_up)
+                pool.dispatch()
+        pool.stop()
     except BaseException:
-        for future in running:
-            future.cancel()
-        _stop_workers(pool)
+        pool.kill_all()
         raise
-    pool.shutdown(wait=True)
+    return failures
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    processes = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.kill()
+def _step(pool: _Pool, interrupts: _Interrupts, on_result: OnResult, give_up: GiveUp) -> None:
+    """Wait for one event (a message, a death, a deadline) and handle everything that is ready."""
+    timeout = max(0.0, min(w.deadline for w in pool.workers) - time.monotonic())
+    waitables: list[Any] = [w.conn for w in pool.workers]
+    waitables += [w.process.sentinel for w in pool.workers]
+    ready = set(wait(waitables, timeout=min(timeout, 5.0)))
+    for worker in list(pool.workers):
+        if worker.conn in ready:
+            message = _receive(worker)
+            if message is None:
+                _lost(pool, worker, _death(worker), give_up)
+            else:
+                _handle(worker, message, interrupts, on_result, give_up)
+        elif worker.process.sentinel in ready:
+            _lost(pool, worker, _death(worker), give_up)
+        elif time.monotonic() > worker.deadline:
+            what = f"took longer than {worker.job.timeout_s:g} s" if worker.job else "did not start"
+            _lost(pool, worker, f"the judge {what} and was stopped", give_up)
+
+
+def _receive(worker: _Worker) -> tuple[str, str] | None:
+    try:
+        message: tuple[str, str] = worker.conn.recv()
+    except (EOFError, OSError):
+        return None
+    return message
+
+
+def _handle(worker: _Worker, message: tuple[str, str], interrupts: _Interrupts,
+            on_result: OnResult, give_up: GiveUp) -> None:
+    kind, payload = message
+    if kind == "fatal":
+        raise EngineError(payload)
+    if kind == "ready":
+        worker.ready = True
+        return
+    job, worker.job = worker.job, None
+    if job is None:
+        return
+    if kind == "result":
+        result = ExerciseResult.model_validate_json(payload)
+        with interrupts.deferred():
+            on_result(job, result)
+    else:
+        give_up(job, payload)
+
+
+def _lost(pool: _Pool, worker: _Worker, reason: str, give_up: GiveUp) -> None:
+    """A worker died or overran: replace it; retry its job once, then give the job up."""
+    job, tries = worker.job, worker.tries
+    pool.retire(worker)
+    if job is None:
+        if not worker.ready:
+            raise EngineError(f"a judge worker could not start: {reason}")
+        return
+    if tries < TRIES:
+        pool.queue.appendleft((job, tries + 1))
+    else:
+        give_up(job, f"{reason} (tried {tries} times)")
+
+
+def _death(worker: _Worker) -> str:
+    worker.process.join(timeout=1)
+    code = worker.process.exitcode
+    if code is not None and code < 0:
+        return f"the judge process was killed by {signal.Signals(-code).name}"
+    return f"the judge process exited (code {code})"
 
 
 def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: int, *,
@@ -111,21 +412,17 @@ def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: 
     Only what changed since the last run is graded (content hash or exercise version)
     unless `regrade`. Each result is committed as it completes, so an interrupted batch
     (Ctrl-C, SIGKILL) loses nothing that finished, and a re-run grades only the rest.
-    `progress(total)` may return a callback called once per finished job.
+    `progress(total)` may return a callback called once per finished job. A job the grader
+    could not finish is not recorded (a re-run tries it again) and is named in the warnings.
     """
     intake = read_submissions(folder, registry.ids(), roster)
     db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
     with Gradebook(db_path) as book:
-        files: dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]] = {}
-        for student in intake.students:
-            book.add_student(student.student, student.display_name)
-            for source in student.files:
-                digest = content_hash(source.data)
-                version = registry.get(source.exercise).meta.version
-                if regrade or book.needs_grading(student.student, source.exercise, digest, version):
-                    files[(student.student, source.exercise)] = (student, source, digest)
-        jobs = [Job(sid, ex, source.data, f"{ex}.py") for (sid, ex), (_, source, _) in files.items()]
-        advance = progress(len(jobs)) if progress is not None else None
+        files = _changed_files(registry, intake, book, regrade)
+        jobs = [Job(sid, ex, source.data, f"{ex}.py",
+                    job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)))
+                for (sid, ex), (_, source, _) in files.items()]
+        advance = progress(len(jobs)) if progress is not None else (lambda: None)
 
         def record(job: Job, result: ExerciseResult) -> None:
             student, source, digest = files[(job.student, job.exercise)]
@@ -133,17 +430,33 @@ def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: 
                         exercise_version=registry.get(job.exercise).meta.version,
                         name=student.display_name, late=source.late,
                         notes=[*student.notes, *source.notes])
-            if advance is not None:
-                advance()
+            advance()
 
-        run_jobs(jobs, settings, workers, record)
+        failures = run_jobs(jobs, settings, workers, record, lambda failure: advance())
         grades = book.latest()
-    return _with_intake(grades, intake)
+    problems = [f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
+                for f in failures]
+    return _with_intake(grades, intake, problems)
 
 
-def _with_intake(grades: BatchResult, intake: Intake) -> BatchResult:
+def _changed_files(registry: Registry, intake: Intake, book: Gradebook, regrade: bool
+                   ) -> dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]]:
+    """Every (student, exercise) whose file or exercise version changed (all when `regrade`)."""
+    files: dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]] = {}
+    for student in intake.students:
+        book.add_student(student.student, student.display_name)
+        for source in student.files:
+            digest = content_hash(source.data)
+            version = registry.get(source.exercise).meta.version
+            if regrade or book.needs_grading(student.student, source.exercise, digest, version):
+                files[(student.student, source.exercise)] = (student, source, digest)
+    return files
+
+
+def _with_intake(grades: BatchResult, intake: Intake, problems: list[str]) -> BatchResult:
     """Late flags and notes from this run's intake; warnings for what could not be matched."""
     late = {s.student: s.late or any(f.late for f in s.files) for s in intake.students}
     submissions = [sub.model_copy(update={"late": late.get(sub.student, sub.late)})
                    for sub in grades.submissions]
-    return BatchResult(submissions=submissions, warnings=[*grades.warnings, *intake.warnings])
+    return BatchResult(submissions=submissions,
+                       warnings=[*grades.warnings, *intake.warnings, *problems])
