@@ -28,9 +28,31 @@ def misconception(code: str, title: str, text: str, evidence: str = "") -> Diagn
     return Diagnosis(code=code, title=title, explanation=text, slide=SLIDE, evidence=evidence)
 
 
+MODEL_NOT_MOVED = misconception(
+    "model_not_on_device", "the model is not on the device",
+    "The model and its optimizer arrive on `device`; leave the model there (no "
+    "model.to(\"cpu\"), no copy) and bring the data to it.",
+)
+FEATURES_NOT_MOVED = misconception(
+    "features_not_on_device", "the features are not moved to the device",
+    "The parameters live on the device; features = features.to(device) before the forward pass.",
+)
+TARGETS_NOT_MOVED = misconception(
+    "targets_not_on_device", "the targets are not moved to the device",
+    "The model's output is on the device, the targets are still on the CPU; "
+    "targets = targets.to(device) as well as features = features.to(device).",
+)
+AGREEMENT = 1e-4  # CPU vs GPU: absolute and relative tolerance of losses and parameters
+
+
 def device_under_test(sub: Submission) -> str:
     """The device the device checks move to: "meta" on a CPU-only run, else the GPU itself."""
     return "meta" if sub.device == "cpu" else sub.device
+
+
+def kind_of(target: str) -> str:
+    """The device type the probe reports for `target` ("cuda:1" -> "cuda")."""
+    return target.partition(":")[0]
 
 
 def step_report(sub: Submission, case: str, target: str | None = None,
@@ -64,6 +86,25 @@ def raised(report: dict[str, Any], target: str) -> str:
     """Evidence for a device mistake: what the step raised on the device, if anything."""
     error = error_text(report)
     return f"on {target!r} the step raised {error}" if error else ""
+
+
+def explain_devices(report: dict[str, Any], target: str) -> Diagnosis | None:
+    """Which of the model, the features and the targets was not on `target`, if any."""
+    kind, error = kind_of(target), error_text(report)
+    for params in devices(report, "model_parameters"):
+        if any(d != kind for d in params):
+            return MODEL_NOT_MOVED.model_copy(update={
+                "evidence": f"the model's parameters were on {params} when it ran"})
+    if not devices(report, "model_inputs") and "Module.to()" in error:
+        return MODEL_NOT_MOVED.model_copy(update={
+            "evidence": f"the model was moved off {target!r} ({error.split(';')[0]})"})
+    for inputs in devices(report, "model_inputs"):
+        if any(d != kind for d in inputs):
+            return FEATURES_NOT_MOVED.model_copy(update={"evidence": raised(report, target)})
+    for _, targets in devices(report, "loss_inputs"):
+        if targets != kind:
+            return TARGETS_NOT_MOVED.model_copy(update={"evidence": raised(report, target)})
+    return None
 
 
 def explain_step(report: dict[str, Any]) -> Diagnosis | None:
@@ -114,16 +155,51 @@ def expect_targets_moved(report: dict[str, Any], target: str, what: str) -> None
     """The loss saw its targets on `target`; else say what was on the CPU and what raised."""
     seen = devices(report, "loss_inputs")
     if not seen:
-        fail(f"{what}: the loss was never computed ({error_text(report) or 'no error'})")
-    wrong = [pair for pair in seen if any(d != target for d in pair)]
+        fail(f"{what}: the loss was never computed ({error_text(report) or 'no error'})",
+             diagnosis=explain_devices(report, target))
+    wrong = [pair for pair in seen if any(d != kind_of(target) for d in pair)]
     if wrong:
         fail(f"{what}: the loss got an output on {wrong[0][0]} and targets on {wrong[0][1]}; "
              f"both must be on {target!r}",
-             diagnosis=misconception(
-                 "targets_not_on_device", "the targets are not moved to the device",
-                 "The model's output is on the device, the targets are still on the CPU; "
-                 "targets = targets.to(device) as well as features = features.to(device).",
-                 raised(report, target)))
+             diagnosis=TARGETS_NOT_MOVED.model_copy(update={"evidence": raised(report, target)}))
+
+
+def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
+    """Every step ran with model, features and targets on `target` (or says which was not)."""
+    diagnosis = explain_devices(report, target)
+    if diagnosis is not None:
+        fail(f"{what}: {diagnosis.title}", diagnosis=diagnosis)
+    error = error_text(report)
+    if error:
+        fail(f"{what}: train_step raised {error}", diagnosis=explain_step(report))
+    params = report.get("param_devices")
+    if not isinstance(params, list):
+        raise InvalidAnswer("the probe's `param_devices` is missing")
+    if any(d != kind_of(target) for d in params):
+        fail(f"{what}: the parameters ended on {params}", diagnosis=MODEL_NOT_MOVED)
+
+
+def expect_agreement(report: dict[str, Any], losses: list[float], params: list[torch.Tensor],
+                     what: str) -> None:
+    """Each step's loss and the final parameters within AGREEMENT of the CPU run's."""
+    results = report.get("results")
+    if not isinstance(results, list) or len(results) != len(losses):
+        raise InvalidAnswer(f"{what}: expected {len(losses)} results of train_step")
+    for step, (result, expected) in enumerate(zip(results, losses, strict=True)):
+        if isinstance(result, bool) or not isinstance(result, (int, float)):
+            expect_loss({"result": result}, expected, f"{what}, step {step + 1}")  # says why
+        if abs(result - expected) > AGREEMENT * (1 + abs(expected)):
+            fail(f"{what}: the loss of step {step + 1} is {result:.6f}, the CPU run's "
+                 f"{expected:.6f}", expected=losses, got=results, diagnosis=explain_step(report))
+    values = report.get("params")
+    if not isinstance(values, list) or len(values) != len(params):
+        raise InvalidAnswer(f"{what}: the probe returned no parameters")
+    for i, (value, want) in enumerate(zip(values, params, strict=True)):
+        tensor = as_tensor(value, f"{what}: parameter {i}", shape=want.shape)
+        if not torch.allclose(tensor.to(want.dtype), want, rtol=AGREEMENT, atol=AGREEMENT):
+            fail(f"{what}: parameter {i} differs from the CPU run's by "
+                 f"{(tensor - want).abs().max().item():.3g}", expected=want, got=tensor,
+                 diagnosis=explain_step(report))
 
 
 @check(points=1)
@@ -157,14 +233,12 @@ def features_moved_to_device(sub: Submission) -> None:
     report = step_report(sub, "regression", target)
     seen = devices(report, "model_inputs")
     if not seen:
-        fail(f"on {target!r}: the model was never called ({error_text(report) or 'no error'})")
-    wrong = [d for call in seen for d in call if d != target]
+        fail(f"on {target!r}: the model was never called ({error_text(report) or 'no error'})",
+             diagnosis=explain_devices(report, target))
+    wrong = [d for call in seen for d in call if d != kind_of(target)]
     if wrong:
         fail(f"on {target!r}: the model got its input on {wrong[0]}",
-             diagnosis=misconception(
-                 "features_not_on_device", "the features are not moved to the device",
-                 "The parameters live on the device; features = features.to(device) before "
-                 "the forward pass.", raised(report, target)))
+             diagnosis=explain_devices(report, target) or FEATURES_NOT_MOVED)
 
 
 @check(points=2)
@@ -183,12 +257,14 @@ def parameters_end_on_device(sub: Submission) -> None:
     harmless = target == "meta" and any(marker in error for marker in META_DATA_ERRORS)
     if count(report, "steps") == 0 or (error and not harmless):
         fail(f"on {target!r}: no optimizer step was completed ({error or 'no error'})",
-             diagnosis=explain_step(report) if not error else None)
+             diagnosis=explain_step(report) if not error else explain_devices(report, target))
     params, grads = report.get("param_devices"), report.get("grad_devices")
     if not isinstance(params, list) or not isinstance(grads, list):
         raise InvalidAnswer("the probe's devices are missing")
-    if any(d != target for d in params) or any(d not in (target, "NoneType") for d in grads):
-        fail(f"on {target!r}: parameters ended on {params}, gradients on {grads}")
+    kind = kind_of(target)
+    if any(d != kind for d in params) or any(d not in (kind, "NoneType") for d in grads):
+        fail(f"on {target!r}: parameters ended on {params}, gradients on {grads}",
+             diagnosis=explain_devices(report, target) or MODEL_NOT_MOVED)
     if report.get("optimizer_holds_parameters") is not True:
         fail("the optimizer no longer holds the model's parameters: was the model copied or "
              "rebuilt inside train_step?")

@@ -8,7 +8,12 @@ exactly as it would on CUDA. A correct step on "meta" ends in an error too, when
 read as a number (`.item()` has no data to read); the probe records errors instead of raising
 them on any device other than the CPU, and the judge decides which ones are acceptable.
 
-`build` is shared with the judge, which imports this file to compute expected values.
+`adaline_epoch` runs a whole ADALINE epoch of steps on the grading device (the judge compares it
+with the CPU run of the reference). OOM and the stub's NotImplementedError are never recorded as
+facts: they keep their own verdicts on every device.
+
+`build` and `minibatches` are shared with the judge, which imports this file to compute
+expected values.
 """
 
 from __future__ import annotations
@@ -39,15 +44,25 @@ class Step(NamedTuple):
     targets: torch.Tensor  # on the CPU
 
 
+CASES = ("regression", "classify", "adaline")
+
+
 def build(case: str, device: str) -> Step:
     """The same model (on `device`), optimizer, loss and CPU data every time."""
-    gen = torch.Generator().manual_seed(1200 if case == "regression" else 1201)
-    torch.manual_seed(12 if case == "regression" else 13)
+    gen = torch.Generator().manual_seed(1200 + CASES.index(case))
+    torch.manual_seed(12 + CASES.index(case))
     if case == "regression":
         model: torch.nn.Module = Adaline(3)
         features = torch.randn(6, 3, generator=gen)
         targets = torch.randn(6, generator=gen)
         loss: Any = F.mse_loss
+        lr = 0.1
+    elif case == "adaline":  # one epoch of 4 minibatches, two features, 0/1 targets, MSE
+        model = Adaline(2)
+        features = torch.randn(40, 2, generator=gen)
+        noise = 0.5 * torch.randn(40, generator=gen)
+        targets = (features @ torch.tensor([0.8, -1.2]) + noise > 0).float()
+        loss = F.mse_loss
         lr = 0.1
     else:
         model = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
@@ -63,7 +78,8 @@ class Recorder:
     """Devices seen by the model and the loss, and what each backward and step found."""
 
     def __init__(self, setup: Step) -> None:
-        self.facts: dict[str, Any] = {"model_inputs": [], "loss_inputs": [], "backwards": 0,
+        self.facts: dict[str, Any] = {"model_inputs": [], "model_parameters": [],
+                                      "loss_inputs": [], "backwards": 0,
                                       "stale_backwards": 0, "steps": 0, "empty_steps": 0}
         self.parameters = list(setup.model.parameters())
         self.handles = [setup.model.register_forward_pre_hook(self.before_forward),
@@ -78,6 +94,7 @@ class Recorder:
 
     def before_forward(self, module: torch.nn.Module, args: Any) -> None:
         self.facts["model_inputs"].append([device_of(a) for a in args])
+        self.facts["model_parameters"].append(sorted({p.device.type for p in module.parameters()}))
 
     def gradient_arrives(self, p: torch.Tensor) -> Any:
         def hook(grad: torch.Tensor) -> None:
@@ -99,7 +116,26 @@ class Recorder:
 
 
 def device_of(value: Any) -> str:
+    """The device type ("cpu", "cuda", "meta") of a tensor, else the value's type name."""
     return value.device.type if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def tolerated(exc: Exception, target: str) -> bool:
+    """Whether an error on `target` is reported as a fact rather than raised.
+
+    On the CPU nothing is (the student's error is the verdict); elsewhere device mix-ups and
+    meta's missing data are facts for the judge, but the stub's NotImplementedError and running
+    out of memory keep their own verdicts.
+    """
+    out_of_memory = (MemoryError, getattr(torch.cuda, "OutOfMemoryError", MemoryError))
+    if target == "cpu" or isinstance(exc, out_of_memory) or "out of memory" in str(exc).lower():
+        return False
+    return not (isinstance(exc, NotImplementedError) and "meta" not in str(exc))
+
+
+def minibatches(setup: Step, size: int = 10) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The epoch's minibatches, in order (no shuffling: the same on every device)."""
+    return list(zip(setup.features.split(size), setup.targets.split(size), strict=True))
 
 
 def one_step(
@@ -121,7 +157,7 @@ def one_step(
         result = student.train_step(setup.model, setup.optimizer, recorder.loss,
                                     setup.features, setup.targets, target)
     except Exception as exc:
-        if target == "cpu" or (isinstance(exc, NotImplementedError) and "meta" not in str(exc)):
+        if not tolerated(exc, target):
             raise
         error = f"{type(exc).__name__}: {exc}"[:300]
     facts = recorder.close()
@@ -137,5 +173,32 @@ def one_step(
     }
     if target != "meta":
         report["result"] = result
+        report["params"] = [p.detach().cpu().clone() for p in params]
+    return report
+
+
+def adaline_epoch(student: ModuleType, device: str, target: str | None = None) -> dict[str, Any]:
+    """train_step(...) once per minibatch of one ADALINE epoch, on `target` (default: `device`).
+
+    Reports what the hooks saw, the error raised off the CPU (if any), where the parameters
+    ended and, except on "meta", each step's returned value and the final parameters.
+    """
+    target = target or device
+    setup = build("adaline", target)
+    recorder = Recorder(setup)
+    results: list[Any] = []
+    error = None
+    try:
+        for features, targets in minibatches(setup):
+            results.append(student.train_step(setup.model, setup.optimizer, recorder.loss,
+                                              features, targets, target))
+    except Exception as exc:
+        if not tolerated(exc, target):
+            raise
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    params = list(setup.model.parameters())
+    report = {**recorder.close(), "error": error, "param_devices": [device_of(p) for p in params]}
+    if target != "meta":
+        report["results"] = results
         report["params"] = [p.detach().cpu().clone() for p in params]
     return report

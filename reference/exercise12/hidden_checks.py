@@ -1,10 +1,11 @@
-"""exercise12 hidden checks: a classifier with integer targets and cross-entropy."""
+"""exercise12 hidden checks: a classifier with integer targets and cross-entropy, and the
+CPU/GPU agreement of one ADALINE epoch."""
 
 from __future__ import annotations
 
 import torch
 
-from grader.check import check
+from grader.check import InvalidAnswer, check
 from grader.judge import Submission
 
 
@@ -36,3 +37,34 @@ def hidden_integer_targets_moved_to_device(sub: Submission) -> None:
     target = checks.device_under_test(sub)
     checks.expect_targets_moved(checks.step_report(sub, "classify", target), target,
                                 f"classifier on {target!r}")
+
+
+def reference_epoch(sub: Submission) -> tuple[list[float], list[torch.Tensor]]:
+    """The reference's train_step over one ADALINE epoch on the CPU: each loss, final params."""
+    probes = sub.exercise.probes
+    assert probes is not None, "exercise12 needs its probes.py"
+    setup = probes.build("adaline", "cpu")
+    with torch.random.fork_rng():
+        losses = [float(sub.exercise.reference.train_step(setup.model, setup.optimizer,
+                                                          setup.loss, x, y, "cpu"))
+                  for x, y in probes.minibatches(setup)]
+    return losses, [p.detach().clone() for p in setup.model.parameters()]
+
+
+@check(points=1)
+def hidden_adaline_epoch_on_the_device_matches_the_cpu(sub: Submission) -> None:
+    """One ADALINE epoch of train_step on the grading device matches the CPU run (to 1e-4).
+
+    On a CUDA run this is the CPU/GPU agreement: every step runs on the GPU and each loss and
+    the final parameters are compared with the reference's epoch on the CPU; a model, features
+    or targets left off the GPU are named before any value is compared. On a CPU run it is the
+    same comparison on the CPU (device mix-ups are caught there on "meta" by the public checks).
+    """
+    checks = sub.exercise.module("checks")
+    what = f"one ADALINE epoch on {sub.device!r}"
+    report = sub.probe("adaline_epoch", sub.device)
+    if not isinstance(report, dict):
+        raise InvalidAnswer("the probe returned no report")
+    checks.expect_on_device(report, sub.device, what)
+    losses, params = reference_epoch(sub)
+    checks.expect_agreement(report, losses, params, what)
