@@ -1,4 +1,9 @@
-"""exercise11 public checks: the training loop and the evaluation step of slide 35."""
+"""exercise11 public checks: the training loop and the evaluation step of slide 35.
+
+Value checks run on the grading device (`sub.device`: the CPU, or CUDA when graded there).
+The device check needs a device other than the CPU: on a CPU-only machine it uses "meta"
+(tensors without data, where mixing devices raises just as on a GPU); on CUDA, CUDA itself.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 import torch
 
 from grader.check import InvalidAnswer, check, fail
-from grader.expect import as_float, as_floats
+from grader.expect import as_float, as_floats, as_tensor
 from grader.judge import Submission
 from grader.models import Diagnosis
 
@@ -26,6 +31,23 @@ ACCUMULATED = misconception(
     "loss.backward() adds to .grad; call optimizer.zero_grad() once per step, before backward, "
     "or every step also applies all the earlier batches' gradients.",
 )
+MODEL_NOT_MOVED = misconception(
+    "model_not_on_device", "the model is not on the device",
+    "The model arrives on `device` with its optimizer; leave it there (no model.to(\"cpu\"), no "
+    "copy) and bring every batch to it, never the model to the data.",
+)
+FEATURES_NOT_MOVED = misconception(
+    "features_not_on_device", "the features are not moved to the device",
+    "The parameters live on the device; features = features.to(device) before the forward pass.",
+)
+TARGETS_NOT_MOVED = misconception(
+    "targets_not_on_device", "the targets are not moved to the device",
+    "The model's output is on the device, the targets are still on the CPU; "
+    "targets = targets.to(device) as well as features = features.to(device).",
+)
+# What meta tensors raise when a correct loop reads a number (loss.item(), float(loss), .cpu()).
+META_DATA_ERRORS = ("cannot be called on meta tensors", "Cannot copy out of meta tensor")
+AGREEMENT = 1e-4  # CPU vs GPU: absolute and relative tolerance of losses and parameters
 CLEARED_TOO_EARLY = misconception(
     "zero_grad_before_step", "zero_grad between backward and step",
     "optimizer.zero_grad() after loss.backward() throws the new gradients away, so "
@@ -220,3 +242,98 @@ def evaluate_builds_no_graph(sub: Submission) -> None:
                                   "Every forward pass then records a graph for backward that is "
                                   "never used: memory and time for nothing.",
                                   "the logits came back with requires_grad=True"))
+
+
+def device_under_test(sub: Submission) -> str:
+    """The device the device check moves to: "meta" on a CPU-only run, else the GPU itself."""
+    return "meta" if sub.device == "cpu" else sub.device
+
+
+def kind_of(target: str) -> str:
+    """The device type the probe reports for `target` ("cuda:1" -> "cuda")."""
+    return target.partition(":")[0]
+
+
+def seen(report: dict[str, Any], key: str) -> list[list[str]]:
+    value = report.get(key)
+    if not isinstance(value, list) or not all(
+        isinstance(v, list) and all(isinstance(d, str) for d in v) for v in value
+    ):
+        raise InvalidAnswer(f"the probe's `{key}` is missing")
+    return value
+
+
+def error_text(report: dict[str, Any]) -> str:
+    error = report.get("error")
+    return error if isinstance(error, str) else ""
+
+
+def explain_devices(report: dict[str, Any], target: str) -> Diagnosis | None:
+    """Which of the model, the features and the targets was not on `target`, if any."""
+    kind, error = kind_of(target), error_text(report)
+    evidence = f" (on {target!r} the epoch raised {error})" if error else ""
+    for devices in seen(report, "model_parameters"):
+        if any(d != kind for d in devices):
+            return MODEL_NOT_MOVED.model_copy(update={
+                "evidence": f"the model's parameters were on {devices} when it ran{evidence}"})
+    if not seen(report, "model_inputs") and "Module.to()" in error:
+        return MODEL_NOT_MOVED.model_copy(update={
+            "evidence": f"the model was moved off {target!r} ({error.split(';')[0]})"})
+    for devices in seen(report, "model_inputs"):
+        if any(d != kind for d in devices):
+            return FEATURES_NOT_MOVED.model_copy(update={
+                "evidence": f"the model got its input on {devices}{evidence}"})
+    for output, targets in seen(report, "loss_inputs"):
+        if targets != kind:
+            return TARGETS_NOT_MOVED.model_copy(update={
+                "evidence": f"the loss got an output on {output} and targets on {targets}"
+                            f"{evidence}"})
+    return None
+
+
+def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
+    """The epoch ran with model, features and targets on `target` (or says which was not)."""
+    diagnosis = explain_devices(report, target)
+    if diagnosis is not None:
+        fail(f"{what}: {diagnosis.title}", diagnosis=diagnosis)
+    error = error_text(report)
+    if not seen(report, "loss_inputs"):
+        fail(f"{what}: the loss was never computed ({error or 'no error'})")
+    if error and not (target == "meta" and any(m in error for m in META_DATA_ERRORS)):
+        fail(f"{what}: train raised {error}")
+    params = report.get("param_devices")
+    if not isinstance(params, list):
+        raise InvalidAnswer("the probe's `param_devices` is missing")
+    if any(d != kind_of(target) for d in params):
+        fail(f"{what}: the parameters ended on {params}", diagnosis=MODEL_NOT_MOVED)
+
+
+def expect_agreement(report: dict[str, Any], losses: list[float], params: list[torch.Tensor],
+                     what: str) -> None:
+    """Epoch losses and final parameters within AGREEMENT of the CPU run's."""
+    got = as_floats(report.get("losses"), "the losses train returned", length=len(losses))
+    for epoch, (g, e) in enumerate(zip(got, losses, strict=True)):
+        if abs(g - e) > AGREEMENT * (1 + abs(e)):
+            fail(f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, the CPU run's {e:.6f}",
+                 expected=losses, got=got)
+    values = report.get("params")
+    if not isinstance(values, list) or len(values) != len(params):
+        raise InvalidAnswer(f"{what}: the probe returned no parameters")
+    for i, (value, want) in enumerate(zip(values, params, strict=True)):
+        tensor = as_tensor(value, f"{what}: parameter {i}", shape=want.shape)
+        if not torch.allclose(tensor.to(want.dtype), want, rtol=AGREEMENT, atol=AGREEMENT):
+            fail(f"{what}: parameter {i} differs from the CPU run's by "
+                 f"{(tensor - want).abs().max().item():.3g}", expected=want, got=tensor)
+
+
+@check(points=1)
+def moves_each_batch_to_the_device(sub: Submission) -> None:
+    """Each batch reaches the model and the loss on `device`, where the model is.
+
+    On a CPU-only run the epoch runs on "meta": mixing devices raises there as on a GPU, and the
+    one error a correct loop meets (reading the loss as a number) is not held against it. On a
+    CUDA run it runs on the GPU, and the hidden CPU/GPU agreement check also compares values.
+    """
+    target = device_under_test(sub)
+    expect_on_device(report_of(sub.probe("device_epoch", "blobs", target)), target,
+                     f"one epoch on {target!r}")

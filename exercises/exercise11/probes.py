@@ -10,6 +10,11 @@ What is recorded, and how:
   pre-hook): that is a `zero_grad` between `backward` and `step`.
 A probe only reports facts; the judge decides. `build` is shared with the judge, which imports
 this file to compute expected values.
+
+`device_epoch` runs one epoch on a chosen device and records the devices the model and the loss
+saw. Without a GPU the judge picks "meta" (tensors with shapes and devices but no data, where
+mixing devices raises as on CUDA); with one, CUDA itself. Every other probe builds the model on
+the grading device, so the whole exercise runs there.
 """
 
 from __future__ import annotations
@@ -166,3 +171,76 @@ def evaluate_then_train(
     losses = student.train(setup.model, setup.optimizer, setup.loss_fn, setup.train_loader,
                            num_epochs, device=device)
     return {"losses": losses, **recorder.close()}
+
+
+class DeviceWatch(torch.nn.Module):
+    """Stands in for the loss function and notes, as device names, what met where.
+
+    A module, so that `loss_fn.to(device)` works as it does on the real loss. It records the
+    devices of the loss's inputs, and (a forward pre-hook) of the model's inputs and parameters.
+    """
+
+    def __init__(self, setup: Setup) -> None:
+        super().__init__()
+        self.real_loss = setup.loss_fn
+        self.facts: dict[str, Any] = {"model_inputs": [], "model_parameters": [], "loss_inputs": []}
+        self.handle = setup.model.register_forward_pre_hook(self.before_forward)
+
+    def forward(self, output: Any, target: Any) -> Any:
+        self.facts["loss_inputs"].append([device_of(output), device_of(target)])
+        return self.real_loss(output, target)
+
+    def before_forward(self, module: torch.nn.Module, args: Any) -> None:
+        self.facts["model_inputs"].append([device_of(a) for a in args])
+        self.facts["model_parameters"].append(sorted({p.device.type for p in module.parameters()}))
+
+    def close(self) -> dict[str, Any]:
+        self.handle.remove()
+        return self.facts
+
+
+def device_of(value: Any) -> str:
+    """The device type ("cpu", "cuda", "meta") of a tensor, else the value's type name."""
+    return value.device.type if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def tolerated(exc: Exception, target: str) -> bool:
+    """Whether an error on `target` is reported as a fact rather than raised.
+
+    On the CPU nothing is (the student's error is the verdict); elsewhere device mix-ups and
+    meta's missing data are facts for the judge, but the stub's NotImplementedError and running
+    out of memory keep their own verdicts.
+    """
+    out_of_memory = (MemoryError, getattr(torch.cuda, "OutOfMemoryError", MemoryError))
+    if target == "cpu" or isinstance(exc, out_of_memory) or "out of memory" in str(exc).lower():
+        return False
+    return not (isinstance(exc, NotImplementedError) and "meta" not in str(exc))
+
+
+def device_epoch(
+    student: ModuleType, device: str, case: str, target: str | None = None
+) -> dict[str, Any]:
+    """train(...) for one epoch with the model on `target` (default: the grading device).
+
+    Reports the devices seen, the error raised off the CPU (if any), where the parameters ended
+    and, except on "meta", the returned losses and the final parameters (as CPU tensors).
+    """
+    target = target or device
+    setup = build(case, target)
+    watch = DeviceWatch(setup)
+    torch.manual_seed(0)
+    losses: Any = None
+    error = None
+    try:
+        losses = student.train(setup.model, setup.optimizer, watch, setup.train_loader, 1,
+                               device=target)
+    except Exception as exc:
+        if not tolerated(exc, target):
+            raise
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    params = list(setup.model.parameters())
+    report = {**watch.close(), "error": error, "param_devices": [device_of(p) for p in params]}
+    if target != "meta":
+        report["losses"] = losses
+        report["params"] = [p.detach().cpu().clone() for p in params]
+    return report

@@ -1,4 +1,5 @@
-"""exercise11 hidden checks: another model, optimizer (Adam), shuffled loader and data."""
+"""exercise11 hidden checks: another model, optimizer (Adam), shuffled loader and data, and
+the CPU/GPU agreement of one epoch."""
 
 from __future__ import annotations
 
@@ -47,3 +48,32 @@ def hidden_train_after_evaluate(sub: Submission) -> None:
         fail("after evaluate(), train() ran forward passes in eval mode",
              diagnosis=checks.misconception("eval_mode_in_training", "model.train() is missing",
                                          "Call model.train() at the start of every epoch."))
+
+
+def reference_epoch(sub: Submission, case: str) -> tuple[list[float], list[torch.Tensor]]:
+    """One epoch of the reference's train on the CPU: its losses and final parameters."""
+    probes = sub.exercise.probes
+    assert probes is not None, "exercise11 needs its probes.py"
+    setup = probes.build(case, "cpu")
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        losses = sub.exercise.reference.train(setup.model, setup.optimizer, setup.loss_fn,
+                                              setup.train_loader, 1, device="cpu")
+    return [float(v) for v in losses], [p.detach().clone() for p in setup.model.parameters()]
+
+
+@check(points=1)
+def hidden_one_epoch_on_the_device_matches_the_cpu(sub: Submission) -> None:
+    """One epoch on the grading device gives the CPU run's loss and parameters (to 1e-4).
+
+    On a CUDA run this is the CPU/GPU agreement: the epoch runs on the GPU and is compared with
+    the reference's epoch on the CPU; a model, features or targets left off the GPU are named
+    before any value is compared. On a CPU run it is the same comparison on the CPU (device
+    mix-ups are caught there on "meta" by moves_each_batch_to_the_device).
+    """
+    checks = sub.exercise.module("checks")
+    what = f"one epoch on {sub.device!r}"
+    report = checks.report_of(sub.probe("device_epoch", "hidden", sub.device))
+    checks.expect_on_device(report, sub.device, what)
+    losses, params = reference_epoch(sub, "hidden")
+    checks.expect_agreement(report, losses, params, what)
