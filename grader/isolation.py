@@ -9,7 +9,8 @@ and the others still apply. Order matters and is fixed here:
    `network_namespace` (no interfaces at all, not even loopback), `mount_namespace` (all mounts
    made private first).
 3. `pid_namespace`: see `enter_pid_namespace`. With a private mount table, a fresh `/proc` is
-   mounted so it lists only the sandbox's processes.
+   mounted so it lists only the sandbox's processes, and the namespace's tasks are capped
+   (`cap_tasks`, Linux 6.14 and later: a fork or thread bomb stops there).
 4. `workdir_tmpfs` (opt-in, `SandboxPolicy.workdir_tmpfs_mb`): a size-limited tmpfs over the
    workdir, private to the sandbox. RLIMIT_FSIZE caps each file; only a tmpfs caps the total. It
    is opt-in because what the sandbox writes there is gone when it exits (whatever the workdir
@@ -38,6 +39,7 @@ import glob
 import json
 import os
 import platform
+import re
 import resource
 import select
 import signal
@@ -98,6 +100,7 @@ _PR_CAPBSET_READ, _PR_CAPBSET_DROP = 23, 24
 _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 _CAP_VERSION_3 = 0x20080522
 _INIT_FAILED = 70  # exit status of a waiter or init that could not do its job
+_TASK_PID_MAX = 512  # the sandbox's PID namespace never has this many tasks (see cap_tasks)
 
 _LANDLOCK_CREATE_RULESET, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT_SELF = 444, 445, 446
 _FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1, 2, 4, 8
@@ -144,15 +147,24 @@ class _Arch:
 # kexec_load kexec_file_load init_module finit_module delete_module open_by_handle_at
 # name_to_handle_at reboot swapon swapoff syslog acct quotactl settimeofday clock_settime
 # clock_adjtime adjtimex sethostname setdomainname fanotify_init [x86_64: iopl ioperm]
+# then connect (every family: the judge's socket comes connected, and a Unix socket such as the
+# forkserver's would hand out unconfined processes), and the metadata calls Landlock does not
+# govern, which a sandbox running as root could aim at any root-owned file (chmod u+s, utime):
+# fchmod fchmodat fchmodat2 fchown fchownat utimensat setxattr lsetxattr fsetxattr removexattr
+# lremovexattr fremovexattr setxattrat removexattrat [x86_64: chmod chown lchown utime utimes
+# futimesat]
 _ARCHES = (
     ("x86_64", _Arch(0xC000003E, 317, 41, 56, 435, (
         101, 310, 311, 250, 248, 249, 321, 298, 323, 165, 166, 155, 161, 428, 429, 430, 431,
         432, 433, 442, 272, 308, 425, 426, 427, 246, 320, 175, 313, 176, 304, 303, 169, 167,
-        168, 103, 163, 179, 164, 227, 305, 159, 170, 171, 300, 172, 173), x32_bit=True)),
+        168, 103, 163, 179, 164, 227, 305, 159, 170, 171, 300, 172, 173,
+        42, 91, 268, 452, 93, 260, 280, 188, 189, 190, 197, 198, 199, 463, 466,
+        90, 92, 94, 132, 235, 261), x32_bit=True)),
     ("aarch64", _Arch(0xC00000B7, 277, 198, 220, 435, (
         117, 270, 271, 219, 217, 218, 280, 241, 282, 40, 39, 41, 51, 428, 429, 430, 431,
         432, 433, 442, 97, 268, 425, 426, 427, 104, 294, 105, 273, 106, 265, 264, 142, 224,
-        225, 116, 89, 60, 170, 112, 266, 171, 161, 162, 262), x32_bit=False)),
+        225, 116, 89, 60, 170, 112, 266, 171, 161, 162, 262,
+        203, 52, 53, 452, 55, 54, 88, 5, 6, 7, 14, 15, 16, 463, 466), x32_bit=False)),
 )  # fmt: skip
 
 
@@ -177,6 +189,7 @@ class SandboxPolicy:
     open_files: int = 256
     allow_gpu: bool = False
     workdir_tmpfs_mb: int | None = None
+    disabled: frozenset[str] = frozenset()  # layers not even tried (reported missing)
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -226,26 +239,37 @@ def apply_policy(policy: SandboxPolicy) -> dict[str, bool]:
 
 
 def lock_down(policy: SandboxPolicy) -> dict[str, tuple[bool, str]]:
-    """`apply_policy` with a note per layer: why it is missing, or what it did."""
+    """`apply_policy` with a note per layer: why it is missing, or what it did.
+
+    A layer named in `policy.disabled` is not tried and is reported missing, as on a machine
+    that lacks it (how the degraded path is tested, and a way out should a layer misbehave).
+    """
     report: dict[str, tuple[bool, str]] = {}
-    _attempt(report, "session", start_session)
-    _attempt(report, "user_namespace", enter_user_namespace)
-    _attempt(report, "network_namespace", enter_network_namespace)
-    private_mounts = _attempt(report, "mount_namespace", enter_mount_namespace)
-    if _attempt(report, "pid_namespace", _fork_into_pid_namespace) and private_mounts:
-        report["pid_namespace"] = (True, _attempt_note(mount_proc))
+
+    def attempt(name: str, layer: Callable[[], str]) -> bool:
+        if name in policy.disabled:
+            report[name] = (False, "disabled by the grader's settings")
+            return False
+        return _attempt(report, name, layer)
+
+    attempt("session", start_session)
+    attempt("user_namespace", enter_user_namespace)
+    attempt("network_namespace", enter_network_namespace)
+    private_mounts = attempt("mount_namespace", enter_mount_namespace)
+    if attempt("pid_namespace", _fork_into_pid_namespace) and private_mounts:
+        report["pid_namespace"] = (True, _attempt_note(mount_proc_and_cap_tasks))
     if policy.workdir_tmpfs_mb is not None:
         size_mb = policy.workdir_tmpfs_mb
         if private_mounts:
-            _attempt(report, "workdir_tmpfs", lambda: mount_workdir_tmpfs(policy.workdir, size_mb))
+            attempt("workdir_tmpfs", lambda: mount_workdir_tmpfs(policy.workdir, size_mb))
         else:
             report["workdir_tmpfs"] = (False, "needs a mount namespace")
-    _attempt(report, "clean_env", lambda: clean_environment(policy.workdir))
-    _attempt(report, "no_new_privs", set_no_new_privs)
-    _attempt(report, "capabilities", drop_capabilities)
-    _attempt(report, "landlock", lambda: restrict_filesystem(policy))
-    _attempt(report, "rlimits", lambda: set_rlimits(policy))
-    _attempt(report, "seccomp", install_seccomp)
+    attempt("clean_env", lambda: clean_environment(policy.workdir))
+    attempt("no_new_privs", set_no_new_privs)
+    attempt("capabilities", drop_capabilities)
+    attempt("landlock", lambda: restrict_filesystem(policy))
+    attempt("rlimits", lambda: set_rlimits(policy))
+    attempt("seccomp", install_seccomp)
     return report
 
 
@@ -367,6 +391,34 @@ def mount_proc() -> str:
     """Mount a fresh /proc (inside a PID and a mount namespace: it lists only the sandbox)."""
     _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, "")
     return "sandbox is PID 2 under a reaping init; fresh /proc"
+
+
+def mount_proc_and_cap_tasks() -> str:
+    """`mount_proc`, then `cap_tasks`; the note says what each did (a cap that fails is noted)."""
+    note = mount_proc()
+    try:
+        return f"{note}; {cap_tasks()}"
+    except (OSError, LayerUnavailable) as exc:
+        return f"{note}; tasks not capped ({_describe(exc)})"
+
+
+def cap_tasks(pid_max: int = _TASK_PID_MAX) -> str:
+    """Bound the tasks (processes and threads) of the calling process's PID namespace.
+
+    Since Linux 6.14 `kernel.pid_max` belongs to each PID namespace, and a fork or a thread
+    fails with EAGAIN once no number below it is free: a fork or thread bomb stops below
+    `pid_max` tasks instead of filling the host's PID table. (Once numbers have wrapped, new
+    ones come from 300 up, so the bound is then `pid_max - 300`.) As root, RLIMIT_NPROC binds
+    nothing, so this is the only bound short of a cgroup. Before 6.14 the file is the host's
+    own setting: it is never written there, nor outside a PID namespace of our own.
+    """
+    release = tuple(int(part) for part in re.findall(r"\d+", platform.release())[:2])
+    if release < (6, 14):
+        raise LayerUnavailable(f"kernel {platform.release()} shares pid_max with the host")
+    if os.getpid() > 2:
+        raise LayerUnavailable("not PID 2 of a PID namespace of our own")
+    Path("/proc/sys/kernel/pid_max").write_text(str(pid_max))
+    return f"fewer than {pid_max} tasks"
 
 
 def mount_workdir_tmpfs(workdir: Path, size_mb: int) -> str:
@@ -640,9 +692,10 @@ def _allow_beneath(ruleset: int, path: Path, access: int) -> None:
 
 
 def install_seccomp() -> str:
-    """A deny-list filter: EPERM for non-AF_UNIX sockets, ptrace, namespaces, mounts, keyrings,
-    bpf, io_uring, kernel modules and other host-wide calls; ENOSYS for clone3 (whose flags a
-    filter cannot read; libc falls back to clone); the process is killed on a foreign arch."""
+    """A deny-list filter: EPERM for non-AF_UNIX sockets, connect, ptrace, namespaces, mounts,
+    keyrings, bpf, io_uring, kernel modules, other host-wide calls, and changes of file mode,
+    owner, times and extended attributes; ENOSYS for clone3 (whose flags a filter cannot read;
+    libc falls back to clone); the process is killed on a foreign arch."""
     arch = _current_arch()
     program = _seccomp_program(arch)
     filters = (_SockFilter * len(program))(*(_SockFilter(*op) for op in program))
