@@ -11,6 +11,7 @@ untrusted, and the judge validates it.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import traceback
 import types
@@ -45,6 +46,8 @@ class JailConfig:
     module_name: str
     filename: str  # shown in tracebacks: the submission's own name
     probes_path: str | None
+    workdir_mb: int | None = None  # a tmpfs of this size over work_dir (caps all writes)
+    disabled_layers: tuple[str, ...] = ()  # isolation layers not to try (reported missing)
 
 
 class NotPlainData(Exception):
@@ -54,6 +57,7 @@ class NotPlainData(Exception):
 def main(conn: Connection, config: JailConfig) -> None:
     """Entry point of a sandbox process (runs in the forked child)."""
     os.setsid()
+    _close_inherited_pipes(conn)
     _capture_output(Path(config.run_dir) / "output.txt")
     if forked_after_cuda():
         conn.send_bytes(encode({"ready": False, "message": CUDA_FORK_MESSAGE}))
@@ -66,6 +70,36 @@ def main(conn: Connection, config: JailConfig) -> None:
     conn.send_bytes(encode({"ready": True, "layers": layers, "notes": notes, "pid": os.getpid()}))
     _serve(conn, config)
     os._exit(0)
+
+
+def _close_inherited_pipes(conn: Connection) -> None:
+    """Close every pipe and socket inherited from the zygote but the judge's connection.
+
+    A forked sandbox inherits the forkserver's "alive" pipe (one byte written there ends the
+    zygote, and every later sandbox waits for a new one) and the resource tracker's pipe
+    (whose complaints reach the judge's stderr). Only `conn` may lead out of the sandbox.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    keep = conn.fileno()
+    for fd in range(3, _highest_fd()):
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        if fd != keep and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+            os.close(fd)
+    for holder, name in ((forkserver._forkserver, "_forkserver_alive_fd"),
+                         (resource_tracker._resource_tracker, "_fd")):
+        if hasattr(holder, name):
+            setattr(holder, name, None)  # closed: never write to a number reused later
+
+
+def _highest_fd() -> int:
+    try:
+        return max(int(name) for name in os.listdir("/proc/self/fd")) + 1
+    except (OSError, ValueError):
+        return 1024
 
 
 def _capture_output(path: Path) -> None:
@@ -92,6 +126,8 @@ def _lock_down(config: JailConfig) -> tuple[dict[str, bool], dict[str, str]]:
         memory_mb=config.memory_mb,
         file_mb=config.file_mb,
         allow_gpu=config.device.startswith("cuda"),
+        workdir_tmpfs_mb=config.workdir_mb,
+        disabled=frozenset(config.disabled_layers),
     )
     as_root = os.geteuid() == 0
     report = isolation.lock_down(policy)
@@ -118,11 +154,14 @@ def _serve(conn: Connection, config: JailConfig) -> None:
         try:
             frame = encode(reply)
         except Unencodable as exc:
-            frame = encode(_failure(reply.get("id"), "invalid", f"the result is not plain data: {exc}"))
+            message = f"the result is not plain data: {exc}"
+            frame = encode(_failure(reply.get("id"), "invalid", message))
         conn.send_bytes(frame)
 
 
-def _handle(request: dict[str, Any], namespace: dict[str, Any], config: JailConfig) -> dict[str, Any]:
+def _handle(
+    request: dict[str, Any], namespace: dict[str, Any], config: JailConfig
+) -> dict[str, Any]:
     rid = request.get("id")
     try:
         if request["op"] == "import":
@@ -217,11 +256,13 @@ def _describe_exception(rid: Any, exc: BaseException, filename: str) -> dict[str
     if isinstance(exc, MemoryError) or _looks_like_oom(exc):
         return _failure(rid, "memory", f"{type(exc).__name__}: {exc}"[:500])
     if isinstance(exc, SystemExit):
-        return _failure(rid, "error", f"the code called exit({exc.code!r})", _student_frames(exc, filename))
+        message = f"the code called exit({exc.code!r})"
+        return _failure(rid, "error", message, _student_frames(exc, filename))
     if isinstance(exc, SyntaxError) and exc.filename == filename:
         where = f"line {exc.lineno}: {(exc.text or '').strip()}"
         return _failure(rid, "error", f"SyntaxError: {exc.msg} ({where})")
-    return _failure(rid, "error", f"{type(exc).__name__}: {exc}"[:2000], _student_frames(exc, filename))
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    return _failure(rid, "error", message, _student_frames(exc, filename))
 
 
 def _looks_like_oom(exc: BaseException) -> bool:
