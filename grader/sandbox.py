@@ -6,9 +6,17 @@ clean environment, so a sandbox costs milliseconds instead of a fresh interprete
 The `spawn` engine starts a fresh interpreter per sandbox, for platforms without fork.
 
 A `Sandbox` is one process serving one submission. Every wait on it has a wall-clock limit
-enforced here, from outside; on a timeout, a crash or `close()` its whole process group is
-killed. Replies are decoded by `grader.protocol`, the trust boundary: what comes back is
-plain data or a `SandboxOutcome` carrying a verdict, never an object the sandbox made.
+enforced here, from outside, and so does every read and write of its connection: frames are
+moved with non-blocking I/O against a deadline, so a sandbox that announces a frame and stalls
+half-way, or stops reading, cannot hang the judge. On a timeout, a crash or `close()` its whole
+process group is killed. Replies are decoded by `grader.protocol`, the trust boundary: what
+comes back is plain data or a `SandboxOutcome` carrying a verdict, never an object the sandbox
+made.
+
+`GRADE_DISABLE_LAYERS` (comma-separated names from `grader.isolation.LAYERS`) makes an
+`Engine` skip those isolation layers, as a machine without them would: the results then say
+"degraded isolation" and name them. It exists to test the degraded path, and as a way out
+should a layer misbehave somewhere.
 """
 
 from __future__ import annotations
@@ -17,8 +25,10 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import select
 import shutil
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -30,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import grader
+from grader.isolation import LAYERS
 from grader.jail import JailConfig, main
 from grader.models import Limits, Verdict
 from grader.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
@@ -42,6 +53,11 @@ EngineMode = Literal["forkserver", "spawn"]
 PRELOAD = ["torch", "torch.fx.experimental.symbolic_shapes", "torch._dynamo", "torch.optim",
            "torch.utils.data", "numpy", "grader.jail"]
 SAFE_ENV_KEYS = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "SYSTEMROOT")
+DISABLE_LAYERS_ENV = "GRADE_DISABLE_LAYERS"
+# Waiting for a new sandbox to say it is ready runs no student code: it is the engine's time,
+# generous because a zygote that died is restarted on the way (a fresh torch import).
+STARTUP_S = 60.0
+WORKDIR_MIN_MB = 64  # the private folder is a tmpfs of max(this, 4 * file_mb) where possible
 
 
 class SandboxOutcome(Exception):
@@ -105,12 +121,19 @@ def main_module_hidden() -> Iterator[None]:
 class Engine:
     """Makes sandbox processes: forked from a torch-preloaded zygote, or spawned fresh."""
 
-    def __init__(self, mode: EngineMode = "forkserver", preload: Sequence[str] = tuple(PRELOAD)) -> None:
+    def __init__(self, mode: EngineMode = "forkserver", preload: Sequence[str] = tuple(PRELOAD),
+                 disabled_layers: Sequence[str] | None = None) -> None:
         if mode == "forkserver" and "forkserver" not in multiprocessing.get_all_start_methods():
             mode = "spawn"
         self.mode: EngineMode = mode
         self.context = multiprocessing.get_context(mode)
         self.preload = list(preload)
+        if disabled_layers is None:
+            disabled_layers = os.environ.get(DISABLE_LAYERS_ENV, "").split(",")
+        self.disabled_layers = tuple(sorted({name.strip() for name in disabled_layers} - {""}))
+        unknown = ", ".join(sorted(set(self.disabled_layers) - {*LAYERS, "workdir_tmpfs"}))
+        if unknown:
+            raise EngineError(f"{DISABLE_LAYERS_ENV}: no such isolation layer: {unknown}")
         self._started = False
 
     def start(self) -> None:
@@ -178,13 +201,15 @@ class Sandbox:
             memory_mb=None if self.device.startswith("cuda") else self.limits.memory_mb,
             file_mb=self.limits.file_mb, device=self.device, module_name=self.module_name,
             filename=self.filename, probes_path=str(self.probes_path) if self.probes_path else None,
+            workdir_mb=max(WORKDIR_MIN_MB, 4 * self.limits.file_mb),
+            disabled_layers=self.engine.disabled_layers,
         )
         try:
             self.proc = self.engine.process(child_conn, config)
         finally:
             child_conn.close()
         self.alive = True
-        ready = self._receive(self.limits.import_s, "starting the sandbox")
+        ready = self._receive(max(self.limits.import_s, STARTUP_S), "starting the sandbox")
         if not ready.get("ready"):
             self.close()
             raise EngineError(str(ready.get("message", "the sandbox did not start")))
@@ -201,11 +226,16 @@ class Sandbox:
         if not self.alive:
             raise SandboxOutcome("crashed", "the sandbox is no longer running")
         rid = next(self._ids)
+        deadline = time.monotonic() + timeout
         try:
-            self.conn.send_bytes(encode({"id": rid, "op": op, **fields}))
-        except (BrokenPipeError, ConnectionResetError, OSError):
+            send_frame(self.conn.fileno(), encode({"id": rid, "op": op, **fields}), deadline)
+        except TimeoutError:
+            self.kill()
+            message = f"{what}: the sandbox stopped reading its requests"
+            raise SandboxOutcome("timeout", message) from None
+        except OSError:
             self._dead(what)
-        reply = self._receive(timeout, what)
+        reply = self._receive(max(0.0, deadline - time.monotonic()), what)
         if not isinstance(reply, dict) or reply.get("id") != rid or "ok" not in reply:
             self.kill()
             raise SandboxOutcome("invalid", f"the sandbox's reply to {what} was malformed")
@@ -216,17 +246,18 @@ class Sandbox:
         raise SandboxOutcome(verdict, str(reply.get("message", ""))[:4000], str(reply.get("traceback", ""))[:4000])
 
     def _receive(self, timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        if not self.conn.poll(max(0.0, deadline - time.monotonic())):
-            self.kill()
-            raise SandboxOutcome("timeout", f"{what} took longer than {timeout:g} s and was stopped")
         try:
-            frame = self.conn.recv_bytes(MAX_FRAME_BYTES)
+            frame = receive_frame(self.conn.fileno(), time.monotonic() + timeout, MAX_FRAME_BYTES)
+        except TimeoutError:
+            self.kill()
+            raise SandboxOutcome("timeout", f"{what} took longer than {timeout:g} s and was stopped") from None
         except (EOFError, ConnectionResetError):
             self._dead(what)
-        except OSError:
+        except ProtocolError as exc:
             self.kill()
-            raise SandboxOutcome("invalid", f"the reply to {what} was larger than allowed") from None
+            raise SandboxOutcome("invalid", f"the reply to {what} was {exc}") from None
+        except OSError:
+            self._dead(what)
         try:
             return decode(frame)
         except ProtocolError as exc:
@@ -273,3 +304,56 @@ class Sandbox:
         with contextlib.suppress(OSError):
             self.conn.close()
         shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+# ---- frames on the judge's end of the connection --------------------------------------------
+# multiprocessing.Connection's framing (a signed 4-byte big-endian length; -1, then an 8-byte
+# length, for frames over 2 GiB), moved with poll() and non-blocking I/O so that every byte has
+# a deadline. The sandbox's end keeps using Connection.send_bytes / recv_bytes.
+
+
+def send_frame(fd: int, payload: bytes, deadline: float) -> None:
+    """Write one frame by `deadline` (TimeoutError), however slowly the peer reads."""
+    data = memoryview(struct.pack("!i", len(payload)) + payload)
+    while data:
+        _wait(fd, select.POLLOUT, deadline)
+        try:
+            data = data[os.write(fd, data) :]
+        except BlockingIOError:
+            continue
+
+
+def receive_frame(fd: int, deadline: float, limit: int) -> bytes:
+    """Read one whole frame by `deadline` (TimeoutError); EOFError if the peer is gone, and
+    ProtocolError for a length over `limit` (its body is never read)."""
+    (size,) = struct.unpack("!i", _read_exactly(fd, 4, deadline))
+    if size == -1:
+        (size,) = struct.unpack("!Q", _read_exactly(fd, 8, deadline))
+    if size < 0 or size > limit:
+        raise ProtocolError("larger than allowed" if size > 0 else "of a negative length")
+    return _read_exactly(fd, size, deadline)
+
+
+def _read_exactly(fd: int, count: int, deadline: float) -> bytes:
+    chunks, missing = [], count
+    while missing:
+        _wait(fd, select.POLLIN, deadline)
+        try:
+            chunk = os.read(fd, min(missing, 1 << 20))
+        except BlockingIOError:
+            continue
+        if not chunk:
+            raise EOFError("the sandbox closed its connection")
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def _wait(fd: int, event: int, deadline: float) -> None:
+    """Return once `fd` is ready for `event` (or hung up); TimeoutError at the deadline."""
+    os.set_blocking(fd, False)
+    poller = select.poll()
+    poller.register(fd, event)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not poller.poll(remaining * 1000):
+        raise TimeoutError
