@@ -50,8 +50,15 @@ EngineMode = Literal["forkserver", "spawn"]
 # use, so that no sandbox pays for them again. The first backward through a custom autograd
 # Function pulls in torch.fx and sympy (about 0.5 s); the first optimizer.step() imports
 # torch._dynamo (1.5 s or more). Importing them computes nothing and starts no thread.
-PRELOAD = ["torch", "torch.fx.experimental.symbolic_shapes", "torch._dynamo", "torch.optim",
-           "torch.utils.data", "numpy", "grader.jail"]
+PRELOAD = [
+    "torch",
+    "torch.fx.experimental.symbolic_shapes",
+    "torch._dynamo",
+    "torch.optim",
+    "torch.utils.data",
+    "numpy",
+    "grader.jail",
+]
 SAFE_ENV_KEYS = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "SYSTEMROOT")
 DISABLE_LAYERS_ENV = "GRADE_DISABLE_LAYERS"
 # Waiting for a new sandbox to say it is ready runs no student code: it is the engine's time,
@@ -121,8 +128,12 @@ def main_module_hidden() -> Iterator[None]:
 class Engine:
     """Makes sandbox processes: forked from a torch-preloaded zygote, or spawned fresh."""
 
-    def __init__(self, mode: EngineMode = "forkserver", preload: Sequence[str] = tuple(PRELOAD),
-                 disabled_layers: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        mode: EngineMode = "forkserver",
+        preload: Sequence[str] = tuple(PRELOAD),
+        disabled_layers: Sequence[str] | None = None,
+    ) -> None:
         if mode == "forkserver" and "forkserver" not in multiprocessing.get_all_start_methods():
             mode = "spawn"
         self.mode: EngineMode = mode
@@ -151,7 +162,8 @@ class Engine:
     def process(self, conn: Connection, config: JailConfig) -> multiprocessing.process.BaseProcess:
         self.start()
         proc: multiprocessing.process.BaseProcess = self.context.Process(  # type: ignore[attr-defined]
-            target=main, args=(conn, config), daemon=False)
+            target=main, args=(conn, config), daemon=False
+        )
         with clean_environment(), main_module_hidden():
             proc.start()
         return proc
@@ -162,8 +174,13 @@ def readable_paths(probes_folder: Path | None) -> tuple[str, ...]:
     import site
     import sysconfig
 
-    paths = {sys.base_prefix, sys.prefix, sysconfig.get_paths()["stdlib"],
-             sysconfig.get_paths()["platstdlib"], str(Path(grader.__file__).parent)}
+    paths = {
+        sys.base_prefix,
+        sys.prefix,
+        sysconfig.get_paths()["stdlib"],
+        sysconfig.get_paths()["platstdlib"],
+        str(Path(grader.__file__).parent),
+    }
     paths.update(site.getsitepackages())
     with contextlib.suppress(AttributeError):
         paths.add(site.getusersitepackages())
@@ -195,12 +212,16 @@ class Sandbox:
         os.chmod(self.run_dir, 0o755)
         self.conn, child_conn = self.engine.context.Pipe(duplex=True)
         config = JailConfig(
-            run_dir=str(self.run_dir), work_dir=str(work),
+            run_dir=str(self.run_dir),
+            work_dir=str(work),
             readable=readable_paths(self.probes_path.parent if self.probes_path else None),
             cpu_s=self.limits.cpu_s,
             memory_mb=None if self.device.startswith("cuda") else self.limits.memory_mb,
-            file_mb=self.limits.file_mb, device=self.device, module_name=self.module_name,
-            filename=self.filename, probes_path=str(self.probes_path) if self.probes_path else None,
+            file_mb=self.limits.file_mb,
+            device=self.device,
+            module_name=self.module_name,
+            filename=self.filename,
+            probes_path=str(self.probes_path) if self.probes_path else None,
             workdir_mb=max(WORKDIR_MIN_MB, 4 * self.limits.file_mb),
             disabled_layers=self.engine.disabled_layers,
         )
@@ -214,8 +235,12 @@ class Sandbox:
             self.close()
             raise EngineError(str(ready.get("message", "the sandbox did not start")))
         layers, notes = ready.get("layers", {}), ready.get("notes", {})
-        self.layers = {str(k): bool(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
-        self.notes = {str(k): str(v)[:300] for k, v in notes.items()} if isinstance(notes, dict) else {}
+        self.layers = (
+            {str(k): bool(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
+        )
+        self.notes = (
+            {str(k): str(v)[:300] for k, v in notes.items()} if isinstance(notes, dict) else {}
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -242,15 +267,21 @@ class Sandbox:
         if reply["ok"] is True:
             return reply.get("value")
         kind = reply.get("kind")
-        verdict: Verdict = kind if kind in ("error", "not_attempted", "memory", "invalid") else "error"
-        raise SandboxOutcome(verdict, str(reply.get("message", ""))[:4000], str(reply.get("traceback", ""))[:4000])
+        verdict: Verdict = (
+            kind if kind in ("error", "not_attempted", "memory", "invalid") else "error"
+        )
+        raise SandboxOutcome(
+            verdict, str(reply.get("message", ""))[:4000], str(reply.get("traceback", ""))[:4000]
+        )
 
     def _receive(self, timeout: float, what: str) -> Any:
         try:
             frame = receive_frame(self.conn.fileno(), time.monotonic() + timeout, MAX_FRAME_BYTES)
         except TimeoutError:
             self.kill()
-            raise SandboxOutcome("timeout", f"{what} took longer than {timeout:g} s and was stopped") from None
+            raise SandboxOutcome(
+                "timeout", f"{what} took longer than {timeout:g} s and was stopped"
+            ) from None
         except (EOFError, ConnectionResetError):
             self._dead(what)
         except ProtocolError as exc:
@@ -262,7 +293,9 @@ class Sandbox:
             return decode(frame)
         except ProtocolError as exc:
             self.kill()
-            raise SandboxOutcome("invalid", f"the reply to {what} was not valid plain data: {exc}") from None
+            raise SandboxOutcome(
+                "invalid", f"the reply to {what} was not valid plain data: {exc}"
+            ) from None
 
     def _dead(self, what: str) -> None:
         self.proc.join(timeout=2)
@@ -271,7 +304,9 @@ class Sandbox:
         if code is not None and code < 0:
             sig = signal.Signals(-code)
             if sig == signal.SIGXCPU:
-                raise SandboxOutcome("timeout", f"{what} used up its CPU time ({self.limits.cpu_s} s)")
+                raise SandboxOutcome(
+                    "timeout", f"{what} used up its CPU time ({self.limits.cpu_s} s)"
+                )
             raise SandboxOutcome("crashed", f"the process was killed by {sig.name} during {what}")
         raise SandboxOutcome("crashed", f"the process exited (code {code}) during {what}")
 
