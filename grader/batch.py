@@ -240,7 +240,8 @@ class _Pool:
             if worker.ready and worker.job is None and self.queue:
                 worker.job, worker.tries = self.queue.popleft()
                 worker.deadline = time.monotonic() + worker.job.timeout_s
-                worker.conn.send(worker.job)
+                with contextlib.suppress(OSError):  # a dead worker is found by `_step`
+                    worker.conn.send(worker.job)
         starting = sum(1 for w in self.workers if not w.ready)
         while self.queue and len(self.workers) < self.size and starting < len(self.queue):
             self.start_worker()
