@@ -7,43 +7,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
+import course_harness as harness
 import pytest
 
-from grader.judge import Source, run_exercise
 from grader.models import ExerciseResult
-from grader.registry import Exercise, Registry, load_module
-from grader.sandbox import Engine
+from grader.registry import Exercise
 
 EXERCISE = "exercise1"
-
-
-@pytest.fixture(scope="module")
-def exercise(registry: Registry) -> Exercise:
-    return registry.get(EXERCISE)
-
-
-@pytest.fixture(scope="module")
-def checks(exercise: Exercise) -> ModuleType:
-    return exercise.module("checks")
-
-
-@pytest.fixture(scope="module")
-def graded(engine: Engine, exercise: Exercise) -> dict[str, ExerciseResult]:
-    """Every course file of the exercise, graded once in the sandbox, by file stem."""
-    assert exercise.solution is not None and exercise.reference_folder is not None
-    paths = [exercise.solution, exercise.stub]
-    paths += sorted((exercise.reference_folder / "alternatives").glob("*.py"))
-    paths += [mutant.path for mutant in exercise.mutants]
-    return {p.stem: run_exercise(engine, exercise, Source(p.read_bytes(), p.name)) for p in paths}
-
-
-def statuses(result: ExerciseResult) -> dict[str, str]:
-    return {check.name: check.status for check in result.checks}
-
-
-def hidden_checks(exercise: Exercise) -> ModuleType:
-    assert exercise.hidden_checks_path is not None
-    return load_module(exercise.hidden_checks_path, f"grader_course.{EXERCISE}.hidden_checks")
+exercise, checks, graded = harness.exercise, harness.checks, harness.graded
 
 
 def test_lecture_fixture(checks: ModuleType) -> None:
@@ -52,7 +23,7 @@ def test_lecture_fixture(checks: ModuleType) -> None:
 
 
 def test_hidden_triples_are_off_the_kink_and_on_both_sides(exercise: Exercise) -> None:
-    hidden = hidden_checks(exercise)
+    hidden = harness.hidden_checks(exercise)
     found = hidden.random_triples(seed=6, count=6)
     assert found == hidden.random_triples(seed=6, count=6)
     preactivations = [w * x + b for x, w, b in found]
@@ -61,22 +32,17 @@ def test_hidden_triples_are_off_the_kink_and_on_both_sides(exercise: Exercise) -
 
 
 def test_reference_and_alternatives_earn_full_marks(graded: dict[str, ExerciseResult]) -> None:
-    for stem in ("solution", "float32_where", "functional_grad"):
-        result = graded[stem]
-        assert result.score == result.max_score == 10, (stem, statuses(result))
+    harness.assert_full_marks(graded, ("solution", "float32_where", "functional_grad"), 10)
 
 
 def test_stub_is_not_attempted_everywhere(graded: dict[str, ExerciseResult]) -> None:
-    assert set(statuses(graded[EXERCISE]).values()) == {"not_attempted"}
+    harness.assert_not_attempted_everywhere(graded[EXERCISE])
 
 
 def test_each_mutant_fails_the_checks_it_names(
     exercise: Exercise, graded: dict[str, ExerciseResult]
 ) -> None:
-    for mutant in exercise.mutants:
-        result = graded[mutant.path.stem]
-        assert result.score < result.max_score
-        assert {statuses(result)[name] for name in mutant.fails} == {"failed"}, mutant.path.stem
+    harness.assert_mutants_fail_the_checks_they_name(exercise, graded)
 
 
 @pytest.mark.parametrize(
@@ -91,9 +57,7 @@ def test_each_mutant_fails_the_checks_it_names(
 def test_mutants_are_explained(
     graded: dict[str, ExerciseResult], mutant: str, check_name: str, code: str
 ) -> None:
-    check = next(c for c in graded[mutant].checks if c.name == check_name)
-    assert check.status == "failed" and check.diagnosis is not None
-    assert check.diagnosis.code == code
+    harness.assert_explained(graded[mutant], check_name, code)
 
 
 def test_hidden_feedback_names_no_inputs(graded: dict[str, ExerciseResult]) -> None:

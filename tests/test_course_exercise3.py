@@ -8,48 +8,18 @@ from __future__ import annotations
 import math
 from types import ModuleType
 
+import course_harness as harness
 import pytest
 import torch
 
-from grader.judge import Source, run_exercise
 from grader.models import ExerciseResult
-from grader.registry import Exercise, Registry, load_module
-from grader.sandbox import Engine
+from grader.registry import Exercise
 
 EXERCISE = "exercise3"
 ONE_VARIABLE = ("sin", "cos", "exp", "log", "square", "cube", "tanh", "sigmoid")
 SEVERAL = {"mul": (5.0, 10.0), "div": (1.5, 0.7), "exp": (2.0,), "cube": (2.0,),
            "mix3": (0.9, 1.1, 1.7)}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def exercise(registry: Registry) -> Exercise:
-    return registry.get(EXERCISE)
-
-
-@pytest.fixture(scope="module")
-def checks(exercise: Exercise) -> ModuleType:
-    return exercise.module("checks")
-
-
-@pytest.fixture(scope="module")
-def probes(exercise: Exercise) -> ModuleType:
-    assert exercise.probes is not None
-    return exercise.probes
-
-
-@pytest.fixture(scope="module")
-def graded(engine: Engine, exercise: Exercise) -> dict[str, ExerciseResult]:
-    """Every course file of the exercise, graded once in the sandbox, by file stem."""
-    assert exercise.solution is not None and exercise.reference_folder is not None
-    paths = [exercise.solution, exercise.stub]
-    paths += sorted((exercise.reference_folder / "alternatives").glob("*.py"))
-    paths += [mutant.path for mutant in exercise.mutants]
-    return {p.stem: run_exercise(engine, exercise, Source(p.read_bytes(), p.name)) for p in paths}
-
-
-def statuses(result: ExerciseResult) -> dict[str, str]:
-    return {check.name: check.status for check in result.checks}
+exercise, checks, probes, graded = harness.exercise, harness.checks, harness.probes, harness.graded
 
 
 @pytest.mark.parametrize("name", ONE_VARIABLE)
@@ -74,29 +44,23 @@ def test_minitorch_cases(checks: ModuleType) -> None:
 
 
 def test_hidden_points_stay_away_from_zero(exercise: Exercise) -> None:
-    assert exercise.hidden_checks_path is not None
-    hidden = load_module(exercise.hidden_checks_path, f"grader_course.{EXERCISE}.hidden_checks")
+    hidden = harness.hidden_checks(exercise)
     for seed in range(31, 36):
         assert all(0.4 <= x <= 2.4 for x in hidden.random_points(seed, 4))
 
 
 def test_reference_and_alternative_earn_full_marks(graded: dict[str, ExerciseResult]) -> None:
-    for stem in ("solution", "rules_from_rules"):
-        result = graded[stem]
-        assert result.score == result.max_score == 12, (stem, statuses(result))
+    harness.assert_full_marks(graded, ("solution", "rules_from_rules"), 12)
 
 
 def test_stub_is_not_attempted_everywhere(graded: dict[str, ExerciseResult]) -> None:
-    assert set(statuses(graded[EXERCISE]).values()) == {"not_attempted"}
+    harness.assert_not_attempted_everywhere(graded[EXERCISE])
 
 
 def test_each_mutant_fails_the_checks_it_names(
     exercise: Exercise, graded: dict[str, ExerciseResult]
 ) -> None:
-    for mutant in exercise.mutants:
-        result = graded[mutant.path.stem]
-        assert result.score < result.max_score
-        assert {statuses(result)[name] for name in mutant.fails} == {"failed"}, mutant.path.stem
+    harness.assert_mutants_fail_the_checks_they_name(exercise, graded)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +79,4 @@ def test_each_mutant_fails_the_checks_it_names(
 def test_mutants_are_explained(
     graded: dict[str, ExerciseResult], mutant: str, check_name: str, code: str
 ) -> None:
-    check = next(c for c in graded[mutant].checks if c.name == check_name)
-    assert check.status == "failed" and check.diagnosis is not None
-    assert check.diagnosis.code == code
+    harness.assert_explained(graded[mutant], check_name, code)

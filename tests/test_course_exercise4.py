@@ -7,40 +7,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
+import course_harness as harness
 import pytest
 import torch
 from torch.autograd.variable import Variable
 
-from grader.judge import Source, run_exercise
 from grader.models import ExerciseResult
-from grader.registry import Exercise, Registry, load_module
-from grader.sandbox import Engine
+from grader.registry import Exercise
 
 EXERCISE = "exercise4"
-
-
-@pytest.fixture(scope="module")
-def exercise(registry: Registry) -> Exercise:
-    return registry.get(EXERCISE)
-
-
-@pytest.fixture(scope="module")
-def checks(exercise: Exercise) -> ModuleType:
-    return exercise.module("checks")
-
-
-@pytest.fixture(scope="module")
-def graded(engine: Engine, exercise: Exercise) -> dict[str, ExerciseResult]:
-    """Every course file of the exercise, graded once in the sandbox, by file stem."""
-    assert exercise.solution is not None and exercise.reference_folder is not None
-    paths = [exercise.solution, exercise.stub]
-    paths += sorted((exercise.reference_folder / "alternatives").glob("*.py"))
-    paths += [mutant.path for mutant in exercise.mutants]
-    return {p.stem: run_exercise(engine, exercise, Source(p.read_bytes(), p.name)) for p in paths}
-
-
-def statuses(result: ExerciseResult) -> dict[str, str]:
-    return {check.name: check.status for check in result.checks}
+exercise, checks, graded = harness.exercise, harness.checks, harness.graded
 
 
 def test_lecture_fixture_and_second_inputs(checks: ModuleType) -> None:
@@ -51,8 +27,7 @@ def test_lecture_fixture_and_second_inputs(checks: ModuleType) -> None:
 
 
 def test_hidden_triples_are_off_the_kink(exercise: Exercise) -> None:
-    assert exercise.hidden_checks_path is not None
-    hidden = load_module(exercise.hidden_checks_path, f"grader_course.{EXERCISE}.hidden_checks")
+    hidden = harness.hidden_checks(exercise)
     assert min(abs(w * x + b) for x, w, b in hidden.random_triples(seed=4, count=3)) >= 0.25
 
 
@@ -71,22 +46,17 @@ def test_probes_see_passes_and_hooks_and_restore_torch(exercise: Exercise) -> No
 
 
 def test_reference_and_alternative_earn_full_marks(graded: dict[str, ExerciseResult]) -> None:
-    for stem in ("solution", "one_function_per_method"):
-        result = graded[stem]
-        assert result.score == result.max_score == 10, (stem, statuses(result))
+    harness.assert_full_marks(graded, ("solution", "one_function_per_method"), 10)
 
 
 def test_stub_is_not_attempted_everywhere(graded: dict[str, ExerciseResult]) -> None:
-    assert set(statuses(graded[EXERCISE]).values()) == {"not_attempted"}
+    harness.assert_not_attempted_everywhere(graded[EXERCISE])
 
 
 def test_each_mutant_fails_the_checks_it_names(
     exercise: Exercise, graded: dict[str, ExerciseResult]
 ) -> None:
-    for mutant in exercise.mutants:
-        result = graded[mutant.path.stem]
-        assert result.score < result.max_score
-        assert {statuses(result)[name] for name in mutant.fails} == {"failed"}, mutant.path.stem
+    harness.assert_mutants_fail_the_checks_they_name(exercise, graded)
 
 
 @pytest.mark.parametrize(
@@ -99,6 +69,4 @@ def test_each_mutant_fails_the_checks_it_names(
 def test_mutants_are_explained(
     graded: dict[str, ExerciseResult], mutant: str, check_name: str, code: str
 ) -> None:
-    check = next(c for c in graded[mutant].checks if c.name == check_name)
-    assert check.status == "failed" and check.diagnosis is not None
-    assert check.diagnosis.code == code
+    harness.assert_explained(graded[mutant], check_name, code)

@@ -7,32 +7,17 @@ exercised by `grade validate exercise6`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
 
+import course_harness as harness
 import pytest
 import torch
 
 from grader.expect import relative_error
-from grader.registry import Exercise, Registry, load_module
+from grader.registry import Exercise
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def exercise() -> Exercise:
-    return Registry(ROOT).get("exercise6")
-
-
-@pytest.fixture(scope="module")
-def checks(exercise: Exercise) -> ModuleType:
-    return exercise.module("checks")
-
-
-def staff(exercise: Exercise, relative: str) -> ModuleType:
-    assert exercise.reference_folder is not None
-    path = exercise.reference_folder / relative
-    return load_module(path, f"course_test.exercise6.{relative.replace('/', '.')[:-3]}")
+EXERCISE = "exercise6"
+exercise, checks = harness.exercise, harness.checks
 
 
 def test_lecture_path_terms_match_course(checks: ModuleType) -> None:
@@ -60,7 +45,7 @@ def test_path_sum_equals_autograd(checks: ModuleType, seed: int, sizes: tuple[in
 def test_correct_solutions_agree_with_autograd(
     exercise: Exercise, checks: ModuleType, name: str
 ) -> None:
-    module = staff(exercise, name)
+    module = harness.staff(exercise, name)
     net = checks.random_network(7, 4, 5, 3)
     assert relative_error(module.grad_W1(*net), checks.autograd_gradient(net)) < 1e-10
     terms = torch.tensor(module.path_terms(*net, 3, 2), dtype=torch.float64)
@@ -80,7 +65,7 @@ def test_wrong_gradient_is_named(
     exercise: Exercise, checks: ModuleType, mutant: str, code: str
 ) -> None:
     net = checks.lecture_network()
-    got = staff(exercise, f"mutants/{mutant}.py").grad_W1(*net)
+    got = harness.staff(exercise, f"mutants/{mutant}.py").grad_W1(*net)
     diagnosis = checks.explain_gradient(got, net)
     assert diagnosis is not None and diagnosis.code == code
 
@@ -104,8 +89,10 @@ def test_probe_counts_autograd_use(exercise: Exercise, checks: ModuleType) -> No
     probes = exercise.probes
     assert probes is not None
     net = checks.lecture_network()
-    by_hand = probes.autograd_use(staff(exercise, "solution.py"), "cpu", *net)
-    with_autograd = probes.autograd_use(staff(exercise, "mutants/uses_autograd.py"), "cpu", *net)
+    by_hand = probes.autograd_use(harness.staff(exercise, "solution.py"), "cpu", *net)
+    with_autograd = probes.autograd_use(
+        harness.staff(exercise, "mutants/uses_autograd.py"), "cpu", *net
+    )
     assert by_hand == {"saved": 0, "grad": 0, "backward": 0}
     assert (
         with_autograd["grad"] == 1 and with_autograd["backward"] == 1 and with_autograd["saved"] > 0

@@ -7,38 +7,25 @@ checks is exercised by `grade validate exercise7`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
 
+import course_harness as harness
 import pytest
 import torch
 
-from grader.registry import Exercise, Registry, load_module
+from grader.registry import Exercise
 
-ROOT = Path(__file__).resolve().parent.parent
+EXERCISE = "exercise7"
 SIZES = (4, 6, 5, 3)
-
-
-@pytest.fixture(scope="module")
-def exercise() -> Exercise:
-    return Registry(ROOT).get("exercise7")
-
-
-@pytest.fixture(scope="module")
-def checks(exercise: Exercise) -> ModuleType:
-    return exercise.module("checks")
-
-
-def staff(exercise: Exercise, relative: str) -> ModuleType:
-    assert exercise.reference_folder is not None
-    path = exercise.reference_folder / relative
-    return load_module(path, f"course_test.exercise7.{relative.replace('/', '.')[:-3]}")
+exercise, checks = harness.exercise, harness.checks
 
 
 def forward(exercise: Exercise, relative: str, x: torch.Tensor) -> dict[str, object]:
     probes = exercise.probes
     assert probes is not None
-    report: dict[str, object] = probes.forward(staff(exercise, relative), "cpu", list(SIZES), 1, x)
+    report: dict[str, object] = probes.forward(
+        harness.staff(exercise, relative), "cpu", list(SIZES), 1, x
+    )
     return report
 
 
@@ -101,8 +88,10 @@ def test_single_rows_probe_exposes_softmax_over_the_batch(
     probes = exercise.probes
     assert probes is not None
     x = checks.inputs(5, 6, SIZES[0])
-    right = probes.single_rows(staff(exercise, "solution.py"), "cpu", list(SIZES), 1, x)
-    wrong = probes.single_rows(staff(exercise, "mutants/softmax_dim0.py"), "cpu", list(SIZES), 1, x)
+    right = probes.single_rows(harness.staff(exercise, "solution.py"), "cpu", list(SIZES), 1, x)
+    wrong = probes.single_rows(
+        harness.staff(exercise, "mutants/softmax_dim0.py"), "cpu", list(SIZES), 1, x
+    )
     torch.testing.assert_close(torch.cat([p for _, p in right["rows"]]), right["batch"][1])
     assert torch.cat([p for _, p in wrong["rows"]]).eq(1).all()
 

@@ -7,39 +7,18 @@ checks is exercised by `grade validate exercise8`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import course_harness as harness
 import pytest
 import torch
 
-from grader.registry import Exercise, Registry, load_module
+from grader.registry import Exercise
 
-ROOT = Path(__file__).resolve().parent.parent
+EXERCISE = "exercise8"
 SIZES = [4, 6, 5, 3]
-
-
-@pytest.fixture(scope="module")
-def exercise() -> Exercise:
-    return Registry(ROOT).get("exercise8")
-
-
-@pytest.fixture(scope="module")
-def checks(exercise: Exercise) -> ModuleType:
-    return exercise.module("checks")
-
-
-@pytest.fixture(scope="module")
-def probes(exercise: Exercise) -> ModuleType:
-    assert exercise.probes is not None
-    return exercise.probes
-
-
-def staff(exercise: Exercise, relative: str) -> ModuleType:
-    assert exercise.reference_folder is not None
-    path = exercise.reference_folder / relative
-    return load_module(path, f"course_test.exercise8.{relative.replace('/', '.')[:-3]}")
+exercise, checks, probes = harness.exercise, harness.checks, harness.probes
 
 
 def capture(
@@ -47,7 +26,9 @@ def capture(
 ) -> dict[str, Any]:
     weights = checks.make_weights(tuple(SIZES), 5)
     xs = [checks.inputs(10 + k, 3, SIZES[0]) for k in range(n)]
-    report: dict[str, Any] = probes.capture(staff(exercise, name), "cpu", SIZES, weights, index, xs)
+    report: dict[str, Any] = probes.capture(
+        harness.staff(exercise, name), "cpu", SIZES, weights, index, xs
+    )
     report["weights"], report["xs"] = weights, xs
     return report
 
@@ -57,13 +38,13 @@ def test_loaded_sequential_matches_the_mlp(
     exercise: Exercise, probes: ModuleType, checks: ModuleType, name: str
 ) -> None:
     weights, x = checks.make_weights(tuple(SIZES), 1), checks.inputs(2, 5, SIZES[0])
-    report = probes.logits(staff(exercise, name), "cpu", SIZES, weights, x)
+    report = probes.logits(harness.staff(exercise, name), "cpu", SIZES, weights, x)
     assert report["loaded"] is True
     torch.testing.assert_close(report["output"], checks.mlp_activations(weights, x)[4])
 
 
 def test_layout_of_the_reference(exercise: Exercise, probes: ModuleType) -> None:
-    report = probes.layout(staff(exercise, "solution.py"), "cpu", SIZES)
+    report = probes.layout(harness.staff(exercise, "solution.py"), "cpu", SIZES)
     assert report["sequential"] is True
     assert [layer["kind"] for layer in report["layers"]] == [
         "Linear",
@@ -79,7 +60,7 @@ def test_weights_that_do_not_fit_are_reported(
 ) -> None:
     weights = checks.make_weights((4, 6, 5, 2), 1)
     report = probes.logits(
-        staff(exercise, "solution.py"), "cpu", SIZES, weights, checks.inputs(2, 5, 4)
+        harness.staff(exercise, "solution.py"), "cpu", SIZES, weights, checks.inputs(2, 5, 4)
     )
     assert report["loaded"] is False and "(2, 5)" in report["problem"]
 

@@ -7,32 +7,17 @@ Staff files run here in this process; the sandboxed path of the same checks is e
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
 
+import course_harness as harness
 import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.registry import Exercise, Registry, load_module
+from grader.registry import Exercise
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def exercise() -> Exercise:
-    return Registry(ROOT).get("exercise9")
-
-
-@pytest.fixture(scope="module")
-def checks(exercise: Exercise) -> ModuleType:
-    return exercise.module("checks")
-
-
-def staff(exercise: Exercise, relative: str) -> ModuleType:
-    assert exercise.reference_folder is not None
-    path = exercise.reference_folder / relative
-    return load_module(path, f"course_test.exercise9.{relative.replace('/', '.')[:-3]}")
+EXERCISE = "exercise9"
+exercise, checks = harness.exercise, harness.checks
 
 
 def test_cheatsheet_numbers(checks: ModuleType) -> None:
@@ -50,7 +35,7 @@ def test_cheatsheet_numbers(checks: ModuleType) -> None:
     "name", ["solution.py", "alternatives/log_softmax_twice.py", "alternatives/logsumexp.py"]
 )
 def test_correct_solutions_agree(exercise: Exercise, checks: ModuleType, name: str) -> None:
-    module = staff(exercise, name)
+    module = harness.staff(exercise, name)
     z, y = checks.lecture_batch()
     for reduction in ("none", "mean", "sum"):
         torch.testing.assert_close(
@@ -72,7 +57,7 @@ def test_wrong_mean_loss_is_named(
     exercise: Exercise, checks: ModuleType, mutant: str, code: str
 ) -> None:
     z, y = checks.lecture_batch()
-    got = staff(exercise, f"mutants/{mutant}.py").multiclass_loss(z, y)
+    got = harness.staff(exercise, f"mutants/{mutant}.py").multiclass_loss(z, y)
     diagnosis = checks.explain_multiclass(got, z, y, F.cross_entropy(z, y))
     assert diagnosis is not None and diagnosis.code == code
 
@@ -80,7 +65,7 @@ def test_wrong_mean_loss_is_named(
 def test_log_of_softmax_overflow_is_named(exercise: Exercise, checks: ModuleType) -> None:
     z = torch.tensor([[100.0, -100.0, 0.0], [3.0, 1.0, -2.0]])
     y = torch.tensor([1, 0])
-    got = staff(exercise, "mutants/log_of_softmax.py").multiclass_loss(z, y)
+    got = harness.staff(exercise, "mutants/log_of_softmax.py").multiclass_loss(z, y)
     assert not torch.isfinite(got)
     assert checks.explain_multiclass(got, z, y, F.cross_entropy(z, y)).code == "log_of_softmax"
 
@@ -90,7 +75,7 @@ def test_binary_through_probabilities_is_named(
     exercise: Exercise, checks: ModuleType, mutant: str
 ) -> None:
     z, y = torch.tensor([50.0, -50.0, 50.0, -50.0]), torch.tensor([0.0, 1.0, 1.0, 0.0])
-    got = staff(exercise, f"mutants/{mutant}.py").binary_loss(z, y)
+    got = harness.staff(exercise, f"mutants/{mutant}.py").binary_loss(z, y)
     assert checks.explain_binary(got, z, y).code == "loss_on_probabilities"
 
 
@@ -108,8 +93,8 @@ def test_probe_reports_a_detached_loss(exercise: Exercise, checks: ModuleType) -
     assert probes is not None
     z, y = checks.lecture_batch()
     detached = probes.logits_gradient(
-        staff(exercise, "mutants/detached_loss.py"), "cpu", z, y, "mean"
+        harness.staff(exercise, "mutants/detached_loss.py"), "cpu", z, y, "mean"
     )
-    connected = probes.logits_gradient(staff(exercise, "solution.py"), "cpu", z, y, "mean")
+    connected = probes.logits_gradient(harness.staff(exercise, "solution.py"), "cpu", z, y, "mean")
     assert detached == {"connected": False, "type": "Tensor"}
     torch.testing.assert_close(connected["grad"], (z.softmax(1) - F.one_hot(y, 3)) / 4)
