@@ -16,9 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.diagnose import (
+    OffDevice,
     accumulated_gradients,
     broadcast_not_reduced,
     constant_factor,
+    data_not_on_device,
+    device_type,
     diagnose_gradient,
     grad_output_modified,
     loss_on_probabilities,
@@ -340,3 +343,54 @@ def test_diagnose_gradient_never_raises(
         grad_output_modified(got, expected),
     ):
         assert result is None or isinstance(result, Diagnosis)
+
+
+def recorded_as(record: dict[str, list[list[str]]], reads: list[str] | None = None) -> Callable:
+    """A reader of a probe's device record that notes which keys were read."""
+
+    def read(key: str) -> list[list[str]]:
+        if reads is not None:
+            reads.append(key)
+        return record[key]
+
+    return read
+
+
+ON_META = {
+    "model_parameters": [["meta", "meta"]],
+    "model_inputs": [["meta"]],
+    "loss_inputs": [["meta", "meta"]],
+}
+
+
+def test_device_type_drops_the_index() -> None:
+    assert device_type("cuda:1") == "cuda"
+    assert device_type("meta") == "meta"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "expected"),
+    [
+        ({}, "", None),
+        ({"model_parameters": [["meta", "cpu"]]}, "", OffDevice("model", ["meta", "cpu"])),
+        ({"model_inputs": []}, "RuntimeError: Module.to() ...", OffDevice("model_moved_off", [])),
+        ({"model_inputs": []}, "RuntimeError: something else", None),
+        ({"model_inputs": [["meta"], ["cpu"]]}, "", OffDevice("features", ["cpu"])),
+        ({"loss_inputs": [["meta", "cpu"]]}, "", OffDevice("targets", ["meta", "cpu"])),
+        ({"loss_inputs": [["cpu", "meta"]]}, "", None),  # the output's device is the model's
+    ],
+)
+def test_data_not_on_device_names_the_first_part_off_the_device(
+    changes: dict[str, list[list[str]]], error: str, expected: OffDevice | None
+) -> None:
+    record = {**ON_META, **changes}
+    assert data_not_on_device("meta", error, recorded_as(record)) == expected
+
+
+def test_data_not_on_device_compares_device_types_and_reads_only_what_it_needs() -> None:
+    on_cuda = {key: [[d.replace("meta", "cuda") for d in call] for call in calls]
+               for key, calls in ON_META.items()}  # fmt: skip
+    assert data_not_on_device("cuda:1", "", recorded_as(on_cuda)) is None
+    reads: list[str] = []
+    off = data_not_on_device("cuda:1", "", recorded_as({"model_parameters": [["cpu"]]}, reads))
+    assert off == OffDevice("model", ["cpu"]) and reads == ["model_parameters"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from grader import diagnose
 from grader.check import InvalidAnswer, check, fail
 from grader.expect import as_float, as_floats, as_tensor
 from grader.judge import Submission
@@ -249,11 +250,6 @@ def device_under_test(sub: Submission) -> str:
     return "meta" if sub.device == "cpu" else sub.device
 
 
-def kind_of(target: str) -> str:
-    """The device type the probe reports for `target` ("cuda:1" -> "cuda")."""
-    return target.partition(":")[0]
-
-
 def seen(report: dict[str, Any], key: str) -> list[list[str]]:
     value = report.get(key)
     if not isinstance(value, list) or not all(
@@ -270,25 +266,22 @@ def error_text(report: dict[str, Any]) -> str:
 
 def explain_devices(report: dict[str, Any], target: str) -> Diagnosis | None:
     """Which of the model, the features and the targets was not on `target`, if any."""
-    kind, error = kind_of(target), error_text(report)
-    evidence = f" (on {target!r} the epoch raised {error})" if error else ""
-    for devices in seen(report, "model_parameters"):
-        if any(d != kind for d in devices):
-            return MODEL_NOT_MOVED.model_copy(update={
-                "evidence": f"the model's parameters were on {devices} when it ran{evidence}"})
-    if not seen(report, "model_inputs") and "Module.to()" in error:
-        return MODEL_NOT_MOVED.model_copy(update={
-            "evidence": f"the model was moved off {target!r} ({error.split(';')[0]})"})
-    for devices in seen(report, "model_inputs"):
-        if any(d != kind for d in devices):
-            return FEATURES_NOT_MOVED.model_copy(update={
-                "evidence": f"the model got its input on {devices}{evidence}"})
-    for output, targets in seen(report, "loss_inputs"):
-        if targets != kind:
-            return TARGETS_NOT_MOVED.model_copy(update={
-                "evidence": f"the loss got an output on {output} and targets on {targets}"
-                            f"{evidence}"})
-    return None
+    error = error_text(report)
+    off = diagnose.data_not_on_device(target, error, lambda key: seen(report, key))
+    if off is None:
+        return None
+    raised = f" (on {target!r} the epoch raised {error})" if error else ""
+    if off.part == "model":
+        evidence = f"the model's parameters were on {off.devices} when it ran{raised}"
+    elif off.part == "model_moved_off":
+        evidence = f"the model was moved off {target!r} ({error.split(';')[0]})"
+    elif off.part == "features":
+        evidence = f"the model got its input on {off.devices}{raised}"
+    else:
+        evidence = f"the loss got an output on {off.devices[0]} and targets on {off.devices[1]}"
+        evidence += raised
+    template = {"features": FEATURES_NOT_MOVED, "targets": TARGETS_NOT_MOVED}
+    return template.get(off.part, MODEL_NOT_MOVED).model_copy(update={"evidence": evidence})
 
 
 def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
@@ -304,7 +297,7 @@ def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
     params = report.get("param_devices")
     if not isinstance(params, list):
         raise InvalidAnswer("the probe's `param_devices` is missing")
-    if any(d != kind_of(target) for d in params):
+    if any(d != diagnose.device_type(target) for d in params):
         fail(f"{what}: the parameters ended on {params}", diagnosis=MODEL_NOT_MOVED)
 
 

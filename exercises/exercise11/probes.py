@@ -25,6 +25,9 @@ from typing import Any, NamedTuple
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from grader import probing
+from grader.probing import device_of
+
 
 class Setup(NamedTuple):
     model: torch.nn.Module
@@ -199,24 +202,6 @@ class DeviceWatch(torch.nn.Module):
         return self.facts
 
 
-def device_of(value: Any) -> str:
-    """The device type ("cpu", "cuda", "meta") of a tensor, else the value's type name."""
-    return value.device.type if isinstance(value, torch.Tensor) else type(value).__name__
-
-
-def tolerated(exc: Exception, target: str) -> bool:
-    """Whether an error on `target` is reported as a fact rather than raised.
-
-    On the CPU nothing is (the student's error is the verdict); elsewhere device mix-ups and
-    meta's missing data are facts for the judge, but the stub's NotImplementedError and running
-    out of memory keep their own verdicts.
-    """
-    out_of_memory = (MemoryError, getattr(torch.cuda, "OutOfMemoryError", MemoryError))
-    if target == "cpu" or isinstance(exc, out_of_memory) or "out of memory" in str(exc).lower():
-        return False
-    return not (isinstance(exc, NotImplementedError) and "meta" not in str(exc))
-
-
 def device_epoch(
     student: ModuleType, device: str, case: str, target: str | None = None
 ) -> dict[str, Any]:
@@ -230,16 +215,12 @@ def device_epoch(
     watch = DeviceWatch(setup)
     torch.manual_seed(0)
     losses: Any = None
-    error = None
-    try:
+    with probing.ErrorFact(target) as raised:
         losses = student.train(setup.model, setup.optimizer, watch, setup.train_loader, 1,
                                device=target)
-    except Exception as exc:
-        if not tolerated(exc, target):
-            raise
-        error = f"{type(exc).__name__}: {exc}"[:300]
     params = list(setup.model.parameters())
-    report = {**watch.close(), "error": error, "param_devices": [device_of(p) for p in params]}
+    report = {**watch.close(), "error": raised.text,
+              "param_devices": [device_of(p) for p in params]}
     if target != "meta":
         report["losses"] = losses
         report["params"] = [p.detach().cpu().clone() for p in params]

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from grader import diagnose
 from grader.check import InvalidAnswer, check, fail
 from grader.expect import as_tensor
 from grader.judge import Submission
@@ -50,11 +51,6 @@ def device_under_test(sub: Submission) -> str:
     return "meta" if sub.device == "cpu" else sub.device
 
 
-def kind_of(target: str) -> str:
-    """The device type the probe reports for `target` ("cuda:1" -> "cuda")."""
-    return target.partition(":")[0]
-
-
 def step_report(sub: Submission, case: str, target: str | None = None,
                 stale: bool = False) -> dict[str, Any]:
     report = sub.probe("one_step", case, target, stale)
@@ -90,21 +86,18 @@ def raised(report: dict[str, Any], target: str) -> str:
 
 def explain_devices(report: dict[str, Any], target: str) -> Diagnosis | None:
     """Which of the model, the features and the targets was not on `target`, if any."""
-    kind, error = kind_of(target), error_text(report)
-    for params in devices(report, "model_parameters"):
-        if any(d != kind for d in params):
-            return MODEL_NOT_MOVED.model_copy(update={
-                "evidence": f"the model's parameters were on {params} when it ran"})
-    if not devices(report, "model_inputs") and "Module.to()" in error:
-        return MODEL_NOT_MOVED.model_copy(update={
-            "evidence": f"the model was moved off {target!r} ({error.split(';')[0]})"})
-    for inputs in devices(report, "model_inputs"):
-        if any(d != kind for d in inputs):
-            return FEATURES_NOT_MOVED.model_copy(update={"evidence": raised(report, target)})
-    for _, targets in devices(report, "loss_inputs"):
-        if targets != kind:
-            return TARGETS_NOT_MOVED.model_copy(update={"evidence": raised(report, target)})
-    return None
+    error = error_text(report)
+    off = diagnose.data_not_on_device(target, error, lambda key: devices(report, key))
+    if off is None:
+        return None
+    if off.part == "model":
+        evidence = f"the model's parameters were on {off.devices} when it ran"
+    elif off.part == "model_moved_off":
+        evidence = f"the model was moved off {target!r} ({error.split(';')[0]})"
+    else:
+        evidence = raised(report, target)
+    template = {"features": FEATURES_NOT_MOVED, "targets": TARGETS_NOT_MOVED}
+    return template.get(off.part, MODEL_NOT_MOVED).model_copy(update={"evidence": evidence})
 
 
 def explain_step(report: dict[str, Any]) -> Diagnosis | None:
@@ -157,7 +150,7 @@ def expect_targets_moved(report: dict[str, Any], target: str, what: str) -> None
     if not seen:
         fail(f"{what}: the loss was never computed ({error_text(report) or 'no error'})",
              diagnosis=explain_devices(report, target))
-    wrong = [pair for pair in seen if any(d != kind_of(target) for d in pair)]
+    wrong = [pair for pair in seen if any(d != diagnose.device_type(target) for d in pair)]
     if wrong:
         fail(f"{what}: the loss got an output on {wrong[0][0]} and targets on {wrong[0][1]}; "
              f"both must be on {target!r}",
@@ -175,7 +168,7 @@ def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
     params = report.get("param_devices")
     if not isinstance(params, list):
         raise InvalidAnswer("the probe's `param_devices` is missing")
-    if any(d != kind_of(target) for d in params):
+    if any(d != diagnose.device_type(target) for d in params):
         fail(f"{what}: the parameters ended on {params}", diagnosis=MODEL_NOT_MOVED)
 
 
@@ -235,7 +228,7 @@ def features_moved_to_device(sub: Submission) -> None:
     if not seen:
         fail(f"on {target!r}: the model was never called ({error_text(report) or 'no error'})",
              diagnosis=explain_devices(report, target))
-    wrong = [d for call in seen for d in call if d != kind_of(target)]
+    wrong = [d for call in seen for d in call if d != diagnose.device_type(target)]
     if wrong:
         fail(f"on {target!r}: the model got its input on {wrong[0]}",
              diagnosis=explain_devices(report, target) or FEATURES_NOT_MOVED)
@@ -261,7 +254,7 @@ def parameters_end_on_device(sub: Submission) -> None:
     params, grads = report.get("param_devices"), report.get("grad_devices")
     if not isinstance(params, list) or not isinstance(grads, list):
         raise InvalidAnswer("the probe's devices are missing")
-    kind = kind_of(target)
+    kind = diagnose.device_type(target)
     if any(d != kind for d in params) or any(d not in (kind, "NoneType") for d in grads):
         fail(f"on {target!r}: parameters ended on {params}, gradients on {grads}",
              diagnosis=explain_devices(report, target) or MODEL_NOT_MOVED)

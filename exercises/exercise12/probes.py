@@ -24,6 +24,9 @@ from typing import Any, NamedTuple
 import torch
 import torch.nn.functional as F
 
+from grader import probing
+from grader.probing import device_of
+
 
 class Adaline(torch.nn.Module):
     """One linear neuron whose forward returns shape (N,)."""
@@ -115,24 +118,6 @@ class Recorder:
         return self.facts
 
 
-def device_of(value: Any) -> str:
-    """The device type ("cpu", "cuda", "meta") of a tensor, else the value's type name."""
-    return value.device.type if isinstance(value, torch.Tensor) else type(value).__name__
-
-
-def tolerated(exc: Exception, target: str) -> bool:
-    """Whether an error on `target` is reported as a fact rather than raised.
-
-    On the CPU nothing is (the student's error is the verdict); elsewhere device mix-ups and
-    meta's missing data are facts for the judge, but the stub's NotImplementedError and running
-    out of memory keep their own verdicts.
-    """
-    out_of_memory = (MemoryError, getattr(torch.cuda, "OutOfMemoryError", MemoryError))
-    if target == "cpu" or isinstance(exc, out_of_memory) or "out of memory" in str(exc).lower():
-        return False
-    return not (isinstance(exc, NotImplementedError) and "meta" not in str(exc))
-
-
 def minibatches(setup: Step, size: int = 10) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """The epoch's minibatches, in order (no shuffling: the same on every device)."""
     return list(zip(setup.features.split(size), setup.targets.split(size), strict=True))
@@ -152,20 +137,15 @@ def one_step(
             p.grad = torch.ones_like(p)
     recorder = Recorder(setup)
     result: Any = None
-    error = None
-    try:
+    with probing.ErrorFact(target) as raised:
         result = student.train_step(setup.model, setup.optimizer, recorder.loss,
                                     setup.features, setup.targets, target)
-    except Exception as exc:
-        if not tolerated(exc, target):
-            raise
-        error = f"{type(exc).__name__}: {exc}"[:300]
     facts = recorder.close()
     params = list(setup.model.parameters())
     held = [p for group in setup.optimizer.param_groups for p in group["params"]]
     report = {
         **facts,
-        "error": error,
+        "error": raised.text,
         "result_type": type(result).__name__,
         "param_devices": [device_of(p) for p in params],
         "grad_devices": [device_of(p.grad) for p in params],
@@ -187,17 +167,13 @@ def adaline_epoch(student: ModuleType, device: str, target: str | None = None) -
     setup = build("adaline", target)
     recorder = Recorder(setup)
     results: list[Any] = []
-    error = None
-    try:
+    with probing.ErrorFact(target) as raised:
         for features, targets in minibatches(setup):
             results.append(student.train_step(setup.model, setup.optimizer, recorder.loss,
                                               features, targets, target))
-    except Exception as exc:
-        if not tolerated(exc, target):
-            raise
-        error = f"{type(exc).__name__}: {exc}"[:300]
     params = list(setup.model.parameters())
-    report = {**recorder.close(), "error": error, "param_devices": [device_of(p) for p in params]}
+    report = {**recorder.close(), "error": raised.text,
+              "param_devices": [device_of(p) for p in params]}
     if target != "meta":
         report["results"] = results
         report["params"] = [p.detach().cpu().clone() for p in params]
