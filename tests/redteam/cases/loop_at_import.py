@@ -1,0 +1,25 @@
+# attack: an infinite loop at import
+# exercise: exercise2
+# expect: timeout
+import torch
+
+
+class ReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        raise NotImplementedError("exercise2: implement ReLU.forward")
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise NotImplementedError("exercise2: implement ReLU.backward")
+
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+# --- attack ---
+while True:
+    pass
+# --- end attack ---

@@ -1,0 +1,26 @@
+# attack: os._exit(0) at import, skipping every handler
+# exercise: exercise2
+# expect: crashed
+import torch
+
+
+class ReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        raise NotImplementedError("exercise2: implement ReLU.forward")
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise NotImplementedError("exercise2: implement ReLU.backward")
+
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+# --- attack ---
+import os
+
+os._exit(0)
+# --- end attack ---
