@@ -17,7 +17,9 @@ def forward(student: ModuleType, device: str, x: torch.Tensor) -> torch.Tensor:
         return student.relu(x.to(device))
 
 
-def backward(student: ModuleType, device: str, x: torch.Tensor, upstream: torch.Tensor) -> dict[str, Any]:
+def backward(
+    student: ModuleType, device: str, x: torch.Tensor, upstream: torch.Tensor
+) -> dict[str, Any]:
     """Run relu(x).backward(upstream); report x.grad and whether upstream was changed in place."""
     leaf = x.detach().to(device).requires_grad_(True)
     upstream = upstream.to(device)
@@ -35,4 +37,6 @@ def backward(student: ModuleType, device: str, x: torch.Tensor, upstream: torch.
 def gradcheck(student: ModuleType, device: str, x: torch.Tensor) -> bool:
     """torch.autograd.gradcheck of the student's relu in float64, away from 0."""
     leaf = x.detach().to(device=device, dtype=torch.float64).requires_grad_(True)
-    return bool(torch.autograd.gradcheck(student.relu, (leaf,), eps=1e-6, atol=1e-7, raise_exception=False))
+    return bool(
+        torch.autograd.gradcheck(student.relu, (leaf,), eps=1e-6, atol=1e-7, raise_exception=False)
+    )
