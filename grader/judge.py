@@ -19,6 +19,7 @@ from typing import Any
 
 from grader.check import CheckFailure, CheckSpec, InvalidAnswer
 from grader.models import CheckResult, Diagnosis, ExerciseResult, Isolation, Limits, Verdict
+from grader.protocol import MAX_STRING
 from grader.registry import Exercise
 from grader.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
 
@@ -95,7 +96,9 @@ class Submission:
 
     def _retire(self) -> None:
         if self._sandbox is not None:
-            self.output += self._sandbox.output(self._limits.output_kb * 1024)
+            limit = self._limits.output_kb * 1024  # for the whole exercise, every sandbox together
+            if len(self.output) < limit:
+                self.output = _capped(self.output + self._sandbox.output(limit), limit)
             self._sandbox.close()
             self._sandbox = None
 
@@ -123,9 +126,17 @@ def run_exercise(engine: Engine, exercise: Exercise, source: Source, *, device: 
     return _exercise_result(exercise, checks, isolation, device, started, include_hidden, submission.output)
 
 
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "\n[... output truncated]"
+
+
 def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
     if b"\x00" in source.data:
         return "", ("invalid", f"{source.filename} is a binary file, not Python source")
+    if len(source.data) > MAX_STRING:  # the sandbox could not even receive it
+        size = f"{len(source.data) / 2**20:.1f} MiB"
+        most = f"{MAX_STRING / 2**20:g} MiB"
+        return "", ("invalid", f"{source.filename} is {size}; a submission may be {most} at most")
     try:
         text = source.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
