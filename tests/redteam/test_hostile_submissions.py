@@ -71,6 +71,16 @@ def test_hostile_submission_gains_nothing(
     assert len(result.output) <= LIMITS.output_kb * 1024 + 100
 
 
+def test_an_oversized_source_is_refused_before_any_sandbox(
+    warm_engine: Engine, registry: Registry
+) -> None:
+    stub = (ROOT / "exercises" / "exercise2" / "exercise2.py").read_text()
+    result = grade(warm_engine, registry, "exercise2", stub + "#" * (2 * 1024 * 1024) + "\n")
+    assert {c.status for c in result.checks} == {"invalid"} and result.score == 0
+    assert "MiB at most" in result.checks[0].feedback
+    assert result.isolation.engine == "none"  # refused judge-side: nothing was started
+
+
 # ---- host-side evidence ---------------------------------------------------------------------
 # Each check is a context manager: it records the host's state, yields a `verify(result)` that
 # looks for the attack's traces after grading, and cleans up whatever it finds.
