@@ -89,8 +89,10 @@ def _close_inherited_pipes(conn: Connection) -> None:
             continue
         if fd != keep and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
             os.close(fd)
-    for holder, name in ((forkserver._forkserver, "_forkserver_alive_fd"),
-                         (resource_tracker._resource_tracker, "_fd")):
+    for holder, name in (
+        (forkserver._forkserver, "_forkserver_alive_fd"),
+        (resource_tracker._resource_tracker, "_fd"),
+    ):
         if hasattr(holder, name):
             setattr(holder, name, None)  # closed: never write to a number reused later
 

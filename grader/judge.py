@@ -35,8 +35,15 @@ class Source:
 class Submission:
     """The checks' handle on a student's module; everything it returns is plain data."""
 
-    def __init__(self, engine: Engine, exercise: Exercise, text: str, filename: str,
-                 device: str, limits: Limits) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        exercise: Exercise,
+        text: str,
+        filename: str,
+        device: str,
+        limits: Limits,
+    ) -> None:
         self.exercise = exercise
         self.device = device
         self._engine, self._text, self._filename, self._limits = engine, text, filename, limits
@@ -55,7 +62,9 @@ class Submission:
         """Run the exercise's public probe `name` on the student's module in the sandbox."""
         return self._request("probe", name, args, kwargs, f"the probe {name}")
 
-    def _request(self, op: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> Any:
+    def _request(
+        self, op: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], what: str
+    ) -> Any:
         sandbox = self._ready()
         timeout = min(self._limits.call_s, self._remaining())
         try:
@@ -71,17 +80,30 @@ class Submission:
         if self._sandbox is not None and self._sandbox.alive:
             return self._sandbox
         self._retire()
-        sandbox = Sandbox(self._engine, self._limits, self.device, self._filename,
-                          self.exercise.id, self.exercise.probes_path)
+        sandbox = Sandbox(
+            self._engine,
+            self._limits,
+            self.device,
+            self._filename,
+            self.exercise.id,
+            self.exercise.probes_path,
+        )
         self._remaining()
         try:
             sandbox.__enter__()
             self.layers, self.notes = sandbox.layers, sandbox.notes
-            sandbox.request("import", min(self._limits.import_s, self._remaining()),
-                            f"importing {self._filename}", source=self._text)
+            sandbox.request(
+                "import",
+                min(self._limits.import_s, self._remaining()),
+                f"importing {self._filename}",
+                source=self._text,
+            )
         except SandboxOutcome as outcome:
             self._import_failure = SandboxOutcome(
-                outcome.verdict, f"importing {self._filename} failed: {outcome.message}", outcome.trace)
+                outcome.verdict,
+                f"importing {self._filename} failed: {outcome.message}",
+                outcome.trace,
+            )
             self._sandbox = sandbox
             self._retire()
             raise self._import_failure from None
@@ -91,7 +113,9 @@ class Submission:
     def _remaining(self) -> float:
         left = self._deadline - time.monotonic()
         if left <= 0:
-            raise SandboxOutcome("timeout", f"the exercise's time budget ({self._limits.total_s:g} s) is used up")
+            raise SandboxOutcome(
+                "timeout", f"the exercise's time budget ({self._limits.total_s:g} s) is used up"
+            )
         return left
 
     def _retire(self) -> None:
@@ -106,8 +130,15 @@ class Submission:
         self._retire()
 
 
-def run_exercise(engine: Engine, exercise: Exercise, source: Source, *, device: str = "cpu",
-                 include_hidden: bool = True, limits: Limits | None = None) -> ExerciseResult:
+def run_exercise(
+    engine: Engine,
+    exercise: Exercise,
+    source: Source,
+    *,
+    device: str = "cpu",
+    include_hidden: bool = True,
+    limits: Limits | None = None,
+) -> ExerciseResult:
     """Grade one submission of one exercise: every check, each with its verdict and feedback."""
     started = time.monotonic()
     limits = limits or exercise.meta.limits
@@ -123,7 +154,9 @@ def run_exercise(engine: Engine, exercise: Exercise, source: Source, *, device: 
     finally:
         submission.close()
     isolation = Isolation(engine=engine.mode, layers=submission.layers, notes=submission.notes)
-    return _exercise_result(exercise, checks, isolation, device, started, include_hidden, submission.output)
+    return _exercise_result(
+        exercise, checks, isolation, device, started, include_hidden, submission.output
+    )
 
 
 def _capped(text: str, limit: int) -> str:
@@ -140,7 +173,10 @@ def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
     try:
         text = source.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return "", ("invalid", f"{source.filename} is not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        return "", (
+            "invalid",
+            f"{source.filename} is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+        )
     if not text.strip():
         return "", ("not_attempted", f"{source.filename} is empty")
     return text, None
@@ -160,15 +196,24 @@ def _run_check(spec: CheckSpec, submission: Submission) -> CheckResult:
     except EngineError:
         raise  # the engine cannot make sandboxes: a problem of this machine, not of the student
     except Exception as exc:  # noqa: BLE001 - odd data must not crash the judge
-        return _result(spec, "invalid", f"the answer could not be judged ({type(exc).__name__}: {exc})"[:500])
+        return _result(
+            spec, "invalid", f"the answer could not be judged ({type(exc).__name__}: {exc})"[:500]
+        )
     return _result(spec, "passed", "")
 
 
-def _result(spec: CheckSpec, verdict: Verdict, feedback: str, diagnosis: Diagnosis | None = None) -> CheckResult:
+def _result(
+    spec: CheckSpec, verdict: Verdict, feedback: str, diagnosis: Diagnosis | None = None
+) -> CheckResult:
     return CheckResult(
-        name=spec.name, title=spec.title, status=verdict,
-        score=spec.points if verdict == "passed" else 0.0, max_score=spec.points,
-        hidden=spec.hidden, feedback=_redact(spec, feedback), diagnosis=_public_diagnosis(spec, diagnosis),
+        name=spec.name,
+        title=spec.title,
+        status=verdict,
+        score=spec.points if verdict == "passed" else 0.0,
+        max_score=spec.points,
+        hidden=spec.hidden,
+        feedback=_redact(spec, feedback),
+        diagnosis=_public_diagnosis(spec, diagnosis),
     )
 
 
@@ -185,8 +230,15 @@ def _public_diagnosis(spec: CheckSpec, diagnosis: Diagnosis | None) -> Diagnosis
     return diagnosis.model_copy(update={"evidence": ""})
 
 
-def _exercise_result(exercise: Exercise, checks: list[CheckResult], isolation: Isolation, device: str,
-                     started: float, include_hidden: bool, output: str) -> ExerciseResult:
+def _exercise_result(
+    exercise: Exercise,
+    checks: list[CheckResult],
+    isolation: Isolation,
+    device: str,
+    started: float,
+    include_hidden: bool,
+    output: str,
+) -> ExerciseResult:
     pending = exercise.hidden_summary if not include_hidden else None
     return ExerciseResult(
         exercise=exercise.id,

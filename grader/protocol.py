@@ -144,8 +144,10 @@ def _from_tree(node: Any, tensors: dict[str, torch.Tensor], used: set[str], dept
     raise ProtocolError(f"unexpected JSON value of type {type(node).__name__}")
 
 
-def _from_tag(node: dict[str, Any], tensors: dict[str, torch.Tensor], used: set[str], depth: int) -> Any:
-    (tag, body), = node.items()
+def _from_tag(
+    node: dict[str, Any], tensors: dict[str, torch.Tensor], used: set[str], depth: int
+) -> Any:
+    ((tag, body),) = node.items()
     if tag == "$tuple" and isinstance(body, list):
         return tuple(_from_tree(item, tensors, used, depth + 1) for item in body)
     if tag == "$dict" and isinstance(body, list):
