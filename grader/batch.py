@@ -13,6 +13,9 @@ worker one job at a time, so the parent always knows which job a worker holds:
   killed and replaced; its job is tried once more on a fresh worker, then given up with a
   reason (`on_failure`). A judge-side exception gives up that one job. Either way the batch
   goes on. Only an `EngineError` (this machine cannot make sandboxes) stops the batch.
+- A result with a timeout verdict is graded once more at the end of the queue before it is
+  recorded: limits are wall-clock, so a machine busy with other work can push an honest
+  submission over them. A submission that really loops costs its limits twice.
 - Ctrl-C: workers ignore SIGINT; the parent stops them and re-raises `KeyboardInterrupt`,
   but never in the middle of `on_result`, so a result being recorded is recorded whole.
 - Workers die with the parent (PR_SET_PDEATHSIG on Linux); their zygotes exit when their
@@ -93,7 +96,6 @@ class Settings:
 
 
 OnResult = Callable[[Job, ExerciseResult], None]
-GiveUp = Callable[[Job, str], None]
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,7 @@ class _Pool:
             if worker.ready and worker.job is None and self.queue:
                 worker.job, worker.tries = self.queue.popleft()
                 worker.deadline = time.monotonic() + worker.job.timeout_s
-                with contextlib.suppress(OSError):  # a dead worker is found by `_step`
+                with contextlib.suppress(OSError):  # a dead worker is found by `_Run.step`
                     worker.conn.send(worker.job)
         starting = sum(1 for w in self.workers if not w.ready)
         while self.queue and len(self.workers) < self.size and starting < len(self.queue):
@@ -304,56 +306,100 @@ def _interrupt_handler(interrupts: _Interrupts) -> Iterator[None]:
         signal.signal(signal.SIGINT, saved)
 
 
-def run_jobs(jobs: Iterable[Job], settings: Settings, workers: int,
-             on_result: OnResult,
-             on_failure: Callable[[JobFailure], None] | None = None) -> list[JobFailure]:
+def run_jobs(jobs: Iterable[Job], settings: Settings, workers: int, on_result: OnResult,
+             on_failure: Callable[[JobFailure], None] | None = None,
+             retry_when: Callable[[ExerciseResult], bool] | None = None) -> list[JobFailure]:
     """Grade every job on up to `workers` processes; report each job as soon as it ends.
 
-    Returns the jobs given up (also passed to `on_failure`). On KeyboardInterrupt the
-    workers are killed and the interrupt propagates; every result already passed to
-    `on_result` is kept by the caller. Raises EngineError when sandboxes cannot be made.
+    A result for which `retry_when` is true is graded once more, after the jobs queued so far,
+    and the second result is the one reported. Returns the jobs given up (also passed to
+    `on_failure`). On KeyboardInterrupt the workers are killed and the interrupt propagates;
+    every result already passed to `on_result` is kept by the caller. Raises EngineError when
+    sandboxes cannot be made.
     """
-    pool = _Pool(settings, max(1, workers), deque((job, 1) for job in jobs))
-    failures: list[JobFailure] = []
-    interrupts = _Interrupts()
-
-    def give_up(job: Job, reason: str) -> None:
-        failures.append(JobFailure(job, reason))
-        if on_failure is not None:
-            with interrupts.deferred():
-                on_failure(failures[-1])
-
+    run = _Run(_Pool(settings, max(1, workers), deque((job, 1) for job in jobs)), on_result,
+               on_failure, retry_when)
     try:
-        with _interrupt_handler(interrupts):
-            pool.dispatch()
-            while pool.busy():
-                _step(pool, interrupts, on_result, give_up)
-                pool.dispatch()
-        pool.stop()
+        with _interrupt_handler(run.interrupts):
+            run.pool.dispatch()
+            while run.pool.busy():
+                run.step()
+                run.pool.dispatch()
+        run.pool.stop()
     except BaseException:
-        pool.kill_all()
+        run.pool.kill_all()
         raise
-    return failures
+    return run.failures
 
 
-def _step(pool: _Pool, interrupts: _Interrupts, on_result: OnResult, give_up: GiveUp) -> None:
-    """Wait for one event (a message, a death, a deadline) and handle everything that is ready."""
-    timeout = max(0.0, min(w.deadline for w in pool.workers) - time.monotonic())
-    waitables: list[Any] = [w.conn for w in pool.workers]
-    waitables += [w.process.sentinel for w in pool.workers]
-    ready = set(wait(waitables, timeout=min(timeout, 5.0)))
-    for worker in list(pool.workers):
-        if worker.conn in ready:
-            message = _receive(worker)
-            if message is None:
-                _lost(pool, worker, _death(worker), give_up)
-            else:
-                _handle(worker, message, interrupts, on_result, give_up)
-        elif worker.process.sentinel in ready:
-            _lost(pool, worker, _death(worker), give_up)
-        elif time.monotonic() > worker.deadline:
-            what = f"took longer than {worker.job.timeout_s:g} s" if worker.job else "did not start"
-            _lost(pool, worker, f"the judge {what} and was stopped", give_up)
+@dataclass
+class _Run:
+    """One `run_jobs` call: the pool, the callbacks, and what was given up."""
+
+    pool: _Pool
+    on_result: OnResult
+    on_failure: Callable[[JobFailure], None] | None
+    retry_when: Callable[[ExerciseResult], bool] | None
+    interrupts: _Interrupts = field(default_factory=_Interrupts)
+    failures: list[JobFailure] = field(default_factory=list)
+
+    def step(self) -> None:
+        """Wait for one event (a message, a death, a deadline); handle all that are ready."""
+        workers = self.pool.workers
+        timeout = max(0.0, min(w.deadline for w in workers) - time.monotonic())
+        waitables: list[Any] = [w.conn for w in workers] + [w.process.sentinel for w in workers]
+        ready = set(wait(waitables, timeout=min(timeout, 5.0)))
+        for worker in list(workers):
+            if worker.conn in ready:
+                message = _receive(worker)
+                if message is None:
+                    self.lost(worker, _death(worker))
+                else:
+                    self.handle(worker, *message)
+            elif worker.process.sentinel in ready:
+                self.lost(worker, _death(worker))
+            elif time.monotonic() > worker.deadline:
+                job = worker.job
+                what = f"took longer than {job.timeout_s:g} s" if job else "did not start"
+                self.lost(worker, f"the judge {what} and was stopped")
+
+    def handle(self, worker: _Worker, kind: str, payload: str) -> None:
+        if kind == "fatal":
+            raise EngineError(payload)
+        if kind == "ready":
+            worker.ready = True
+            return
+        job, worker.job = worker.job, None
+        if job is None:
+            return
+        if kind != "result":
+            self.give_up(job, payload)
+            return
+        result = ExerciseResult.model_validate_json(payload)
+        if self.retry_when is not None and worker.tries < TRIES and self.retry_when(result):
+            self.pool.queue.append((job, worker.tries + 1))
+            return
+        with self.interrupts.deferred():
+            self.on_result(job, result)
+
+    def lost(self, worker: _Worker, reason: str) -> None:
+        """A worker died or overran: replace it; retry its job once, then give the job up."""
+        job, tries = worker.job, worker.tries
+        self.pool.retire(worker)
+        if job is None:
+            if not worker.ready:
+                raise EngineError(f"a judge worker could not start: {reason}")
+            return
+        if tries < TRIES:
+            self.pool.queue.appendleft((job, tries + 1))
+        else:
+            self.give_up(job, f"{reason} (tried {tries} times)")
+
+    def give_up(self, job: Job, reason: str) -> None:
+        self.failures.append(JobFailure(job, reason))
+        if self.on_failure is not None:
+            with self.interrupts.deferred():
+                self.on_failure(self.failures[-1])
 
 
 def _receive(worker: _Worker) -> tuple[str, str] | None:
@@ -364,45 +410,17 @@ def _receive(worker: _Worker) -> tuple[str, str] | None:
     return message
 
 
-def _handle(worker: _Worker, message: tuple[str, str], interrupts: _Interrupts,
-            on_result: OnResult, give_up: GiveUp) -> None:
-    kind, payload = message
-    if kind == "fatal":
-        raise EngineError(payload)
-    if kind == "ready":
-        worker.ready = True
-        return
-    job, worker.job = worker.job, None
-    if job is None:
-        return
-    if kind == "result":
-        result = ExerciseResult.model_validate_json(payload)
-        with interrupts.deferred():
-            on_result(job, result)
-    else:
-        give_up(job, payload)
-
-
-def _lost(pool: _Pool, worker: _Worker, reason: str, give_up: GiveUp) -> None:
-    """A worker died or overran: replace it; retry its job once, then give the job up."""
-    job, tries = worker.job, worker.tries
-    pool.retire(worker)
-    if job is None:
-        if not worker.ready:
-            raise EngineError(f"a judge worker could not start: {reason}")
-        return
-    if tries < TRIES:
-        pool.queue.appendleft((job, tries + 1))
-    else:
-        give_up(job, f"{reason} (tried {tries} times)")
-
-
 def _death(worker: _Worker) -> str:
     worker.process.join(timeout=1)
     code = worker.process.exitcode
     if code is not None and code < 0:
         return f"the judge process was killed by {signal.Signals(-code).name}"
     return f"the judge process exited (code {code})"
+
+
+def timed_out(result: ExerciseResult) -> bool:
+    """Some check hit a wall-clock or CPU limit: on a loaded machine, worth one more try."""
+    return any(check.status == "timeout" for check in result.checks)
 
 
 def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: int, *,
@@ -413,8 +431,9 @@ def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: 
     Only what changed since the last run is graded (content hash or exercise version)
     unless `regrade`. Each result is committed as it completes, so an interrupted batch
     (Ctrl-C, SIGKILL) loses nothing that finished, and a re-run grades only the rest.
-    `progress(total)` may return a callback called once per finished job. A job the grader
-    could not finish is not recorded (a re-run tries it again) and is named in the warnings.
+    `progress(total)` may return a callback called once per finished job. A timeout is
+    confirmed by a second run before it is recorded. A job the grader could not finish is not
+    recorded (a re-run tries it again) and is named in the warnings.
     """
     intake = read_submissions(folder, registry.ids(), roster)
     db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
@@ -433,7 +452,8 @@ def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: 
                         notes=[*student.notes, *source.notes])
             advance()
 
-        failures = run_jobs(jobs, settings, workers, record, lambda failure: advance())
+        failures = run_jobs(jobs, settings, workers, record, lambda failure: advance(),
+                            retry_when=timed_out)
         grades = book.latest()
     problems = [f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
                 for f in failures]

@@ -35,6 +35,7 @@ from grader.batch import (
     grade_folder,
     job_timeout,
     run_jobs,
+    timed_out,
 )
 from grader.cli import app
 from grader.models import BatchResult, ExerciseResult, Limits
@@ -385,6 +386,8 @@ def behaves(sub):
         os.kill(os.getpid(), signal.SIGKILL)
     if mode == "hang_once" and first:
         time.sleep(120)
+    if mode == "nap_once":
+        sub.call("nap", 3.0 if first else 0.0)  # over the 1 s call limit the first time
 '''
 
 
@@ -399,20 +402,31 @@ def build_course(root: Path) -> None:
 
 
 def trouble_job(student: str, mode: str, flags: Path, timeout_s: float = 60.0) -> Job:
-    source = f"def mode():\n    return {mode!r}, {str(flags / student)!r}\n"
+    source = (f"import time\n\ndef mode():\n    return {mode!r}, {str(flags / student)!r}\n\n"
+              "def nap(seconds):\n    time.sleep(seconds)\n")
     return Job(student, "exercise99", source.encode(), "exercise99.py", timeout_s)
 
 
-def test_a_dead_or_stuck_worker_costs_one_job(tmp_path: Path) -> None:
+def test_a_dead_or_stuck_worker_costs_one_job_and_timeouts_are_confirmed(tmp_path: Path) -> None:
     build_course(tmp_path / "course")
     flags = tmp_path / "flags"
     flags.mkdir()
     jobs = [trouble_job("fine", "ok", flags), trouble_job("dies", "die", flags),
-            trouble_job("stuck", "hang_once", flags, 3.0)]
+            trouble_job("stuck", "hang_once", flags, 3.0), trouble_job("napper", "nap_once", flags)]
     results: dict[str, ExerciseResult] = {}
-    failures = run_jobs(jobs, Settings(root=str(tmp_path / "course")), 2,
-                        lambda job, result: results.__setitem__(job.student, result))
-    assert {student: r.score for student, r in results.items()} == {"stuck": 1.0, "fine": 1.0}
+    settings = Settings(root=str(tmp_path / "course"), overrides=LimitOverrides(call_s=1.0))
+    retried: list[str] = []
+
+    def retry(result: ExerciseResult) -> bool:
+        retried.extend(c.status for c in result.checks if timed_out(result))
+        return timed_out(result)
+
+    failures = run_jobs(jobs, settings, 2,
+                        lambda job, result: results.__setitem__(job.student, result),
+                        retry_when=retry)
+    assert retried == ["timeout"], "the napper's first run timed out and was run again"
+    assert {student: r.score for student, r in results.items()} == {
+        "stuck": 1.0, "fine": 1.0, "napper": 1.0}
     assert [(f.job.student, f.reason) for f in failures] == [
         ("dies", "the judge process was killed by SIGKILL (tried 2 times)")]
 
@@ -430,5 +444,17 @@ def test_limit_overrides_replace_only_what_they_name() -> None:
     assert job_timeout(limits) == limits.import_s + 40 + 30
 
 
+def test_timed_out_means_some_check_hit_a_limit() -> None:
+    def result(*statuses: str) -> ExerciseResult:
+        checks = [{"name": f"c{i}", "status": s, "score": 0, "max_score": 1}
+                  for i, s in enumerate(statuses)]
+        return ExerciseResult.model_validate({"exercise": "exercise2", "score": 0,
+                                              "max_score": len(checks), "checks": checks})
+
+    assert timed_out(result("passed", "timeout"))
+    assert not timed_out(result("failed", "error", "crashed", "memory"))
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux only")
 def test_default_workers_is_the_usable_core_count() -> None:
     assert default_workers() == len(os.sched_getaffinity(0))
