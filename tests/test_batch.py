@@ -99,8 +99,10 @@ def build_mixed(folder: Path) -> Path:
 
 
 def grade_command(folder: Path, db: Path, *extra: str) -> list[str]:
+    """One judge: on two shared cores, a second one's start-up costs more than it saves here
+    (the `many` fixture and the worker-trouble test run two)."""
     return [sys.executable, "-m", "grader.cli", "batch", str(folder), "--db", str(db), "--root",
-            str(ROOT), "--device", "cpu", "--workers", "2", *extra]
+            str(ROOT), "--device", "cpu", "--workers", "1", *extra]
 
 
 def run_grade(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -212,7 +214,7 @@ def test_gradebook_commands_read_without_grading(mixed: dict[str, Any], tmp_path
 def invoke_batch(folder: Path, db: Path, *extra: str) -> BatchResult:
     """`grade batch` in this process (typer's runner): what re-runs print, as a model."""
     args = ["batch", str(folder), "--db", str(db), "--root", str(ROOT), "--device", "cpu",
-            "--workers", "2", "--json", *extra]
+            "--workers", "1", "--json", *extra]
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     return BatchResult.model_validate_json(done.stdout)
