@@ -81,7 +81,8 @@ MEANINGS = types.MappingProxyType(
         "capabilities": "a sandbox running as root keeps root's capabilities",
         "landlock": "the sandbox can read and write every file its user can",
         "rlimits": "no CPU, memory, file-size or open-file limits inside the sandbox",
-        "seccomp": "no system-call filter: inet sockets, ptrace and kernel interfaces stay open",
+        "seccomp": "no system-call filter: inet sockets, connect (the zygote's socket), ptrace, "
+        "chmod and utime (on the host's files, as root) and kernel interfaces stay open",
         "fork": "cannot fork a sandbox process",
         "landlock_abi": "Landlock is not available on this kernel",
         "cgroups": "no delegated cgroup v2: memory and process counts are bounded by rlimits only",
