@@ -2,7 +2,6 @@
 # attack: sandbox-side gradcheck probe answers True for a function that is not implemented
 # exercise: exercise2
 # expect: not_attempted|invalid|error|passed
-# known-gap: exercise2's hidden_gradcheck trusts the sandbox's gradcheck verdict; it should compare gradients judge-side
 import torch
 
 

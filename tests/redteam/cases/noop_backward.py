@@ -1,7 +1,6 @@
 # attack: relu returns a stand-in whose backward() does nothing, so grad_output is never touched
 # exercise: exercise2
 # expect: not_attempted|invalid|error|failed
-# known-gap: exercise2's grad_output_left_unchanged passes when no backward of the student's ran; it should also require x.grad
 import torch
 
 

@@ -2,7 +2,6 @@
 # attack: sandbox-side probe reports grad_output as unchanged
 # exercise: exercise2
 # expect: passed|failed
-# known-gap: exercise2's grad_output_left_unchanged trusts the probe's upstream_changed flag; it should compare upstream_after with the upstream it sent, judge-side
 import torch
 
 

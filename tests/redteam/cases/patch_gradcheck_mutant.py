@@ -2,7 +2,6 @@
 # attack: torch.allclose patched at import, so that the sandbox-side gradcheck probe says True
 # exercise: exercise2
 # expect: passed|failed
-# known-gap: exercise2's hidden_gradcheck trusts the sandbox's gradcheck verdict; it should compare gradients judge-side
 import torch
 
 
