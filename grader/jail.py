@@ -140,7 +140,17 @@ def _lock_down(config: JailConfig) -> tuple[dict[str, bool], dict[str, str]]:
     os.chdir(config.work_dir)
     sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     torch.manual_seed(0)
+    if config.device.startswith("cuda"):
+        _prepare_cuda(config.device)
     return layers, notes
+
+
+def _prepare_cuda(device: str) -> None:
+    """Start CUDA before the first check (its start-up is not the student's time) and keep
+    float32 matmuls exact (no TF32), so results agree with the CPU within the checks' tolerances."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.empty(1, device=device)
 
 
 def _serve(conn: Connection, config: JailConfig) -> None:

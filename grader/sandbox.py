@@ -50,6 +50,7 @@ EngineMode = Literal["forkserver", "spawn"]
 # use, so that no sandbox pays for them again. The first backward through a custom autograd
 # Function pulls in torch.fx and sympy (about 0.5 s); the first optimizer.step() imports
 # torch._dynamo (1.5 s or more). Importing them computes nothing and starts no thread.
+# grader.probing is imported here, before any student code, so a submission cannot plant its own.
 PRELOAD = [
     "torch",
     "torch.fx.experimental.symbolic_shapes",
@@ -57,8 +58,10 @@ PRELOAD = [
     "torch.optim",
     "torch.utils.data",
     "numpy",
+    "grader.probing",
     "grader.jail",
 ]
+GROUP_EXIT_S = 2.0  # how long kill() waits for the killed process group to be gone
 SAFE_ENV_KEYS = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "SYSTEMROOT")
 DISABLE_LAYERS_ENV = "GRADE_DISABLE_LAYERS"
 # Waiting for a new sandbox to say it is ready runs no student code: it is the engine's time,
@@ -322,6 +325,8 @@ class Sandbox:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
         self.proc.join(timeout=5)
+        if pid is not None and self.device.startswith("cuda") and os.path.isdir("/proc"):
+            _wait_for_group_exit(pid, GROUP_EXIT_S)
 
     def output(self, limit_bytes: int) -> str:
         """What the submission printed (stdout and stderr together), capped."""
@@ -392,3 +397,28 @@ def _wait(fd: int, event: int, deadline: float) -> None:
     remaining = deadline - time.monotonic()
     if remaining <= 0 or not poller.poll(remaining * 1000):
         raise TimeoutError
+
+
+def _wait_for_group_exit(pgid: int, timeout: float) -> None:
+    """Until no live process of the group is left, so the GPU memory it held is free again.
+
+    Zombies do not count: they hold no memory, and the orphaned ones are reaped by the host's
+    init whenever it gets to them.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _live_members(pgid):
+        time.sleep(0.005)
+
+
+def _live_members(pgid: int) -> bool:
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
