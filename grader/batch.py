@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import hashlib
 import os
 import signal
 import sys
@@ -452,12 +453,35 @@ def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: 
                         notes=[*student.notes, *source.notes])
             advance()
 
+        before = fingerprints(registry, {job.exercise for job in jobs})
         failures = run_jobs(jobs, settings, workers, record, lambda failure: advance(),
                             retry_when=timed_out)
         grades = book.latest()
     problems = [f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
                 for f in failures]
+    problems += [f"{exercise}: its checks or probes changed while the batch ran, so its results "
+                 "may mix both versions; grade it again with --regrade"
+                 for exercise, digest in fingerprints(registry, set(before)).items()
+                 if digest != before[exercise]]
     return _with_intake(grades, intake, problems)
+
+
+def fingerprints(registry: Registry, exercise_ids: set[str]) -> dict[str, str]:
+    """A digest of the files that decide each exercise's grades (not its README).
+
+    Judges load an exercise's checks once, sandboxes read its probes at every run: an edit
+    in the middle of a batch would grade some students with each version.
+    """
+    found = {}
+    for exercise_id in sorted(exercise_ids):
+        exercise = registry.get(exercise_id)
+        paths = [p for p in sorted(exercise.folder.iterdir()) if p.is_file() and p.suffix != ".md"]
+        paths += [exercise.hidden_checks_path] if exercise.hidden_checks_path else []
+        digest = hashlib.sha256()
+        for path in paths:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        found[exercise_id] = digest.hexdigest()
+    return found
 
 
 def _changed_files(registry: Registry, intake: Intake, book: Gradebook, regrade: bool

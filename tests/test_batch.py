@@ -32,6 +32,7 @@ from grader.batch import (
     LimitOverrides,
     Settings,
     default_workers,
+    fingerprints,
     grade_folder,
     job_timeout,
     run_jobs,
@@ -431,6 +432,16 @@ def test_a_dead_or_stuck_worker_costs_one_job_and_timeouts_are_confirmed(tmp_pat
         "stuck": 1.0, "fine": 1.0, "napper": 1.0}
     assert [(f.job.student, f.reason) for f in failures] == [
         ("dies", "the judge process was killed by SIGKILL (tried 2 times)")]
+
+
+def test_fingerprints_change_with_checks_not_with_the_readme(tmp_path: Path) -> None:
+    build_course(tmp_path)
+    folder = tmp_path / "exercises" / "exercise99"
+    before = fingerprints(Registry(tmp_path), {"exercise99"})
+    (folder / "README.md").write_text("# Worker trouble", encoding="utf-8")
+    assert fingerprints(Registry(tmp_path), {"exercise99"}) == before
+    (folder / "checks.py").write_text(CHECKS + "\n# edited\n", encoding="utf-8")
+    assert fingerprints(Registry(tmp_path), {"exercise99"}) != before
 
 
 # --- settings -------------------------------------------------------------------------------
