@@ -221,6 +221,26 @@ def batch_command(
         Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
     ] = None,
     device: DeviceOption = "auto",
+    call_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--call-timeout", min=0.1, help="Seconds per call (overrides every exercise's)."
+        ),
+    ] = None,
+    total_timeout: Annotated[
+        float | None,
+        typer.Option("--total-timeout", min=0.1, help="Seconds per (student, exercise) in all."),
+    ] = None,
+    import_timeout: Annotated[
+        float | None,
+        typer.Option("--import-timeout", min=0.1, help="Seconds to import a submission."),
+    ] = None,
+    cpu_seconds: Annotated[
+        int | None, typer.Option("--cpu-seconds", min=1, help="CPU seconds per sandbox.")
+    ] = None,
+    memory_mb: Annotated[
+        int | None, typer.Option("--memory-mb", min=64, help="Memory per sandbox (CPU runs).")
+    ] = None,
     gpu_concurrency: Annotated[
         int, typer.Option("--gpu-concurrency", min=1, help="Sandboxes sharing one GPU at a time.")
     ] = 1,
@@ -228,7 +248,7 @@ def batch_command(
     root: RootOption = None,
 ) -> None:
     """Grade every student's exercises in parallel into the gradebook, then print the table."""
-    from grader.batch import Settings, default_workers, grade_folder
+    from grader.batch import LimitOverrides, Settings, default_workers, grade_folder
     from grader.intake import IntakeError
 
     registry = load_registry(root)
@@ -236,8 +256,18 @@ def batch_command(
         raise usage_error(f"no such folder: {folder}")
     if roster is not None and not roster.is_file():
         raise usage_error(f"no such roster file: {roster}")
+    overrides = LimitOverrides(
+        import_s=import_timeout,
+        call_s=call_timeout,
+        total_s=total_timeout,
+        cpu_s=cpu_seconds,
+        memory_mb=memory_mb,
+    )
     settings = Settings(
-        root=str(registry.root), device=resolve_device(device), engine=resolve_engine(engine)
+        root=str(registry.root),
+        device=resolve_device(device),
+        engine=resolve_engine(engine),
+        overrides=overrides,
     )
     try:
         with out.progress_bar(enabled=not json) as progress:

@@ -283,7 +283,7 @@ class Sandbox:
         except TimeoutError:
             self.kill()
             raise SandboxOutcome(
-                "timeout", f"{what} took longer than {timeout:g} s and was stopped"
+                "timeout", f"{what} took longer than {timeout:.1f} s and was stopped"
             ) from None
         except (EOFError, ConnectionResetError):
             self._dead(what)
