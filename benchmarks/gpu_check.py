@@ -23,8 +23,8 @@ from grader.sandbox import Engine, Sandbox, SandboxOutcome  # noqa: E402
 
 HOSTILE = {
     "fills device memory": (
-        "import torch\ndef f(device):\n    keep = []\n"
-        "    while True:\n        keep.append(torch.empty(1 << 30, dtype=torch.uint8, device=device))\n",
+        "import torch\ndef f(device):\n    keep = []\n    while True:\n"
+        "        keep.append(torch.empty(1 << 30, dtype=torch.uint8, device=device))\n",
         "memory",
     ),
     "a kernel (or loop) that never ends": (
@@ -42,7 +42,7 @@ HOSTILE = {
 
 
 def device_memory_used(device: str) -> int | None:
-    """Bytes in use on the GPU as the driver sees it (the judge may touch CUDA; the zygote never)."""
+    """Bytes in use on the GPU as the driver sees it (the judge may touch CUDA, the zygote not)."""
     if not device.startswith("cuda"):
         return None
     import torch
@@ -82,7 +82,9 @@ def cost_per_run(engine: Engine, registry: Registry, device: str, repeats: int) 
         started = time.perf_counter()
         result = run_exercise(engine, exercise, source, device=device)
         times.append(time.perf_counter() - started)
-        assert result.score == result.max_score, [c.feedback for c in result.checks if c.status != "passed"]
+        assert result.score == result.max_score, [
+            c.feedback for c in result.checks if c.status != "passed"
+        ]
     return statistics.median(times)
 
 
@@ -100,8 +102,20 @@ def main() -> int:
     print(f"torch {torch.__version__}, device {args.device}, GPU: {gpu}")
     started = time.perf_counter()
     print(f"1. grade validate --device {args.device}")
-    validate = subprocess.run([sys.executable, "-m", "grader.cli", "validate", "--device", args.device,
-                               "--root", str(ROOT)], capture_output=True, text=True)
+    validate = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader.cli",
+            "validate",
+            "--device",
+            args.device,
+            "--root",
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     last = (validate.stdout.strip().splitlines() or ["(no output)"])[-1]
     print("  " + last)
     if validate.returncode != 0:
@@ -120,8 +134,10 @@ def main() -> int:
     print(f"validate: {'PASS' if validate.returncode == 0 else 'FAIL'} ({last})")
     for name, got, memory, good in rows:
         print(f"hostile: {'PASS' if good else 'FAIL'} {name}: {got} {memory}")
-    print(f"per-run cost, exercise2 reference: {args.device} {device_cost * 1000:.0f} ms, "
-          f"cpu {cpu_cost * 1000:.0f} ms")
+    print(
+        f"per-run cost, exercise2 reference: {args.device} {device_cost * 1000:.0f} ms, "
+        f"cpu {cpu_cost * 1000:.0f} ms"
+    )
     print(f"total time: {time.perf_counter() - started:.0f} s; overall: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 

@@ -160,9 +160,14 @@ def grade_job(registry: Registry, engine: Engine, settings: Settings, job: Job) 
     try:
         exercise = registry.get(job.exercise)
         limits = settings.overrides.apply(exercise.meta.limits)
-        result = run_exercise(engine, exercise, Source(job.data, job.filename),
-                              device=settings.device, include_hidden=settings.include_hidden,
-                              limits=limits)
+        result = run_exercise(
+            engine,
+            exercise,
+            Source(job.data, job.filename),
+            device=settings.device,
+            include_hidden=settings.include_hidden,
+            limits=limits,
+        )
     except EngineError as exc:
         return "fatal", f"the grading engine cannot make sandboxes: {exc}"
     except Exception as exc:  # noqa: BLE001 - a judge bug costs this job, not the batch
@@ -227,8 +232,9 @@ class _Pool:
 
     def start_worker(self) -> None:
         parent_conn, child_conn = get_context("spawn").Pipe(duplex=True)
-        process = get_context("spawn").Process(target=serve, args=(child_conn, self.settings),
-                                               name="grade-judge")
+        process = get_context("spawn").Process(
+            target=serve, args=(child_conn, self.settings), name="grade-judge"
+        )
         # The interpreter starts with SIGINT ignored (Ctrl-C is the parent's), and without
         # running the caller's __main__ again (no `if __name__ == "__main__"` needed).
         with _sigint_ignored(), main_module_hidden():
@@ -307,9 +313,14 @@ def _interrupt_handler(interrupts: _Interrupts) -> Iterator[None]:
         signal.signal(signal.SIGINT, saved)
 
 
-def run_jobs(jobs: Iterable[Job], settings: Settings, workers: int, on_result: OnResult,
-             on_failure: Callable[[JobFailure], None] | None = None,
-             retry_when: Callable[[ExerciseResult], bool] | None = None) -> list[JobFailure]:
+def run_jobs(
+    jobs: Iterable[Job],
+    settings: Settings,
+    workers: int,
+    on_result: OnResult,
+    on_failure: Callable[[JobFailure], None] | None = None,
+    retry_when: Callable[[ExerciseResult], bool] | None = None,
+) -> list[JobFailure]:
     """Grade every job on up to `workers` processes; report each job as soon as it ends.
 
     A result for which `retry_when` is true is graded once more, after the jobs queued so far,
@@ -318,8 +329,12 @@ def run_jobs(jobs: Iterable[Job], settings: Settings, workers: int, on_result: O
     every result already passed to `on_result` is kept by the caller. Raises EngineError when
     sandboxes cannot be made.
     """
-    run = _Run(_Pool(settings, max(1, workers), deque((job, 1) for job in jobs)), on_result,
-               on_failure, retry_when)
+    run = _Run(
+        _Pool(settings, max(1, workers), deque((job, 1) for job in jobs)),
+        on_result,
+        on_failure,
+        retry_when,
+    )
     try:
         with _interrupt_handler(run.interrupts):
             run.pool.dispatch()
@@ -424,9 +439,17 @@ def timed_out(result: ExerciseResult) -> bool:
     return any(check.status == "timeout" for check in result.checks)
 
 
-def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: int, *,
-                 db_path: Path | None = None, roster: Path | None = None, regrade: bool = False,
-                 progress: Callable[[int], Callable[[], None]] | None = None) -> BatchResult:
+def grade_folder(
+    registry: Registry,
+    folder: Path,
+    settings: Settings,
+    workers: int,
+    *,
+    db_path: Path | None = None,
+    roster: Path | None = None,
+    regrade: bool = False,
+    progress: Callable[[int], Callable[[], None]] | None = None,
+) -> BatchResult:
     """Grade a term's submission folder into the gradebook; return the current grades.
 
     Only what changed since the last run is graded (content hash or exercise version)
@@ -440,29 +463,46 @@ def grade_folder(registry: Registry, folder: Path, settings: Settings, workers: 
     db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
     with Gradebook(db_path) as book:
         files = _changed_files(registry, intake, book, regrade)
-        jobs = [Job(sid, ex, source.data, f"{ex}.py",
-                    job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)))
-                for (sid, ex), (_, source, _) in files.items()]
+        jobs = [
+            Job(
+                sid,
+                ex,
+                source.data,
+                f"{ex}.py",
+                job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
+            )
+            for (sid, ex), (_, source, _) in files.items()
+        ]
         advance = progress(len(jobs)) if progress is not None else (lambda: None)
 
         def record(job: Job, result: ExerciseResult) -> None:
             student, source, digest = files[(job.student, job.exercise)]
-            book.record(student.student, result, content_hash=digest,
-                        exercise_version=registry.get(job.exercise).meta.version,
-                        name=student.display_name, late=source.late,
-                        notes=[*student.notes, *source.notes])
+            book.record(
+                student.student,
+                result,
+                content_hash=digest,
+                exercise_version=registry.get(job.exercise).meta.version,
+                name=student.display_name,
+                late=source.late,
+                notes=[*student.notes, *source.notes],
+            )
             advance()
 
         before = fingerprints(registry, {job.exercise for job in jobs})
-        failures = run_jobs(jobs, settings, workers, record, lambda failure: advance(),
-                            retry_when=timed_out)
+        failures = run_jobs(
+            jobs, settings, workers, record, lambda failure: advance(), retry_when=timed_out
+        )
         grades = book.latest()
-    problems = [f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
-                for f in failures]
-    problems += [f"{exercise}: its checks or probes changed while the batch ran, so its results "
-                 "may mix both versions; grade it again with --regrade"
-                 for exercise, digest in fingerprints(registry, set(before)).items()
-                 if digest != before[exercise]]
+    problems = [
+        f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
+        for f in failures
+    ]
+    problems += [
+        f"{exercise}: its checks or probes changed while the batch ran, so its results "
+        "may mix both versions; grade it again with --regrade"
+        for exercise, digest in fingerprints(registry, set(before)).items()
+        if digest != before[exercise]
+    ]
     return _with_intake(grades, intake, problems)
 
 
@@ -484,8 +524,9 @@ def fingerprints(registry: Registry, exercise_ids: set[str]) -> dict[str, str]:
     return found
 
 
-def _changed_files(registry: Registry, intake: Intake, book: Gradebook, regrade: bool
-                   ) -> dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]]:
+def _changed_files(
+    registry: Registry, intake: Intake, book: Gradebook, regrade: bool
+) -> dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]]:
     """Every (student, exercise) whose file or exercise version changed (all when `regrade`)."""
     files: dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]] = {}
     for student in intake.students:
@@ -501,7 +542,10 @@ def _changed_files(registry: Registry, intake: Intake, book: Gradebook, regrade:
 def _with_intake(grades: BatchResult, intake: Intake, problems: list[str]) -> BatchResult:
     """Late flags and notes from this run's intake; warnings for what could not be matched."""
     late = {s.student: s.late or any(f.late for f in s.files) for s in intake.students}
-    submissions = [sub.model_copy(update={"late": late.get(sub.student, sub.late)})
-                   for sub in grades.submissions]
-    return BatchResult(submissions=submissions,
-                       warnings=[*grades.warnings, *intake.warnings, *problems])
+    submissions = [
+        sub.model_copy(update={"late": late.get(sub.student, sub.late)})
+        for sub in grades.submissions
+    ]
+    return BatchResult(
+        submissions=submissions, warnings=[*grades.warnings, *intake.warnings, *problems]
+    )

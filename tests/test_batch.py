@@ -70,8 +70,11 @@ def write_notebook(path: Path, code: str) -> None:
     """A notebook: a markdown cell, a magic, the code (without `from __future__`: the notebook
     intake joins cells into one file, where such an import is only valid on top)."""
     code = code.replace("from __future__ import annotations\n", "")
-    cells = [nbformat.v4.new_markdown_cell("# ReLU"),
-             nbformat.v4.new_code_cell("%matplotlib inline"), nbformat.v4.new_code_cell(code)]
+    cells = [
+        nbformat.v4.new_markdown_cell("# ReLU"),
+        nbformat.v4.new_code_cell("%matplotlib inline"),
+        nbformat.v4.new_code_cell(code),
+    ]
     path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)), encoding="utf-8")
 
 
@@ -93,8 +96,17 @@ def build_mixed(folder: Path) -> Path:
     (folder / "grace").mkdir()
     (folder / "grace" / "exercise2.py").write_text(STUB, encoding="utf-8")
     roster = folder.parent / "roster.csv"
-    rows = ["id,name", "alice,Alice A", "1001,Bob Smith", "1002,Carol Jones", "1003,Dan Brown",
-            "erin,Erin E", "frank,Frank F", "grace,Grace G", "henry,Henry Ford"]
+    rows = [
+        "id,name",
+        "alice,Alice A",
+        "1001,Bob Smith",
+        "1002,Carol Jones",
+        "1003,Dan Brown",
+        "erin,Erin E",
+        "frank,Frank F",
+        "grace,Grace G",
+        "henry,Henry Ford",
+    ]
     roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return roster
 
@@ -102,21 +114,42 @@ def build_mixed(folder: Path) -> Path:
 def grade_command(folder: Path, db: Path, *extra: str) -> list[str]:
     """One judge: on two shared cores, a second one's start-up costs more than it saves here
     (the `many` fixture and the worker-trouble test run two)."""
-    return [sys.executable, "-m", "grader.cli", "batch", str(folder), "--db", str(db), "--root",
-            str(ROOT), "--device", "cpu", "--workers", "1", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "grader.cli",
+        "batch",
+        str(folder),
+        "--db",
+        str(db),
+        "--root",
+        str(ROOT),
+        "--device",
+        "cpu",
+        "--workers",
+        "1",
+        *extra,
+    ]
 
 
 def run_grade(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "80"})
+    done = subprocess.run(
+        args,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "80"},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done
 
 
 def attempts(db: Path) -> dict[tuple[str, str], int]:
     with sqlite3.connect(db) as connection:
-        rows = connection.execute("SELECT student, exercise, MAX(attempt) FROM attempts "
-                                  "GROUP BY student, exercise").fetchall()
+        rows = connection.execute(
+            "SELECT student, exercise, MAX(attempt) FROM attempts GROUP BY student, exercise"
+        ).fetchall()
     return {(student, exercise): number for student, exercise, number in rows}
 
 
@@ -132,9 +165,21 @@ def row_count(db: Path) -> int:
 
 def essentials(batch: BatchResult) -> dict[str, Any]:
     """What a result says about the students, without timings or captured output."""
-    return {sub.student: (sub.score, sub.max_score, [
-        (ex.exercise, ex.score, [(c.name, c.status, c.score, c.feedback) for c in ex.checks])
-        for ex in sub.exercises]) for sub in batch.submissions}
+    return {
+        sub.student: (
+            sub.score,
+            sub.max_score,
+            [
+                (
+                    ex.exercise,
+                    ex.score,
+                    [(c.name, c.status, c.score, c.feedback) for c in ex.checks],
+                )
+                for ex in sub.exercises
+            ],
+        )
+        for sub in batch.submissions
+    }
 
 
 @pytest.fixture(scope="module")
@@ -147,12 +192,27 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     db = base / "book.sqlite"
     out = base / "out"
     out.mkdir()
-    exports = ["--csv", str(out / "grades.csv"), "--junit", str(out / "junit.xml"),
-               "--gradescope", str(out / "gradescope"), "--html", str(out / "report.html")]
-    done = run_grade(grade_command(folder, db, "--roster", str(roster), "--json", *exports),
-                     cwd=base)
-    return {"base": base, "folder": folder, "db": db, "out": out, "roster": roster,
-            "batch": BatchResult.model_validate_json(done.stdout)}
+    exports = [
+        "--csv",
+        str(out / "grades.csv"),
+        "--junit",
+        str(out / "junit.xml"),
+        "--gradescope",
+        str(out / "gradescope"),
+        "--html",
+        str(out / "report.html"),
+    ]
+    done = run_grade(
+        grade_command(folder, db, "--roster", str(roster), "--json", *exports), cwd=base
+    )
+    return {
+        "base": base,
+        "folder": folder,
+        "db": db,
+        "out": out,
+        "roster": roster,
+        "batch": BatchResult.model_validate_json(done.stdout),
+    }
 
 
 def test_mixed_layouts_graded_exactly(mixed: dict[str, Any]) -> None:
@@ -200,8 +260,14 @@ def test_gradebook_commands_read_without_grading(mixed: dict[str, Any], tmp_path
     shown = runner.invoke(app, ["gradebook", "show", str(db), "--json", "--root", str(ROOT)])
     assert shown.exit_code == 0, shown.output
     assert essentials(BatchResult.model_validate_json(shown.stdout)) == essentials(mixed["batch"])
-    exports = ["--csv", str(tmp_path / "g.csv"), "--junit", str(tmp_path / "j.xml"),
-               "--gradescope", str(tmp_path / "gs")]
+    exports = [
+        "--csv",
+        str(tmp_path / "g.csv"),
+        "--junit",
+        str(tmp_path / "j.xml"),
+        "--gradescope",
+        str(tmp_path / "gs"),
+    ]
     exported = runner.invoke(app, ["gradebook", "export", str(db), "--root", str(ROOT), *exports])
     assert exported.exit_code == 0, exported.output
     csv_text = (mixed["out"] / "grades.csv").read_text("utf-8")
@@ -214,8 +280,20 @@ def test_gradebook_commands_read_without_grading(mixed: dict[str, Any], tmp_path
 
 def invoke_batch(folder: Path, db: Path, *extra: str) -> BatchResult:
     """`grade batch` in this process (typer's runner): what re-runs print, as a model."""
-    args = ["batch", str(folder), "--db", str(db), "--root", str(ROOT), "--device", "cpu",
-            "--workers", "1", "--json", *extra]
+    args = [
+        "batch",
+        str(folder),
+        "--db",
+        str(db),
+        "--root",
+        str(ROOT),
+        "--device",
+        "cpu",
+        "--workers",
+        "1",
+        "--json",
+        *extra,
+    ]
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     return BatchResult.model_validate_json(done.stdout)
@@ -264,8 +342,9 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     registry = Registry(ROOT)
     settings = Settings(root=str(ROOT))
-    clean = grade_folder(registry, folder, settings, 2, db_path=base / "clean.sqlite",
-                         progress=progress)
+    clean = grade_folder(
+        registry, folder, settings, 2, db_path=base / "clean.sqlite", progress=progress
+    )
     return {"base": base, "folder": folder, "clean": clean, "ticks": ticks}
 
 
@@ -275,9 +354,14 @@ def test_progress_advances_once_per_job(many: dict[str, Any]) -> None:
 
 
 def start_batch(folder: Path, db: Path, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(grade_command(folder, db, "--json"), cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "COLUMNS": "80"})
+    return subprocess.Popen(
+        grade_command(folder, db, "--json"),
+        cwd=cwd,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "80"},
+    )
 
 
 def wait_for_rows(db: Path, process: subprocess.Popen[str], rows: int) -> int:
@@ -338,7 +422,8 @@ def reap() -> Iterator[list[subprocess.Popen[str]]]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ctrl_c_exits_130_promptly_and_keeps_finished_rows(
-        many: dict[str, Any], reap: list[subprocess.Popen[str]]) -> None:
+    many: dict[str, Any], reap: list[subprocess.Popen[str]]
+) -> None:
     db = many["base"] / "interrupted.sqlite"
     process = start_batch(many["folder"], db, many["base"])
     reap.append(process)
@@ -355,8 +440,9 @@ def test_ctrl_c_exits_130_promptly_and_keeps_finished_rows(
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_sigkill_then_rerun_matches_a_clean_run(many: dict[str, Any],
-                                                reap: list[subprocess.Popen[str]]) -> None:
+def test_sigkill_then_rerun_matches_a_clean_run(
+    many: dict[str, Any], reap: list[subprocess.Popen[str]]
+) -> None:
     db = many["base"] / "killed.sqlite"
     process = start_batch(many["folder"], db, many["base"])
     reap.append(process)
@@ -399,14 +485,17 @@ def build_course(root: Path) -> None:
     folder.mkdir(parents=True)
     (folder / "exercise.toml").write_text(
         'id = "exercise99"\ntitle = "Worker trouble"\norder = 99\nfunctions = ["mode"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (folder / "exercise99.py").write_text("def mode():\n    raise NotImplementedError\n", "utf-8")
     (folder / "checks.py").write_text(CHECKS, encoding="utf-8")
 
 
 def trouble_job(student: str, mode: str, flags: Path, timeout_s: float = 60.0) -> Job:
-    source = (f"import time\n\ndef mode():\n    return {mode!r}, {str(flags / student)!r}\n\n"
-              "def nap(seconds):\n    time.sleep(seconds)\n")
+    source = (
+        f"import time\n\ndef mode():\n    return {mode!r}, {str(flags / student)!r}\n\n"
+        "def nap(seconds):\n    time.sleep(seconds)\n"
+    )
     return Job(student, "exercise99", source.encode(), "exercise99.py", timeout_s)
 
 
@@ -414,8 +503,12 @@ def test_a_dead_or_stuck_worker_costs_one_job_and_timeouts_are_confirmed(tmp_pat
     build_course(tmp_path / "course")
     flags = tmp_path / "flags"
     flags.mkdir()
-    jobs = [trouble_job("fine", "ok", flags), trouble_job("dies", "die", flags),
-            trouble_job("stuck", "hang_once", flags, 3.0), trouble_job("napper", "nap_once", flags)]
+    jobs = [
+        trouble_job("fine", "ok", flags),
+        trouble_job("dies", "die", flags),
+        trouble_job("stuck", "hang_once", flags, 3.0),
+        trouble_job("napper", "nap_once", flags),
+    ]
     results: dict[str, ExerciseResult] = {}
     settings = Settings(root=str(tmp_path / "course"), overrides=LimitOverrides(call_s=1.0))
     retried: list[str] = []
@@ -424,14 +517,22 @@ def test_a_dead_or_stuck_worker_costs_one_job_and_timeouts_are_confirmed(tmp_pat
         retried.extend(c.status for c in result.checks if timed_out(result))
         return timed_out(result)
 
-    failures = run_jobs(jobs, settings, 2,
-                        lambda job, result: results.__setitem__(job.student, result),
-                        retry_when=retry)
+    failures = run_jobs(
+        jobs,
+        settings,
+        2,
+        lambda job, result: results.__setitem__(job.student, result),
+        retry_when=retry,
+    )
     assert retried == ["timeout"], "the napper's first run timed out and was run again"
     assert {student: r.score for student, r in results.items()} == {
-        "stuck": 1.0, "fine": 1.0, "napper": 1.0}
+        "stuck": 1.0,
+        "fine": 1.0,
+        "napper": 1.0,
+    }
     assert [(f.job.student, f.reason) for f in failures] == [
-        ("dies", "the judge process was killed by SIGKILL (tried 2 times)")]
+        ("dies", "the judge process was killed by SIGKILL (tried 2 times)")
+    ]
 
 
 def test_fingerprints_change_with_checks_not_with_the_readme(tmp_path: Path) -> None:
@@ -459,10 +560,13 @@ def test_limit_overrides_replace_only_what_they_name() -> None:
 
 def test_timed_out_means_some_check_hit_a_limit() -> None:
     def result(*statuses: str) -> ExerciseResult:
-        checks = [{"name": f"c{i}", "status": s, "score": 0, "max_score": 1}
-                  for i, s in enumerate(statuses)]
-        return ExerciseResult.model_validate({"exercise": "exercise2", "score": 0,
-                                              "max_score": len(checks), "checks": checks})
+        checks = [
+            {"name": f"c{i}", "status": s, "score": 0, "max_score": 1}
+            for i, s in enumerate(statuses)
+        ]
+        return ExerciseResult.model_validate(
+            {"exercise": "exercise2", "score": 0, "max_score": len(checks), "checks": checks}
+        )
 
     assert timed_out(result("passed", "timeout"))
     assert not timed_out(result("failed", "error", "crashed", "memory"))

@@ -110,7 +110,9 @@ def test_help_lists_commands() -> None:
 def test_spawn_engine_gives_the_same_grade() -> None:
     solution = str(ROOT / "reference/exercise2/solution.py")
     fork = json.loads(invoke("exercise2", "--file", solution, "--json").stdout)
-    spawn = json.loads(invoke("exercise2", "--file", solution, "--json", "--engine", "spawn").stdout)
+    spawn = json.loads(
+        invoke("exercise2", "--file", solution, "--json", "--engine", "spawn").stdout
+    )
     assert spawn["isolation"]["engine"] == "spawn" and fork["isolation"]["engine"] == "forkserver"
     assert [c["status"] for c in spawn["checks"]] == [c["status"] for c in fork["checks"]]
     assert spawn["score"] == fork["score"] == fork["max_score"]
@@ -120,8 +122,19 @@ def test_batch_limit_overrides_apply_to_every_exercise(tmp_path: Path) -> None:
     student = tmp_path / "subs" / "looper"
     student.mkdir(parents=True)
     (student / "exercise2.py").write_text("def relu(x):\n    while True:\n        pass\n")
-    args = ["batch", str(tmp_path / "subs"), "--db", str(tmp_path / "book.sqlite"), "--json",
-            "--workers", "1", "--call-timeout", "0.5", "--total-timeout", "2"]
+    args = [
+        "batch",
+        str(tmp_path / "subs"),
+        "--db",
+        str(tmp_path / "book.sqlite"),
+        "--json",
+        "--workers",
+        "1",
+        "--call-timeout",
+        "0.5",
+        "--total-timeout",
+        "2",
+    ]
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     checks = json.loads(result.stdout)["submissions"][0]["exercises"][0]["checks"]

@@ -563,7 +563,8 @@ w = torch.randn(100, 100, requires_grad=True)
 (w @ w).relu().sum().backward()
 noise = numpy.random.default_rng(0).random(2).tolist()
 sys.stderr.flush()
-print(json.dumps([x.grad.tolist(), bool(torch.isfinite(w.grad).all()), len(noise), stderr.read_text()]))
+finite = bool(torch.isfinite(w.grad).all())
+print(json.dumps([x.grad.tolist(), finite, len(noise), stderr.read_text()]))
 """
 
 

@@ -94,8 +94,12 @@ def test_decoder_never_crashes_on_arbitrary_bytes(data: bytes) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["$tuple", "$dict", "$float", "$tensor", "a"]), children, max_size=2),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["$tuple", "$dict", "$float", "$tensor", "a"]), children, max_size=2
+        )
+    ),
     max_leaves=12,
 )
 

@@ -20,7 +20,9 @@ LIMITS = Limits(import_s=10, call_s=3, total_s=30, cpu_s=20, memory_mb=2048, out
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(engine: Engine, source: str, function: str = "f", *args: Any, limits: Limits = LIMITS) -> Any:
+def run(
+    engine: Engine, source: str, function: str = "f", *args: Any, limits: Limits = LIMITS
+) -> Any:
     """Import `source` in a fresh sandbox and call `function(*args)` there."""
     with Sandbox(engine, limits, "cpu", "student.py", "student") as box:
         box.request("import", limits.import_s, "importing", source=textwrap.dedent(source))
@@ -55,7 +57,9 @@ def test_missing_function_is_a_clear_error(engine: Engine) -> None:
 
 def test_infinite_loop_in_a_call_times_out_quickly(engine: Engine) -> None:
     with Sandbox(engine, LIMITS, "cpu", "student.py", "student") as box:
-        box.request("import", LIMITS.import_s, "importing", source="def f():\n    while True: pass\n")
+        box.request(
+            "import", LIMITS.import_s, "importing", source="def f():\n    while True: pass\n"
+        )
         started = time.monotonic()
         with pytest.raises(SandboxOutcome) as caught:
             box.request("call", LIMITS.call_s, "calling", name="f", args=(), kwargs={})
@@ -78,7 +82,10 @@ def test_infinite_loop_at_import_times_out(engine: Engine) -> None:
 
 
 def test_memory_bomb_is_memory(engine: Engine) -> None:
-    found = outcome(engine, "import torch\ndef f(): return torch.empty(4 * 1024**3, dtype=torch.uint8).fill_(1).sum()")
+    found = outcome(
+        engine,
+        "import torch\ndef f(): return torch.empty(4 * 1024**3, dtype=torch.uint8).fill_(1).sum()",
+    )
     assert found.verdict == "memory"
 
 
@@ -221,8 +228,13 @@ def test_engine_refuses_to_fork_after_cuda_initialisation() -> None:
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", CUDA_ZYGOTE_SCRIPT], capture_output=True, text=True,
-                          timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", CUDA_ZYGOTE_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "refused:" in done.stdout and "CUDA" in done.stdout
     assert time.monotonic() - started < 60
