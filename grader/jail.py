@@ -50,10 +50,6 @@ class JailConfig:
     disabled_layers: tuple[str, ...] = ()  # isolation layers not to try (reported missing)
 
 
-class NotPlainData(Exception):
-    """The student's result could not be sent back as plain data."""
-
-
 def main(conn: Connection, config: JailConfig) -> None:
     """Entry point of a sandbox process (runs in the forked child)."""
     os.setsid()
@@ -160,26 +156,21 @@ def _serve(conn: Connection, config: JailConfig) -> None:
             request = decode(conn.recv_bytes())
         except EOFError:
             return
-        reply = _handle(request, namespace, config)
+        frame = _handle(request, namespace, config)
         sys.stdout.flush()
         sys.stderr.flush()
-        try:
-            frame = encode(reply)
-        except Unencodable as exc:
-            message = f"the result is not plain data: {exc}"
-            frame = encode(_failure(reply.get("id"), "invalid", message))
         conn.send_bytes(frame)
 
 
-def _handle(
-    request: dict[str, Any], namespace: dict[str, Any], config: JailConfig
-) -> dict[str, Any]:
+def _handle(request: dict[str, Any], namespace: dict[str, Any], config: JailConfig) -> bytes:
+    """The encoded reply to one request. Encoding happens here, inside the handlers, because
+    encoding a student's result can run the student's code (methods of subclasses)."""
     rid = request.get("id")
     try:
         if request["op"] == "import":
             namespace["module"] = _import_submission(request["source"], config)
             namespace["probes"] = _load_probes(config)
-            return {"id": rid, "ok": True, "value": None}
+            return encode({"id": rid, "ok": True, "value": None})
         target = _resolve(request, namespace)
         args, kwargs = request.get("args", ()), request.get("kwargs", {})
         if request["op"] == "call":
@@ -187,15 +178,15 @@ def _handle(
             value = target(*args, **kwargs)
         else:
             value = target(namespace["module"], config.device, *args, **kwargs)
-        return {"id": rid, "ok": True, "value": _plain(value)}
-    except NotPlainData as exc:
-        return _failure(rid, "invalid", str(exc))
+        return encode({"id": rid, "ok": True, "value": value})
+    except Unencodable as exc:
+        return encode(_failure(rid, "invalid", f"returned {exc}"))
     except AttributeError as exc:
         if namespace.get("module") is not None and getattr(exc, "obj", None) is namespace["module"]:
-            return _failure(rid, "error", f"{config.filename} does not define `{exc.name}`")
-        return _describe_exception(rid, exc, config.filename)
+            return encode(_failure(rid, "error", f"{config.filename} does not define `{exc.name}`"))
+        return encode(_describe_exception(rid, exc, config.filename))
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-        return _describe_exception(rid, exc, config.filename)
+        return encode(_describe_exception(rid, exc, config.filename))
 
 
 def _import_submission(source: str, config: JailConfig) -> types.ModuleType:
@@ -248,15 +239,6 @@ def _to_device(value: Any, device: str) -> Any:
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
         return {key: _to_device(item, device) for key, item in value.items()}
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """Check early that the value will encode, so the failure names the student's result."""
-    try:
-        encode(value)
-    except Unencodable as exc:
-        raise NotPlainData(f"returned {exc}") from None
     return value
 
 
