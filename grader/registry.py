@@ -133,7 +133,7 @@ class Exercise:
             raise RegistryError(f"{self.id}: no reference solution here (is this a handout?)")
         return load_module(self.solution, f"grader_course.{self.id}.solution")
 
-    @property
+    @cached_property
     def mutants(self) -> list[Mutant]:
         if self.reference_folder is None or not (self.reference_folder / "mutants").is_dir():
             return []

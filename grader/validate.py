@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grader.judge import Source, run_exercise
 from grader.models import ExerciseResult
-from grader.registry import Exercise
+from grader.registry import Exercise, Mutant
 from grader.sandbox import Engine
 
 
@@ -37,23 +37,23 @@ def validate_exercise(
     on_result: Callable[[Finding], None] | None = None,
 ) -> list[Finding]:
     """Grade the reference, the stub, the alternatives and the mutants of one exercise."""
-    jobs: list[tuple[str, Path]] = []
+    jobs: list[tuple[str, Path, Mutant | None]] = []
     if exercise.solution is None:
         return [Finding(exercise.id, "reference", "-", False, "no reference/solution.py", 0, 0)]
-    jobs.append(("reference", exercise.solution))
-    jobs.append(("stub", exercise.stub))
+    jobs.append(("reference", exercise.solution, None))
+    jobs.append(("stub", exercise.stub, None))
     if exercise.reference_folder is not None:
         jobs += [
-            ("alternative", p)
+            ("alternative", p, None)
             for p in sorted((exercise.reference_folder / "alternatives").glob("*.py"))
         ]
-    jobs += [("mutant", m.path) for m in exercise.mutants]
+    jobs += [("mutant", m.path, m) for m in exercise.mutants]
     findings = []
-    for role, path in jobs:
+    for role, path, mutant in jobs:
         result = run_exercise(
             engine, exercise, Source(path.read_bytes(), f"{exercise.id}.py"), device=device
         )
-        finding = _judge(exercise, role, path, result)
+        finding = _judge(exercise, role, path, result, mutant)
         findings.append(finding)
         if on_result is not None:
             on_result(finding)
@@ -72,7 +72,9 @@ def validate_exercise(
     return findings
 
 
-def _judge(exercise: Exercise, role: str, path: Path, result: ExerciseResult) -> Finding:
+def _judge(
+    exercise: Exercise, role: str, path: Path, result: ExerciseResult, mutant: Mutant | None
+) -> Finding:
     def finding(ok: bool, detail: str) -> Finding:
         return Finding(exercise.id, role, str(path), ok, detail, result.score, result.max_score)
 
@@ -88,7 +90,7 @@ def _judge(exercise: Exercise, role: str, path: Path, result: ExerciseResult) ->
     if role == "stub":
         bad = [f"{c.name}: {c.status}" for c in result.checks if c.status != "not_attempted"]
         return finding(not bad, "every check not_attempted" if not bad else "; ".join(bad))
-    mutant = next(m for m in exercise.mutants if m.path == path)
+    assert mutant is not None, "a mutant job carries its parsed header"
     by_name = {c.name: c for c in result.checks}
     unknown = [name for name in mutant.fails if name not in by_name]
     passed = [name for name in mutant.fails if name in by_name and by_name[name].status == "passed"]
