@@ -60,9 +60,15 @@ PRELOAD = [
     "numpy",
     "grader.probing",
     "grader.jail",
+    "grader.prepare_zygote",  # last: prepares the preloaded process for cheap forks
 ]
 GROUP_EXIT_S = 2.0  # how long kill() waits for the killed process group to be gone
 SAFE_ENV_KEYS = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "SYSTEMROOT")
+# One compute thread per sandbox, fixed before the zygote imports torch: OpenMP, MKL and
+# OpenBLAS size their thread pools when they load, so setting this inside a sandbox is too late.
+# On a batch's busy cores, extra threads only spin: profiled, a third of the sandboxes' CPU time
+# went to libgomp waiting for work on the exercises' small tensors.
+ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 DISABLE_LAYERS_ENV = "GRADE_DISABLE_LAYERS"
 # Waiting for a new sandbox to say it is ready runs no student code: it is the engine's time,
 # generous because a zygote that died is restarted on the way (a fresh torch import).
@@ -95,15 +101,16 @@ class EngineError(Exception):
 def clean_environment() -> Iterator[None]:
     """Start child interpreters with no secrets in their environment, from the root folder.
 
-    The environment is replaced by a few safe keys, and the working directory by `/`: a child
-    interpreter puts its working directory first on sys.path, so a `torch.py` wherever the
-    judge was started must not shadow the real one in the zygote. (`/` rather than a temporary
-    folder: the zygote outlives it, and torch's MKL refuses to load from a deleted one.)
+    The environment is replaced by a few safe keys (and one compute thread), and the working
+    directory by `/`: a child interpreter puts its working directory first on sys.path, so a
+    `torch.py` wherever the judge was started must not shadow the real one in the zygote. (`/`
+    rather than a temporary folder: the zygote outlives it, and torch's MKL refuses to load from
+    a deleted one.)
     """
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     os.environ.clear()
     os.environ.update({k: v for k, v in saved_env.items() if k in SAFE_ENV_KEYS})
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    os.environ.update(ONE_THREAD_ENV, PYTHONDONTWRITEBYTECODE="1")
     os.chdir(os.path.abspath(os.sep))
     try:
         yield
@@ -209,6 +216,14 @@ class Sandbox:
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     def __enter__(self) -> Sandbox:
+        self.launch()
+        return self.wait_ready()
+
+    def launch(self) -> Sandbox:
+        """Fork the sandbox and return at once; it locks itself down while the judge works on.
+
+        `wait_ready` must follow before any request (`__enter__` does both).
+        """
         self.run_dir = Path(tempfile.mkdtemp(prefix="grade-run-"))
         work = self.run_dir / "work"
         work.mkdir()
@@ -233,6 +248,11 @@ class Sandbox:
         finally:
             child_conn.close()
         self.alive = True
+        return self
+
+    def wait_ready(self) -> Sandbox:
+        """Wait until the launched sandbox reports its isolation layers (EngineError if it
+        could not lock down; SandboxOutcome if it died or took too long)."""
         ready = self._receive(max(self.limits.import_s, STARTUP_S), "starting the sandbox")
         if not ready.get("ready"):
             self.close()

@@ -1,0 +1,119 @@
+"""The zygote's preparation: forks of a prepared process work, and every step is real."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from grader import zygote
+from grader.sandbox import PRELOAD
+
+# A fresh interpreter that prepares itself as the zygote does, then forks a child that runs
+# autograd, forks a grandchild of its own, collects garbage, and reports what it saw.
+FORKED_CHILD = textwrap.dedent(
+    """
+    import gc, json, os, sys
+    import grader.prepare_zygote
+    import torch
+    frozen = gc.get_freeze_count()
+    huge = 0
+    for line in open("/proc/self/smaps_rollup"):
+        if line.startswith("AnonHugePages:"):
+            huge = int(line.split()[1]) // 1024
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        x = torch.linspace(-1.0, 1.0, 6, requires_grad=True)
+        (x.relu() * 3).sum().backward()
+        gc.collect()
+        os.write(write, json.dumps(x.grad.tolist()).encode())
+        os._exit(0)
+    os.close(write)
+    grads = json.loads(os.read(read, 4096))
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"frozen": frozen, "huge_mib": huge, "grads": grads,
+                      "threads": torch.get_num_threads(), "status": status}))
+    """
+)
+
+
+def run_prepared(env_threads: str = "1") -> dict[str, object]:
+    import json
+    import os
+
+    env = {**os.environ, "OMP_NUM_THREADS": env_threads}
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_CHILD], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_zygote_is_preloaded_last() -> None:
+    assert PRELOAD[-1] == "grader.prepare_zygote"
+    assert PRELOAD.index("torch") < PRELOAD.index("grader.prepare_zygote")
+
+
+def test_a_fork_of_a_prepared_zygote_computes_gradients() -> None:
+    seen = run_prepared()
+    assert seen["status"] == 0
+    assert seen["grads"] == [0.0, 0.0, 0.0, 3.0, 3.0, 3.0]
+    assert isinstance(seen["frozen"], int) and seen["frozen"] > 10_000  # torch's objects
+
+
+def test_warm_up_runs_with_one_thread_even_when_more_were_asked_for() -> None:
+    # With two OpenMP threads the warm-up would start worker threads that a fork does not
+    # copy, and the child's first parallel region would wait for them: the child must finish.
+    seen = run_prepared(env_threads="2")
+    assert seen["status"] == 0 and seen["grads"] == [0.0, 0.0, 0.0, 3.0, 3.0, 3.0]
+    assert seen["threads"] == (2 if zygote.accelerator_built() else 1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="huge pages are Linux's")
+def test_huge_pages_are_used_where_the_kernel_offers_them() -> None:
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled", encoding="ascii") as handle:
+            mode = handle.read()
+    except OSError:
+        pytest.skip("no transparent huge pages on this kernel")
+    if "[never]" in mode:
+        pytest.skip("transparent huge pages are disabled on this machine")
+    seen = run_prepared()
+    release = tuple(int(part) for part in platform.release().split(".")[:2] if part.isdigit())
+    if seen["huge_mib"] == 0 and release < (6, 1):
+        pytest.skip("no MADV_COLLAPSE before Linux 6.1: khugepaged collapses later, if at all")
+    assert isinstance(seen["huge_mib"], int) and seen["huge_mib"] >= 16
+
+
+def test_huge_span_takes_the_aligned_part_of_anonymous_writable_regions() -> None:
+    two_mib = 1 << 21
+    anon = "7f0000100000-7f0000900000 rw-p 00000000 00:00 0 \n"
+    assert zygote._huge_span(anon) == (0x7F0000200000, 0x7F0000800000 - 0x7F0000200000)
+    heap = f"{4 * two_mib:x}-{10 * two_mib:x} rw-p 00000000 00:00 0    [heap]\n"
+    assert zygote._huge_span(heap) == (4 * two_mib, 6 * two_mib)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "7f0000000000-7f0001000000 r--p 00000000 00:00 0 \n",  # read-only
+        "7f0000000000-7f0001000000 rw-p 00000000 08:01 42 /usr/lib/libtorch_cpu.so\n",  # a file
+        "7f0000000000-7f0001000000 rw-p 00000000 00:00 0    [stack]\n",
+        "7f0000100000-7f0000300000 rw-p 00000000 00:00 0 \n",  # no whole huge page inside
+    ],
+)
+def test_huge_span_leaves_other_regions_alone(line: str) -> None:
+    assert zygote._huge_span(line) is None
+
+
+def test_a_cuda_build_is_an_accelerator_build() -> None:
+    if torch.version.cuda or torch.version.hip:
+        assert zygote.accelerator_built()
+    elif not torch.backends.mps.is_built():
+        assert not zygote.accelerator_built()  # this CPU-only build: the warm-up runs
