@@ -179,7 +179,11 @@ class SandboxPolicy:
 
     `readable` trees are read-only (with execute, for shared libraries); `workdir` is the only
     writable place. `memory_mb=None` sets no address-space limit (CUDA runs). `allow_gpu` also
-    allows the NVIDIA device files and driver libraries (not yet tried on a GPU machine).
+    allows the NVIDIA device files and driver libraries, and writes beneath the process's own
+    `/proc/self`: the CUDA driver writes there while it starts (on an H100 with torch 2.11 and
+    driver 580, without that write `cudaGetDeviceCount` failed with error 304, "OS call failed",
+    and reading all of `/` did not help). With the PID namespace's private `/proc`, that folder
+    is the sandbox's own process and nothing else.
     """
 
     workdir: Path
@@ -669,6 +673,7 @@ def _landlock_rules(policy: SandboxPolicy, everything: int) -> list[tuple[Path, 
         device = _FS_READ_FILE | _FS_WRITE_FILE | _FS_READ_DIR | _FS_IOCTL_DEV
         rules += [(Path(p), device) for pattern in _GPU_DEVICES for p in glob.glob(pattern)]
         rules += [(Path(p), _FS_READ) for pattern in _GPU_READS for p in glob.glob(pattern)]
+        rules.append((Path("/proc/self"), _FS_READ | _FS_WRITE_FILE | _FS_TRUNCATE))
     rules.append((policy.workdir, everything))
     return rules
 

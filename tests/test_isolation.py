@@ -531,7 +531,8 @@ def test_seccomp_denies_inet_sockets_ptrace_and_unshare(
 
     control = run_child(try_forbidden_calls).value
     assert isinstance(control, dict)
-    assert control["inet"] == "created" and control["ptrace"] == [0, 0]
+    # errno is only meaningful after a failure: the control's calls all succeed
+    assert control["inet"] == "created" and control["ptrace"][0] == 0
     assert run_child(body).value == {
         "inet": errno.EPERM,
         "ptrace": [-1, errno.EPERM],
