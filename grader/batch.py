@@ -46,7 +46,7 @@ from typing import Any
 
 from grader.gradebook import Gradebook, content_hash
 from grader.intake import Intake, SourceFile, StudentSubmission, read_submissions
-from grader.judge import Source, run_exercise
+from grader.judge import Source, Spares, judge_threads, run_exercise
 from grader.models import BatchResult, ExerciseResult, Limits
 from grader.registry import Registry
 from grader.sandbox import Engine, EngineError, EngineMode, Sandbox, main_module_hidden
@@ -126,6 +126,7 @@ def serve(conn: Connection, settings: Settings) -> None:
     """A worker process: start a zygote, then grade each job the parent sends until None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    judge_threads()
     try:
         registry = Registry(Path(settings.root))
         engine = Engine(settings.engine)
@@ -134,14 +135,18 @@ def serve(conn: Connection, settings: Settings) -> None:
         conn.send(("fatal", f"a judge could not start: {type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", ""))
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        conn.send(grade_job(registry, engine, settings, job))
+    spares = Spares(engine)
+    try:
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:
+                return
+            if job is None:
+                return
+            conn.send(grade_job(registry, engine, settings, job, spares))
+    finally:
+        spares.close()
 
 
 def warm_up(engine: Engine) -> None:
@@ -155,7 +160,13 @@ def warm_up(engine: Engine) -> None:
         pass
 
 
-def grade_job(registry: Registry, engine: Engine, settings: Settings, job: Job) -> tuple[str, str]:
+def grade_job(
+    registry: Registry,
+    engine: Engine,
+    settings: Settings,
+    job: Job,
+    spares: Spares | None = None,
+) -> tuple[str, str]:
     """Worker side: ("result", ExerciseResult JSON), ("failed", why) or ("fatal", why)."""
     try:
         exercise = registry.get(job.exercise)
@@ -167,6 +178,7 @@ def grade_job(registry: Registry, engine: Engine, settings: Settings, job: Job) 
             device=settings.device,
             include_hidden=settings.include_hidden,
             limits=limits,
+            spares=spares,
         )
     except EngineError as exc:
         return "fatal", f"the grading engine cannot make sandboxes: {exc}"
@@ -471,7 +483,7 @@ def grade_folder(
                 f"{ex}.py",
                 job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
             )
-            for (sid, ex), (_, source, _) in files.items()
+            for (sid, ex), (_, source, _) in sorted(files.items(), key=_by_exercise(registry))
         ]
         advance = progress(len(jobs)) if progress is not None else (lambda: None)
 
@@ -504,6 +516,18 @@ def grade_folder(
         if digest != before[exercise]
     ]
     return _with_intake(grades, intake, problems)
+
+
+def _by_exercise(registry: Registry) -> Callable[[tuple[tuple[str, str], Any]], tuple[int, str]]:
+    """Sort key: exercise in lecture order, then student. A worker then grades one exercise
+    after another, and the sandbox it starts ahead (`grader.judge.Spares`) fits the next job."""
+    order = {exercise_id: index for index, exercise_id in enumerate(registry.ids())}
+
+    def key(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:
+        (student, exercise), _ = item
+        return order.get(exercise, len(order)), student
+
+    return key
 
 
 def fingerprints(registry: Registry, exercise_ids: set[str]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from grader import console as out
-from grader.judge import Source, run_exercise
+from grader.judge import Source, judge_threads, run_exercise
 from grader.models import BatchResult
 from grader.registry import Registry, RegistryError, find_root
 from grader.report import batch_summary, exercise_report, verdict_text
@@ -117,6 +117,7 @@ def check_command(
     path = file if file is not None else exercise.stub
     if not path.is_file():
         raise usage_error(f"no such file: {path}")
+    judge_threads()
     result = run_exercise(
         Engine(resolve_engine(engine)),
         exercise,
@@ -167,6 +168,7 @@ def validate_command(
         raise usage_error(str(exc)) from None
     engine_ = Engine(resolve_engine(engine))
     device_ = resolve_device(device)
+    judge_threads()
     console = out.make_console()
     findings: list[Finding] = []
     for exercise in exercises:

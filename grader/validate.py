@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.judge import Source, run_exercise
+from grader.judge import Source, Spares, run_exercise
 from grader.models import ExerciseResult
 from grader.registry import Exercise, Mutant
 from grader.sandbox import Engine
@@ -49,14 +49,17 @@ def validate_exercise(
         ]
     jobs += [("mutant", m.path, m) for m in exercise.mutants]
     findings = []
-    for role, path, mutant in jobs:
-        result = run_exercise(
-            engine, exercise, Source(path.read_bytes(), f"{exercise.id}.py"), device=device
-        )
-        finding = _judge(exercise, role, path, result, mutant)
-        findings.append(finding)
-        if on_result is not None:
-            on_result(finding)
+    spares = Spares(engine)  # the next file's sandbox starts while one is graded
+    try:
+        for role, path, mutant in jobs:
+            source = Source(path.read_bytes(), f"{exercise.id}.py")
+            result = run_exercise(engine, exercise, source, device=device, spares=spares)
+            finding = _judge(exercise, role, path, result, mutant)
+            findings.append(finding)
+            if on_result is not None:
+                on_result(finding)
+    finally:
+        spares.close()
     if len(exercise.mutants) < 4:
         findings.append(
             Finding(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.judge import Source, run_exercise
+from grader.judge import Source, Spares, Submission, run_exercise
 from grader.registry import Registry
 from grader.sandbox import Engine
 
@@ -84,3 +84,91 @@ def test_printed_output_is_captured(engine: Engine, registry: Registry) -> None:
     result = grade(engine, registry, data)
     assert "hello from the student" in result.output
     assert result.score == result.max_score
+
+
+def test_a_spare_sandbox_is_started_ahead_and_taken_by_the_next_run(
+    engine: Engine, registry: Registry
+) -> None:
+    exercise = registry.get("exercise2")
+    assert exercise.solution is not None
+    source = Source(exercise.solution.read_bytes(), "exercise2.py")
+    spares = Spares(engine)
+    try:
+        first = run_exercise(engine, exercise, source, spares=spares)
+        spare = spares.pending
+        assert spare is not None and spare.alive
+        second = run_exercise(engine, exercise, source, spares=spares)
+        assert not spare.alive  # it served the second run, which then closed it
+        assert spares.pending is not None and spares.pending is not spare
+    finally:
+        spares.close()
+    assert first.score == second.score == first.max_score
+    assert second.isolation.layers == first.isolation.layers and all(
+        first.isolation.layers.values()
+    )
+
+
+def test_a_spare_for_another_exercise_is_killed_not_used(
+    engine: Engine, registry: Registry
+) -> None:
+    two, five = registry.get("exercise2"), registry.get("exercise5")
+    assert two.solution is not None and five.solution is not None
+    spares = Spares(engine)
+    try:
+        run_exercise(engine, two, Source(two.solution.read_bytes(), "exercise2.py"), spares=spares)
+        stale = spares.pending
+        assert stale is not None
+        result = run_exercise(
+            engine, five, Source(five.solution.read_bytes(), "exercise5.py"), spares=spares
+        )
+        assert not stale.alive and result.score == result.max_score
+    finally:
+        spares.close()
+
+
+def test_a_spare_carries_nothing_from_the_previous_student(
+    engine: Engine, registry: Registry
+) -> None:
+    exercise = registry.get("exercise2")
+    limits = exercise.meta.limits
+    seen = (
+        "def seen():\n"
+        "    import builtins, os\n"
+        "    found = hasattr(builtins, 'PLANTED'), 'PLANTED' in os.environ\n"
+        "    return sorted(os.listdir('.')), *found\n"
+    )
+    planter = (
+        "import builtins, os\n"
+        "open('planted.txt', 'w').write('x')\n"
+        "builtins.PLANTED = True\n"
+        "os.environ['PLANTED'] = '1'\n" + seen
+    )
+    looker = seen
+    spares = Spares(engine)
+    try:
+        first = Submission(engine, exercise, planter, "exercise2.py", "cpu", limits, spares)
+        try:
+            files, flag, env = first.call("seen")
+            assert "planted.txt" in files and flag and env  # the plant worked in its own sandbox
+        finally:
+            first.close()
+        spare = spares.pending
+        second = Submission(engine, exercise, looker, "exercise2.py", "cpu", limits, spares)
+        try:
+            files, flag, env = second.call("seen")
+            assert spare is not None and second.sandbox is spare  # it ran in the spare
+        finally:
+            second.close()
+    finally:
+        spares.close()
+    assert "planted.txt" not in files and not flag and not env
+
+
+def test_no_spare_is_started_for_a_gpu_run(engine: Engine, registry: Registry) -> None:
+    spares = Spares(engine)
+    exercise = registry.get("exercise2")
+    sandbox_key = ("exercise2", "exercise2.py", "cuda", exercise.meta.limits, engine.mode)
+    from grader.sandbox import Sandbox
+
+    spares.start(sandbox_key, Sandbox(engine, exercise.meta.limits, "cuda", "exercise2.py", "x"))
+    assert spares.pending is None

@@ -238,3 +238,21 @@ def test_engine_refuses_to_fork_after_cuda_initialisation() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "refused:" in done.stdout and "CUDA" in done.stdout
     assert time.monotonic() - started < 60
+
+
+def test_sandboxes_compute_with_one_thread(engine: Engine) -> None:
+    # set before the zygote imports torch: a sandbox's thread pools are sized once, at load
+    assert run(engine, "import torch, os\ndef f(): return torch.get_num_threads()") == 1
+
+
+def test_a_launched_sandbox_serves_once_ready(engine: Engine) -> None:
+    box = Sandbox(engine, LIMITS, "cpu", "student.py", "student").launch()
+    try:
+        assert box.alive
+        box.wait_ready()
+        assert box.layers.get("seccomp") is not None
+        box.request("import", 10, "importing", source="def f(): return 7")
+        assert box.request("call", 3, "calling", name="f", args=(), kwargs={}) == 7
+    finally:
+        box.close()
+    assert not box.alive
