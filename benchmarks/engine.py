@@ -14,9 +14,11 @@ seconds per run:
                one torch thread: the checks' own compute (judge side included), no sandbox
     forkserver the shipped engine: a fork of the torch-preloaded zygote per run
     spawn      the fallback: a fresh interpreter per run (imports torch every time)
-    +1thread   (on request: --engines forkserver +1thread) forkserver with one intra-op thread
-               per sandbox (benchmarks/one_thread.py preloaded); measured: no difference, the
-               sandbox environment already sets OMP_NUM_THREADS=1
+    +1thread   (on request) forkserver with benchmarks/one_thread.py preloaded; sandboxes have
+               one thread anyway now (see benchmarks/README.md on why this never loaded)
+    +spare     (on request: --engines forkserver +spare) forkserver with a spare sandbox
+               started ahead of each run (grader.judge.Spares), as batch workers and
+               `grade validate` run
 
 Each cell is the best of `--repeat` runs (the least disturbed by other work on the machine;
 spawn: one run). "overhead" subtracts the `checks` column: what the sandbox costs beyond the
@@ -47,7 +49,7 @@ import torch  # noqa: E402
 from benchmarks.baseline import run_checks  # noqa: E402
 from benchmarks.corpus import Variant, variants  # noqa: E402
 from grader.batch import warm_up  # noqa: E402
-from grader.judge import Source, run_exercise  # noqa: E402
+from grader.judge import Source, Spares, judge_threads, run_exercise  # noqa: E402
 from grader.registry import Registry  # noqa: E402
 from grader.sandbox import PRELOAD, Engine  # noqa: E402
 
@@ -55,6 +57,7 @@ ENGINES: dict[str, Callable[[], Engine]] = {
     "forkserver": lambda: Engine("forkserver"),
     "spawn": lambda: Engine("spawn"),
     "+1thread": lambda: Engine("forkserver", preload=[*PRELOAD, "benchmarks.one_thread"]),
+    "+spare": lambda: Engine("forkserver"),  # with grader.judge.Spares, as batch workers run
 }
 
 
@@ -74,9 +77,11 @@ def serve_variant(conn: Connection, name: str) -> None:
     """A process per engine variant (the stdlib forkserver is one per process): start and warm
     the engine, report how long that took, then time each submission the parent names."""
     registry = Registry(ROOT)
+    judge_threads()
     begin = time.perf_counter()
     engine = ENGINES[name]()
     warm_up(engine)
+    spares = Spares(engine) if name == "+spare" else None
     conn.send(time.perf_counter() - begin)
     warmed: set[str] = set()
     while (request := conn.recv()) is not None:
@@ -84,12 +89,12 @@ def serve_variant(conn: Connection, name: str) -> None:
         exercise = registry.get(exercise_id)
         source = Source(Path(path).read_bytes(), f"{exercise_id}.py")
         if exercise_id not in warmed:  # the judge's first run of an exercise loads its checks
-            run_exercise(engine, exercise, source)
+            run_exercise(engine, exercise, source, spares=spares)
             warmed.add(exercise_id)
         runs, scores = [], set()
         for _ in range(repeat):
             started = time.perf_counter()
-            scores.add(run_exercise(engine, exercise, source).score)
+            scores.add(run_exercise(engine, exercise, source, spares=spares).score)
             runs.append(time.perf_counter() - started)
         conn.send((min(runs), scores))
 
