@@ -81,7 +81,7 @@ def serve_variant(conn: Connection, name: str) -> None:
     begin = time.perf_counter()
     engine = ENGINES[name]()
     warm_up(engine)
-    spares = Spares(engine) if name == "+spare" else None
+    spares = Spares() if name == "+spare" else None
     conn.send(time.perf_counter() - begin)
     warmed: set[str] = set()
     while (request := conn.recv()) is not None:

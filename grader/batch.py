@@ -135,7 +135,7 @@ def serve(conn: Connection, settings: Settings) -> None:
         conn.send(("fatal", f"a judge could not start: {type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", ""))
-    spares = Spares(engine)
+    spares = Spares()
     try:
         while True:
             try:

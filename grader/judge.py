@@ -34,9 +34,6 @@ class Source:
     filename: str  # the name shown to the student, e.g. "exercise2.py"
 
 
-SpareKey = tuple[str, str, str, Limits, str]  # exercise, file name, device, limits, engine
-
-
 class Spares:
     """One sandbox started ahead of need, for the next submission of the same exercise.
 
@@ -49,39 +46,38 @@ class Spares:
     a spare would hold a second CUDA context per judge.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._spare: tuple[SpareKey, Sandbox] | None = None
+    def __init__(self) -> None:
+        self._spare: Sandbox | None = None
 
     @property
     def pending(self) -> Sandbox | None:
         """The sandbox started ahead, if any (not yet taken)."""
-        return self._spare[1] if self._spare is not None else None
+        return self._spare
 
-    def take(self, key: SpareKey) -> Sandbox | None:
-        """The spare started for `key`, ready; None (and the spare killed) if it does not fit."""
+    def take(self, wanted: Sandbox) -> Sandbox | None:
+        """The spare, ready, if it was made like `wanted` (not launched); else None, and the
+        spare is killed."""
         spare, self._spare = self._spare, None
         if spare is None:
             return None
-        spare_key, sandbox = spare
-        if spare_key != key or not sandbox.alive:
-            sandbox.close()
+        if not (spare.alive and spare.same_setup(wanted)):
+            spare.close()
             return None
         try:
-            return sandbox.wait_ready()
+            return spare.wait_ready()
         except (SandboxOutcome, EngineError):
-            sandbox.close()  # a fresh sandbox will tell the real story
+            spare.close()  # a fresh sandbox will tell the real story
             return None
 
-    def start(self, key: SpareKey, sandbox: Sandbox) -> None:
-        """Launch `sandbox` as the spare for `key` (CPU only; any older spare is killed)."""
+    def start(self, sandbox: Sandbox) -> None:
+        """Launch `sandbox` as the spare (CPU only; any older spare is killed)."""
         self.close()
-        if key[2] == "cpu":
-            self._spare = (key, sandbox.launch())
+        if sandbox.device == "cpu":
+            self._spare = sandbox.launch()
 
     def close(self) -> None:
         if self._spare is not None:
-            self._spare[1].close()
+            self._spare.close()
             self._spare = None
 
 
@@ -140,21 +136,15 @@ class Submission:
         if self._sandbox is not None and self._sandbox.alive:
             return self._sandbox
         self._retire()
-        key: SpareKey = (
-            self.exercise.id,
-            self._filename,
-            self.device,
-            self._limits,
-            self._engine.mode,
-        )
-        spare = self._spares.take(key) if self._spares is not None else None
-        sandbox = spare if spare is not None else self._new_sandbox()
+        wanted = self._new_sandbox()
+        spare = self._spares.take(wanted) if self._spares is not None else None
+        sandbox = spare if spare is not None else wanted
         self._remaining()
         try:
             if spare is None:
                 sandbox.__enter__()
             if self._spares is not None:  # the next sandbox starts while this one works
-                self._spares.start(key, self._new_sandbox())
+                self._spares.start(self._new_sandbox())
             self.layers, self.notes = sandbox.layers, sandbox.notes
             sandbox.request(
                 "import",

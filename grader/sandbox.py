@@ -219,6 +219,20 @@ class Sandbox:
         self.launch()
         return self.wait_ready()
 
+    def same_setup(self, other: Sandbox) -> bool:
+        """Made by the same engine for the same exercise, file name, device and limits."""
+        return self._setup() == other._setup()
+
+    def _setup(self) -> tuple[object, ...]:
+        return (
+            self.engine,
+            self.limits,
+            self.device,
+            self.filename,
+            self.module_name,
+            self.probes_path,
+        )
+
     def launch(self) -> Sandbox:
         """Fork the sandbox and return at once; it locks itself down while the judge works on.
 

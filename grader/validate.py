@@ -49,7 +49,7 @@ def validate_exercise(
         ]
     jobs += [("mutant", m.path, m) for m in exercise.mutants]
     findings = []
-    spares = Spares(engine)  # the next file's sandbox starts while one is graded
+    spares = Spares()  # the next file's sandbox starts while one is graded
     try:
         for role, path, mutant in jobs:
             source = Source(path.read_bytes(), f"{exercise.id}.py")

@@ -6,7 +6,7 @@ import pytest
 
 from grader.judge import Source, Spares, Submission, run_exercise
 from grader.registry import Registry
-from grader.sandbox import Engine
+from grader.sandbox import Engine, Sandbox
 
 
 def grade(engine: Engine, registry: Registry, data: bytes, exercise: str = "exercise2"):
@@ -92,7 +92,7 @@ def test_a_spare_sandbox_is_started_ahead_and_taken_by_the_next_run(
     exercise = registry.get("exercise2")
     assert exercise.solution is not None
     source = Source(exercise.solution.read_bytes(), "exercise2.py")
-    spares = Spares(engine)
+    spares = Spares()
     try:
         first = run_exercise(engine, exercise, source, spares=spares)
         spare = spares.pending
@@ -113,7 +113,7 @@ def test_a_spare_for_another_exercise_is_killed_not_used(
 ) -> None:
     two, five = registry.get("exercise2"), registry.get("exercise5")
     assert two.solution is not None and five.solution is not None
-    spares = Spares(engine)
+    spares = Spares()
     try:
         run_exercise(engine, two, Source(two.solution.read_bytes(), "exercise2.py"), spares=spares)
         stale = spares.pending
@@ -122,6 +122,14 @@ def test_a_spare_for_another_exercise_is_killed_not_used(
             engine, five, Source(five.solution.read_bytes(), "exercise5.py"), spares=spares
         )
         assert not stale.alive and result.score == result.max_score
+        stale = spares.pending  # now a spare for exercise5
+        limits = two.meta.limits
+        other = Submission(engine, two, "def f(): return 1", "exercise2.py", "cpu", limits, spares)
+        try:
+            assert other.call("f") == 1
+            assert stale is not None and other.sandbox is not stale and not stale.alive
+        finally:
+            other.close()
     finally:
         spares.close()
 
@@ -144,7 +152,7 @@ def test_a_spare_carries_nothing_from_the_previous_student(
         "os.environ['PLANTED'] = '1'\n" + seen
     )
     looker = seen
-    spares = Spares(engine)
+    spares = Spares()
     try:
         first = Submission(engine, exercise, planter, "exercise2.py", "cpu", limits, spares)
         try:
@@ -165,10 +173,7 @@ def test_a_spare_carries_nothing_from_the_previous_student(
 
 
 def test_no_spare_is_started_for_a_gpu_run(engine: Engine, registry: Registry) -> None:
-    spares = Spares(engine)
-    exercise = registry.get("exercise2")
-    sandbox_key = ("exercise2", "exercise2.py", "cuda", exercise.meta.limits, engine.mode)
-    from grader.sandbox import Sandbox
-
-    spares.start(sandbox_key, Sandbox(engine, exercise.meta.limits, "cuda", "exercise2.py", "x"))
+    spares = Spares()
+    limits = registry.get("exercise2").meta.limits
+    spares.start(Sandbox(engine, limits, "cuda", "exercise2.py", "exercise2"))
     assert spares.pending is None
