@@ -114,12 +114,15 @@ class Outcome(Exception):
 
 
 class InProcess:
-    """Stands in for grader.judge.Submission: runs a trusted course file in this process."""
+    """Stands in for grader.judge.Submission: runs a trusted course file in this process, on
+    `device`. Answers still make the protocol's round trip; the sandboxed path is `grade
+    validate`'s."""
 
-    def __init__(self, exercise: Exercise, path: Path) -> None:
+    def __init__(self, exercise: Exercise, path: Path, device: str = "cpu") -> None:
         self.exercise = exercise
-        self.device = "cpu"
-        self.module = load_module(path, f"course_test.{exercise.id}.{path.parent.name}.{path.stem}")
+        self.device = device
+        name = f"course_test.{device}.{exercise.id}.{path.parent.name}.{path.stem}"
+        self.module = load_module(path, name)
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self._answer(lambda: getattr(self.module, name)(*args, **kwargs))
@@ -127,7 +130,9 @@ class InProcess:
     def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
         probes = self.exercise.probes
         assert probes is not None
-        return self._answer(lambda: getattr(probes, name)(self.module, "cpu", *args, **kwargs))
+        return self._answer(
+            lambda: getattr(probes, name)(self.module, self.device, *args, **kwargs)
+        )
 
     def _answer(self, run: Callable[[], Any]) -> Any:
         try:

@@ -111,25 +111,16 @@ def build_mixed(folder: Path) -> Path:
     return roster
 
 
+def batch_args(folder: Path, db: Path, *extra: str) -> list[str]:
+    """`grade batch`'s arguments, one judge: on two shared cores, a second one's start-up costs
+    more than it saves here (the `many` fixture and the worker-trouble test run two)."""
+    args = ["batch", str(folder), "--db", str(db), "--root", str(ROOT), "--device", "cpu"]
+    return [*args, "--workers", "1", *extra]
+
+
 def grade_command(folder: Path, db: Path, *extra: str) -> list[str]:
-    """One judge: on two shared cores, a second one's start-up costs more than it saves here
-    (the `many` fixture and the worker-trouble test run two)."""
-    return [
-        sys.executable,
-        "-m",
-        "grader.cli",
-        "batch",
-        str(folder),
-        "--db",
-        str(db),
-        "--root",
-        str(ROOT),
-        "--device",
-        "cpu",
-        "--workers",
-        "1",
-        *extra,
-    ]
+    """The command line of `grade batch` as a separate process."""
+    return [sys.executable, "-m", "grader.cli", *batch_args(folder, db, *extra)]
 
 
 def run_grade(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -280,20 +271,7 @@ def test_gradebook_commands_read_without_grading(mixed: dict[str, Any], tmp_path
 
 def invoke_batch(folder: Path, db: Path, *extra: str) -> BatchResult:
     """`grade batch` in this process (typer's runner): what re-runs print, as a model."""
-    args = [
-        "batch",
-        str(folder),
-        "--db",
-        str(db),
-        "--root",
-        str(ROOT),
-        "--device",
-        "cpu",
-        "--workers",
-        "1",
-        "--json",
-        *extra,
-    ]
+    args = batch_args(folder, db, "--json", *extra)
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     return BatchResult.model_validate_json(done.stdout)

@@ -21,13 +21,13 @@ import subprocess
 import threading
 import time
 import types
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
+from course_harness import InProcess, Outcome
 from typer.testing import CliRunner
 
 import grader.batch
@@ -35,8 +35,7 @@ from grader.check import CheckFailure, InvalidAnswer
 from grader.cli import app
 from grader.judge import Source, run_exercise
 from grader.models import Limits
-from grader.protocol import Unencodable, decode, encode
-from grader.registry import Exercise, Registry, load_module
+from grader.registry import Exercise, Registry
 from grader.sandbox import Sandbox, SandboxOutcome
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,50 +220,6 @@ def test_every_exemption_is_an_exercise_with_probes() -> None:
 
 
 # --- device diagnoses of the agreement checks, on "meta" and on CUDA-shaped reports ----------
-
-
-class Outcome(Exception):
-    """What the sandbox would have answered instead of a value."""
-
-    def __init__(self, verdict: str, message: str) -> None:
-        super().__init__(message)
-        self.verdict = verdict
-
-
-class InProcess:
-    """Stands in for grader.judge.Submission on a chosen device; runs trusted course files.
-
-    Answers still make the protocol's round trip; the sandboxed path is `grade validate`'s.
-    """
-
-    def __init__(self, exercise: Exercise, path: Path, device: str) -> None:
-        self.exercise = exercise
-        self.device = device
-        self.module = load_module(path, f"gpu_test.{exercise.id}.{path.parent.name}.{path.stem}")
-
-    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return self._answer(lambda: getattr(self.module, name)(*args, **kwargs))
-
-    def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        probes = self.exercise.probes
-        assert probes is not None
-        return self._answer(
-            lambda: getattr(probes, name)(self.module, self.device, *args, **kwargs)
-        )
-
-    def _answer(self, run: Callable[[], Any]) -> Any:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = run()
-        except NotImplementedError as exc:
-            raise Outcome("not_attempted", str(exc)) from None
-        except Exception as exc:  # noqa: BLE001 - a student error becomes the verdict `error`
-            raise Outcome("error", f"{type(exc).__name__}: {exc}") from None
-        try:
-            return decode(encode(value))
-        except Unencodable as exc:
-            raise Outcome("invalid", str(exc)) from None
 
 
 def run_check(exercise: Exercise, path: Path, name: str, device: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from hostile import LIMITS, Case, Host, grade, leftovers, load_cases
 
-from grader.models import ExerciseResult
+from grader.models import VERDICTS, ExerciseResult
 from grader.registry import Registry
 from grader.sandbox import Engine
 
@@ -30,18 +30,8 @@ CASES = load_cases()
 
 def test_there_are_enough_cases_and_every_header_is_valid() -> None:
     assert len(CASES) >= 30
-    verdicts = {
-        "passed",
-        "failed",
-        "error",
-        "not_attempted",
-        "timeout",
-        "memory",
-        "crashed",
-        "invalid",
-    }
     for case in CASES:
-        assert case.expect <= verdicts, case.name
+        assert case.expect <= set(VERDICTS), case.name
         assert case.host is None or case.host in HOST_CHECKS, case.name
         assert case.unarmed() != case.path.read_text(), f"{case.name} marks no attack lines"
 
