@@ -5,7 +5,7 @@
 Like otter or nbgrader, the run imports torch, then the student's file *in the same process*
 (no sandbox), then runs the exercise's checks against it. The checks are the grader's own,
 unchanged: they get a handle with the judge's `call`/`probe` interface whose answers go through
-the same wire encoding (`grader.protocol`), so both sides judge the same data and the scores
+the same wire encoding (`grader.wire.protocol`), so both sides judge the same data and the scores
 must agree. `benchmarks/batch.py` runs this script once per sampled (student, exercise).
 
 `run_checks` is also used in-process (warm, no fresh interpreter) to time the checks' own
@@ -23,11 +23,11 @@ from typing import Any
 if __name__ == "__main__":  # run as a script: the grader lives next to benchmarks/
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.judge import Source, _exercise_result, _read_source, _result, _run_check
-from grader.models import ExerciseResult, Isolation
-from grader.protocol import decode, encode
-from grader.registry import Exercise, Registry
-from grader.sandbox import SandboxOutcome
+from grader.judge.registry import Exercise, Registry
+from grader.judge.sandbox import SandboxOutcome
+from grader.judge.scoring import Source, _exercise_result, _read_source, _result, _run_check
+from grader.outputs.models import ExerciseResult, Isolation
+from grader.wire.protocol import decode, encode
 
 
 class InProcessSubmission:

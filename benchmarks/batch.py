@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import Variant, build_students  # noqa: E402
-from grader.models import BatchResult, ExerciseResult  # noqa: E402
-from grader.registry import Registry  # noqa: E402
+from grader.judge.registry import Registry  # noqa: E402
+from grader.outputs.models import BatchResult, ExerciseResult  # noqa: E402
 
 Key = tuple[str, str]  # (student, exercise)
 
@@ -99,11 +99,24 @@ def count_rows(db: Path) -> int:
         return 0
 
 
-def run_grade_batch(folder: Path, db: Path, workers: int, total: int
-                    ) -> tuple[BatchResult, float, MemorySampler]:
+def run_grade_batch(
+    folder: Path, db: Path, workers: int, total: int
+) -> tuple[BatchResult, float, MemorySampler]:
     """The real command, timed, its memory sampled, its progress echoed every 30 s."""
-    command = [sys.executable, "-m", "grader.cli", "batch", str(folder), "--db", str(db),
-               "--json", "--root", str(ROOT), "--device", "cpu"]
+    command = [
+        sys.executable,
+        "-m",
+        "grader.cli",
+        "batch",
+        str(folder),
+        "--db",
+        str(db),
+        "--json",
+        "--root",
+        str(ROOT),
+        "--device",
+        "cpu",
+    ]
     command += ["--workers", str(workers)] if workers else []
     print("  $ " + shlex.join(["grade", *command[3:]]), flush=True)
     started = time.perf_counter()
@@ -117,8 +130,10 @@ def run_grade_batch(folder: Path, db: Path, workers: int, total: int
         reader.join(30)
         if reader.is_alive():
             done = count_rows(db)
-            print(f"  ... {done}/{total} graded after {time.perf_counter() - started:.0f} s",
-                  flush=True)
+            print(
+                f"  ... {done}/{total} graded after {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
     wall = time.perf_counter() - started
     sampler.stop.set()
     if process.returncode != 0:
@@ -143,8 +158,18 @@ def run_baseline(folder: Path, keys: list[Key]) -> dict[Key, tuple[float, float]
     for student, exercise in keys:
         path = folder / student / f"{exercise}.py"
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "baseline.py"), str(ROOT),
-                               exercise, str(path)], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "baseline.py"),
+                str(ROOT),
+                exercise,
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         seconds = time.perf_counter() - started
         measured[(student, exercise)] = (seconds, json.loads(done.stdout)["score"])
     return measured
@@ -155,7 +180,7 @@ def checks_compute(registry: Registry, variants: set[Variant]) -> dict[Variant, 
     import torch
 
     from benchmarks.baseline import run_checks
-    from grader.judge import Source
+    from grader.judge.scoring import Source
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")  # mutants trip torch's warnings; they are not the point here
@@ -176,43 +201,64 @@ def results_by_key(batch: BatchResult) -> dict[Key, ExerciseResult]:
     return {(sub.student, ex.exercise): ex for sub in batch.submissions for ex in sub.exercises}
 
 
-def correctness(results: dict[Key, ExerciseResult], chosen: dict[Key, Variant],
-                baseline: dict[Key, tuple[float, float]]) -> list[str]:
+def correctness(
+    results: dict[Key, ExerciseResult],
+    chosen: dict[Key, Variant],
+    baseline: dict[Key, tuple[float, float]],
+) -> list[str]:
     """References at full marks, mutants below, baseline scores equal: counts as lines."""
     right = [k for k, v in chosen.items() if v.kind != "mutant"]
     wrong = [k for k, v in chosen.items() if v.kind == "mutant"]
     full = sum(1 for k in right if k in results and results[k].score == results[k].max_score)
     caught = sum(1 for k in wrong if k in results and results[k].score < results[k].max_score)
-    agree = sum(1 for k, (_, score) in baseline.items()
-                if k in results and results[k].score == score)
+    agree = sum(
+        1 for k, (_, score) in baseline.items() if k in results and results[k].score == score
+    )
     odd = [k for k in right if k in results and results[k].score < results[k].max_score]
     odd += [k for k in wrong if k in results and results[k].score >= results[k].max_score]
-    details = [f"  unexpected: {k[0]} {chosen[k].label}: {results[k].score:g}/"
-               f"{results[k].max_score:g}, " + "; ".join(
-                   f"{c.name} {c.status}: {c.feedback.splitlines()[0][:120] if c.feedback else ''}"
-                   for c in results[k].checks if c.status != "passed") for k in odd[:10]]
-    return [f"graded: {len(results)} of {len(chosen)} runs",
-            f"reference copies and alternatives at full marks: {full} of {len(right)}",
-            f"mutants below full marks: {caught} of {len(wrong)}",
-            f"baseline sample scored the same as grade batch: {agree} of {len(baseline)}",
-            *details]
+    details = [
+        f"  unexpected: {k[0]} {chosen[k].label}: {results[k].score:g}/"
+        f"{results[k].max_score:g}, "
+        + "; ".join(
+            f"{c.name} {c.status}: {c.feedback.splitlines()[0][:120] if c.feedback else ''}"
+            for c in results[k].checks
+            if c.status != "passed"
+        )
+        for k in odd[:10]
+    ]
+    return [
+        f"graded: {len(results)} of {len(chosen)} runs",
+        f"reference copies and alternatives at full marks: {full} of {len(right)}",
+        f"mutants below full marks: {caught} of {len(wrong)}",
+        f"baseline sample scored the same as grade batch: {agree} of {len(baseline)}",
+        *details,
+    ]
 
 
-def overheads(results: dict[Key, ExerciseResult], chosen: dict[Key, Variant],
-              compute: dict[Variant, float]) -> list[float]:
+def overheads(
+    results: dict[Key, ExerciseResult], chosen: dict[Key, Variant], compute: dict[Variant, float]
+) -> list[float]:
     """Per run: seconds in the sandbox machinery beyond the checks' own compute."""
     return [results[k].elapsed_s - compute[v] for k, v in chosen.items() if k in results]
 
 
 def table(rows: list[tuple[str, str, str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-            for row in rows]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
-def report(runs: int, workers: int, wall: float, sampler: MemorySampler,
-           baseline: dict[Key, tuple[float, float]], extra: list[float],
-           compute_mean: float) -> list[str]:
+def report(
+    runs: int,
+    workers: int,
+    wall: float,
+    sampler: MemorySampler,
+    baseline: dict[Key, tuple[float, float]],
+    extra: list[float],
+    compute_mean: float,
+) -> list[str]:
     cores = len(os.sched_getaffinity(0))
     per_run = statistics.fmean(seconds for seconds, _ in baseline.values())
     serial = per_run * runs
@@ -221,20 +267,42 @@ def report(runs: int, workers: int, wall: float, sampler: MemorySampler,
     rows = [
         ("", "grade batch", "baseline: fresh interpreter per run"),
         ("runs", f"{runs}, all measured", f"{len(baseline)} measured, {runs} extrapolated"),
-        ("wall time, all runs", f"{wall:.1f} s",
-         f"{serial:.0f} s serial, {serial / cores:.0f} s if {cores} ran at a time (estimates)"),
-        ("per (student, exercise)",
-         f"{wall / runs * 1000:.0f} ms wall, {wall * workers / runs * 1000:.0f} ms per judge",
-         f"{per_run * 1000:.0f} ms (sample mean)"),
-        ("speed-up", f"{serial / wall:.1f}x the serial baseline, "
-         f"{serial / cores / wall:.1f}x the baseline {cores} at a time", ""),
-        ("peak memory (whole tree)", f"{sampler.peak_pss / 1024:.0f} MiB PSS "
-         f"({sampler.peak_rss / 1024:.0f} MiB RSS summed, {sampler.peak_processes} processes)", ""),
-        ("overhead beyond checks", f"median {statistics.median(ranked) * 1000:.0f} ms, mean "
-         f"{statistics.fmean(ranked) * 1000:.0f} ms, p90 {ranked[len(ranked) * 9 // 10] * 1000:.0f}"
-         " ms per run (sandboxed run - in-process checks)", ""),
-        ("  at batch throughput", f"{throughput_extra * 1000:.0f} ms per run (judge-seconds per "
-         f"run - mean checks compute {compute_mean * 1000:.0f} ms)", ""),
+        (
+            "wall time, all runs",
+            f"{wall:.1f} s",
+            f"{serial:.0f} s serial, {serial / cores:.0f} s if {cores} ran at a time (estimates)",
+        ),
+        (
+            "per (student, exercise)",
+            f"{wall / runs * 1000:.0f} ms wall, {wall * workers / runs * 1000:.0f} ms per judge",
+            f"{per_run * 1000:.0f} ms (sample mean)",
+        ),
+        (
+            "speed-up",
+            f"{serial / wall:.1f}x the serial baseline, "
+            f"{serial / cores / wall:.1f}x the baseline {cores} at a time",
+            "",
+        ),
+        (
+            "peak memory (whole tree)",
+            f"{sampler.peak_pss / 1024:.0f} MiB PSS "
+            f"({sampler.peak_rss / 1024:.0f} MiB RSS summed, {sampler.peak_processes} processes)",
+            "",
+        ),
+        (
+            "overhead beyond checks",
+            f"median {statistics.median(ranked) * 1000:.0f} ms, mean "
+            f"{statistics.fmean(ranked) * 1000:.0f} ms, "
+            f"p90 {ranked[len(ranked) * 9 // 10] * 1000:.0f}"
+            " ms per run (sandboxed run - in-process checks)",
+            "",
+        ),
+        (
+            "  at batch throughput",
+            f"{throughput_extra * 1000:.0f} ms per run (judge-seconds per "
+            f"run - mean checks compute {compute_mean * 1000:.0f} ms)",
+            "",
+        ),
     ]
     return table(rows)
 
@@ -242,16 +310,22 @@ def report(runs: int, workers: int, wall: float, sampler: MemorySampler,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
-    parser.add_argument("--baseline-sample", type=int, default=24,
-                        help="baseline runs measured, spread over the exercises (default 24)")
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=24,
+        help="baseline runs measured, spread over the exercises (default 24)",
+    )
     parser.add_argument("--workers", type=int, default=0, help="judges (default: all cores)")
     parser.add_argument("--keep", type=Path, help="build the students and gradebook here")
     args = parser.parse_args()
     print("$ python " + shlex.join(["benchmarks/batch.py", *sys.argv[1:]]))
     import torch
 
-    print(f"machine: {len(os.sched_getaffinity(0))} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, torch {torch.__version__}")
+    print(
+        f"machine: {len(os.sched_getaffinity(0))} cores, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, torch {torch.__version__}"
+    )
     work = args.keep or Path(tempfile.mkdtemp(prefix="grade-bench-"))
     try:
         return measure(args, work)
@@ -266,10 +340,13 @@ def measure(args: argparse.Namespace, work: Path) -> int:
     chosen = build_students(registry, folder, args.students)
     exercises = sorted({e for _, e in chosen}, key=registry.ids().index)
     mutants = sum(1 for v in chosen.values() if v.kind == "mutant")
-    print(f"synthetic course: {args.students} students x {len(exercises)} exercises = "
-          f"{len(chosen)} runs ({len(chosen) - mutants} reference copies or alternatives, "
-          f"{mutants} mutants)\n1. grade batch, for real:", flush=True)
-    from grader.batch import default_workers
+    print(
+        f"synthetic course: {args.students} students x {len(exercises)} exercises = "
+        f"{len(chosen)} runs ({len(chosen) - mutants} reference copies or alternatives, "
+        f"{mutants} mutants)\n1. grade batch, for real:",
+        flush=True,
+    )
+    from grader.staff.batch import default_workers
 
     workers = args.workers or default_workers()
     batch, wall, sampler = run_grade_batch(folder, db, args.workers, len(chosen))
@@ -280,11 +357,20 @@ def measure(args: argparse.Namespace, work: Path) -> int:
     compute = checks_compute(registry, set(chosen.values()))
     results = results_by_key(batch)
     compute_mean = statistics.fmean(compute[v] for v in chosen.values())
-    lines = report(len(chosen), workers, wall, sampler, baseline,
-                   overheads(results, chosen, compute), compute_mean)
+    lines = report(
+        len(chosen),
+        workers,
+        wall,
+        sampler,
+        baseline,
+        overheads(results, chosen, compute),
+        compute_mean,
+    )
     print("\n".join(["", *lines, "", *correctness(results, chosen, baseline)]))
-    print(f"the baseline was NOT run in full: {len(sample)} runs were measured, spread evenly "
-          f"over the {len(exercises)} exercises, and their mean multiplied by {len(chosen)}")
+    print(
+        f"the baseline was NOT run in full: {len(sample)} runs were measured, spread evenly "
+        f"over the {len(exercises)} exercises, and their mean multiplied by {len(chosen)}"
+    )
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     agree = all(k in results and results[k].score == score for k, (_, score) in baseline.items())
     return 0 if agree and len(results) == len(chosen) else 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.registry import Exercise, Registry
+from grader.judge.registry import Exercise, Registry
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def pick(exercise_variants: list[Variant], student: int, offset: int) -> Variant
     return pool[(turn // 2) % len(pool)]
 
 
-def build_students(registry: Registry, folder: Path, students: int
-                   ) -> dict[tuple[str, str], Variant]:
+def build_students(
+    registry: Registry, folder: Path, students: int
+) -> dict[tuple[str, str], Variant]:
     """`folder/s000/exerciseN.py` for every student and exercise; returns what each file is."""
     chosen: dict[tuple[str, str], Variant] = {}
     known = {e.id: variants(e) for e in registry.exercises()}

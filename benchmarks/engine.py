@@ -17,7 +17,7 @@ seconds per run:
     +1thread   (on request) forkserver with benchmarks/one_thread.py preloaded; sandboxes have
                one thread anyway now (see benchmarks/README.md on why this never loaded)
     +spare     (on request: --engines forkserver +spare) forkserver with a spare sandbox
-               started ahead of each run (grader.judge.Spares), as batch workers and
+               started ahead of each run (grader.judge.scoring.Spares), as batch workers and
                `grade validate` run
 
 Each cell is the best of `--repeat` runs (the least disturbed by other work on the machine;
@@ -48,16 +48,19 @@ import torch  # noqa: E402
 
 from benchmarks.baseline import run_checks  # noqa: E402
 from benchmarks.corpus import Variant, variants  # noqa: E402
-from grader.batch import warm_up  # noqa: E402
-from grader.judge import Source, Spares, judge_threads, run_exercise  # noqa: E402
-from grader.registry import Registry  # noqa: E402
-from grader.sandbox import PRELOAD, Engine  # noqa: E402
+from grader.judge.registry import Registry  # noqa: E402
+from grader.judge.sandbox import PRELOAD, Engine  # noqa: E402
+from grader.judge.scoring import Source, judge_threads, run_exercise  # noqa: E402
+from grader.judge.spares import Spares  # noqa: E402
+from grader.staff.batch import warm_up  # noqa: E402
 
 ENGINES: dict[str, Callable[[], Engine]] = {
     "forkserver": lambda: Engine("forkserver"),
     "spawn": lambda: Engine("spawn"),
     "+1thread": lambda: Engine("forkserver", preload=[*PRELOAD, "benchmarks.one_thread"]),
-    "+spare": lambda: Engine("forkserver"),  # with grader.judge.Spares, as batch workers run
+    "+spare": lambda: Engine(
+        "forkserver"
+    ),  # with grader.judge.scoring.Spares, as batch workers run
 }
 
 
@@ -99,8 +102,9 @@ def serve_variant(conn: Connection, name: str) -> None:
         conn.send((min(runs), scores))
 
 
-def time_sandboxed(names: list[str], subs: list[Variant], repeat: int
-                   ) -> tuple[dict[str, dict[str, float]], dict[str, float], list[str]]:
+def time_sandboxed(
+    names: list[str], subs: list[Variant], repeat: int
+) -> tuple[dict[str, dict[str, float]], dict[str, float], list[str]]:
     """Seconds per run for each (engine, submission), interleaved; start-up times; score
     disagreements between engines."""
     context = get_context("spawn")
@@ -142,8 +146,9 @@ def time_in_process(registry: Registry, subs: list[Variant], repeat: int) -> dic
     return costs
 
 
-def render(subs: list[Variant], columns: dict[str, dict[str, float]],
-           started: dict[str, float]) -> list[str]:
+def render(
+    subs: list[Variant], columns: dict[str, dict[str, float]], started: dict[str, float]
+) -> list[str]:
     """The table: a row per submission, then medians, means, overheads and start-up times."""
     names = list(columns)
     width = max(len(sub.label) for sub in subs) + 2
@@ -156,40 +161,60 @@ def render(subs: list[Variant], columns: dict[str, dict[str, float]],
         "median per run": lambda n: statistics.median(columns[n].values()),
         "mean per run": lambda n: statistics.fmean(columns[n].values()),
         "mean overhead": lambda n: statistics.fmean(
-            columns[n][s.label] - columns["checks"][s.label] for s in subs),
+            columns[n][s.label] - columns["checks"][s.label] for s in subs
+        ),
         "median overhead": lambda n: statistics.median(
-            columns[n][s.label] - columns["checks"][s.label] for s in subs),
+            columns[n][s.label] - columns["checks"][s.label] for s in subs
+        ),
         "engine start": lambda n: started.get(n, float("nan")),
     }
     for title, value in summary.items():
-        lines.append(title.ljust(width) + "".join(
-            f"{value(n):12.3f}" if n in started or title.endswith("run") else f"{'':>12}"
-            for n in names))
+        lines.append(
+            title.ljust(width)
+            + "".join(
+                f"{value(n):12.3f}" if n in started or title.endswith("run") else f"{'':>12}"
+                for n in names
+            )
+        )
     return lines
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercises", nargs="*", default=[], help="default: every exercise")
-    parser.add_argument("--per-exercise", type=int, default=2,
-                        help="submissions per exercise: the reference, then mutants (default 2)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="timed runs per cell, the best counts (spawn: always 1; default 3)")
+    parser.add_argument(
+        "--per-exercise",
+        type=int,
+        default=2,
+        help="submissions per exercise: the reference, then mutants (default 2)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="timed runs per cell, the best counts (spawn: always 1; default 3)",
+    )
     parser.add_argument("--no-spawn", action="store_true", help="skip the slow spawn engine")
-    parser.add_argument("--engines", nargs="*", default=["forkserver", "spawn"],
-                        choices=list(ENGINES))
+    parser.add_argument(
+        "--engines", nargs="*", default=["forkserver", "spawn"], choices=list(ENGINES)
+    )
     args = parser.parse_args()
     print("$ python " + shlex.join(["benchmarks/engine.py", *sys.argv[1:]]))
-    print(f"machine: {len(os.sched_getaffinity(0))} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} torch threads by default", flush=True)
+    print(
+        f"machine: {len(os.sched_getaffinity(0))} cores, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} torch threads by default",
+        flush=True,
+    )
     registry = Registry(ROOT)
     subs = submissions(registry, args.exercises, args.per_exercise)
     names = [n for n in args.engines if not (args.no_spawn and n == "spawn")]
     sandboxed, started, disagreements = time_sandboxed(names, subs, args.repeat)
     columns = {"checks": time_in_process(registry, subs, args.repeat), **sandboxed}
-    print(f"seconds per run, {len(subs)} submissions, best of {args.repeat} (spawn: 1 run); "
-          "overhead = engine - checks")
+    print(
+        f"seconds per run, {len(subs)} submissions, best of {args.repeat} (spawn: 1 run); "
+        "overhead = engine - checks"
+    )
     print("\n".join(render(subs, columns, started)))
     if disagreements:
         print("SCORES DIFFER between engines for: " + ", ".join(disagreements))

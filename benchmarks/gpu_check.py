@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.judge import Source, run_exercise  # noqa: E402
-from grader.models import Limits  # noqa: E402
-from grader.registry import Registry  # noqa: E402
-from grader.sandbox import Engine, Sandbox, SandboxOutcome  # noqa: E402
+from grader.judge.registry import Registry  # noqa: E402
+from grader.judge.sandbox import Engine, Sandbox, SandboxOutcome  # noqa: E402
+from grader.judge.scoring import Source, run_exercise  # noqa: E402
+from grader.outputs.models import Limits  # noqa: E402
 
 HOSTILE = {
     "fills device memory": (

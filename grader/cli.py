@@ -20,13 +20,13 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from grader import console as out
-from grader.judge import Source, judge_threads, run_exercise
-from grader.models import BatchResult
-from grader.registry import Registry, RegistryError, find_root
-from grader.report import batch_summary, exercise_report, verdict_text
-from grader.sandbox import Engine, EngineError, EngineMode
-from grader.validate import Finding, validate_exercise
+from grader.judge.registry import Registry, RegistryError, find_root
+from grader.judge.sandbox import Engine, EngineError, EngineMode
+from grader.judge.scoring import Source, judge_threads, run_exercise
+from grader.outputs import console as out
+from grader.outputs.models import BatchResult
+from grader.outputs.report import batch_summary, exercise_report, verdict_text
+from grader.staff.validate import Finding, validate_exercise
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 
@@ -250,8 +250,8 @@ def batch_command(
     root: RootOption = None,
 ) -> None:
     """Grade every student's exercises in parallel into the gradebook, then print the table."""
-    from grader.batch import LimitOverrides, Settings, default_workers, grade_folder
-    from grader.intake import IntakeError
+    from grader.staff.batch import LimitOverrides, Settings, default_workers, grade_folder
+    from grader.staff.intake import IntakeError
 
     registry = load_registry(root)
     if not folder.is_dir():
@@ -311,8 +311,8 @@ def write_exports(
     html: Path | None,
 ) -> None:
     """Every export is a rendering of the same BatchResult."""
-    from grader import exports
-    from grader.html_report import write_html
+    from grader.outputs import exports
+    from grader.outputs.html_report import write_html
 
     if csv is not None:
         exports.write_csv(batch, csv, registry.ids())
@@ -332,7 +332,7 @@ def release_command(
     root: RootOption = None,
 ) -> None:
     """Write the student handout: grader, stubs, READMEs, public checks; no staff material."""
-    from grader.release import ReleaseError, write_handout
+    from grader.staff.release import ReleaseError, write_handout
 
     registry = load_registry(root)
     try:
@@ -345,7 +345,7 @@ def release_command(
 @app.command("doctor")
 def doctor_command() -> None:
     """Show which isolation layers work on this machine and what a missing one means."""
-    from grader.isolation import probe_layers
+    from grader.jail.isolation import probe_layers
 
     table = Table(title="Sandbox isolation layers on this machine")
     for column in ("layer", "works", "notes"):
@@ -373,7 +373,7 @@ app.add_typer(gradebook_app, name="gradebook")
 
 
 def open_gradebook(db: Path) -> BatchResult:
-    from grader.gradebook import Gradebook
+    from grader.staff.gradebook import Gradebook
 
     if not db.is_file():
         raise usage_error(f"no such gradebook: {db}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.registry import Registry
+from grader.judge.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def registry() -> Registry:
 
 @pytest.fixture(scope="session")
 def engine() -> Iterator[object]:
-    from grader.sandbox import Engine
+    from grader.judge.sandbox import Engine
 
     engine = Engine("forkserver")
     engine.start()

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from grader.check import CheckFailure, InvalidAnswer
-from grader.judge import Source, run_exercise
-from grader.models import ExerciseResult
-from grader.protocol import Unencodable, decode, encode
-from grader.registry import Exercise, Registry, load_module
-from grader.sandbox import Engine
+from grader.authoring.check import CheckFailure, InvalidAnswer
+from grader.judge.registry import Exercise, Registry, load_module
+from grader.judge.sandbox import Engine
+from grader.judge.scoring import Source, run_exercise
+from grader.outputs.models import ExerciseResult
+from grader.wire.protocol import Unencodable, decode, encode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,7 +114,7 @@ class Outcome(Exception):
 
 
 class InProcess:
-    """Stands in for grader.judge.Submission: runs a trusted course file in this process, on
+    """Stands in for grader.judge.scoring.Submission: runs a trusted course file in this process, on
     `device`. Answers still make the protocol's round trip; the sandboxed path is `grade
     validate`'s."""
 

@@ -1,4 +1,4 @@
-"""Tests for grader.batch: `grade batch` end to end on real processes, with exercise2.
+"""Tests for grader.staff.batch: `grade batch` end to end on real processes, with exercise2.
 
 One mixed folder (student folder, Canvas with LATE and re-submissions, Moodle, a zip, a
 notebook, a stub, unmatched files, a roster) is graded once through the real command line and
@@ -27,7 +27,10 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from grader.batch import (
+from grader.cli import app
+from grader.judge.registry import Registry
+from grader.outputs.models import BatchResult, ExerciseResult, Limits
+from grader.staff.batch import (
     Job,
     LimitOverrides,
     Settings,
@@ -38,9 +41,6 @@ from grader.batch import (
     run_jobs,
     timed_out,
 )
-from grader.cli import app
-from grader.models import BatchResult, ExerciseResult, Limits
-from grader.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "exercise2"
@@ -441,7 +441,7 @@ def test_sigkill_then_rerun_matches_a_clean_run(
 CHECKS = '''
 import os, signal, time
 from pathlib import Path
-from grader.check import check
+from grader.authoring.check import check
 
 @check(points=1)
 def behaves(sub):

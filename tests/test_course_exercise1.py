@@ -10,8 +10,8 @@ from types import ModuleType
 import course_harness as harness
 import pytest
 
-from grader.models import ExerciseResult
-from grader.registry import Exercise
+from grader.judge.registry import Exercise
+from grader.outputs.models import ExerciseResult
 
 EXERCISE = "exercise1"
 exercise, checks, graded = harness.exercise, harness.checks, harness.graded

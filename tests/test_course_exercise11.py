@@ -14,7 +14,7 @@ import course_harness as harness
 import pytest
 import torch
 
-from grader.registry import Exercise
+from grader.judge.registry import Exercise
 
 EXERCISE = "exercise11"
 exercise = harness.exercise

@@ -13,7 +13,7 @@ from pathlib import Path
 import course_harness as harness
 import pytest
 
-from grader.registry import Exercise
+from grader.judge.registry import Exercise
 
 EXERCISE = "exercise12"
 exercise = harness.exercise

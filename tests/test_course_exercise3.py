@@ -12,8 +12,8 @@ import course_harness as harness
 import pytest
 import torch
 
-from grader.models import ExerciseResult
-from grader.registry import Exercise
+from grader.judge.registry import Exercise
+from grader.outputs.models import ExerciseResult
 
 EXERCISE = "exercise3"
 ONE_VARIABLE = ("sin", "cos", "exp", "log", "square", "cube", "tanh", "sigmoid")

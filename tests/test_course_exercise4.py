@@ -12,8 +12,8 @@ import pytest
 import torch
 from torch.autograd.variable import Variable
 
-from grader.models import ExerciseResult
-from grader.registry import Exercise
+from grader.judge.registry import Exercise
+from grader.outputs.models import ExerciseResult
 
 EXERCISE = "exercise4"
 exercise, checks, graded = harness.exercise, harness.checks, harness.graded

@@ -10,9 +10,9 @@ from types import ModuleType
 import course_harness as harness
 import pytest
 
-from grader.expect import relative_error
-from grader.models import ExerciseResult
-from grader.registry import Exercise
+from grader.authoring.expect import relative_error
+from grader.judge.registry import Exercise
+from grader.outputs.models import ExerciseResult
 
 EXERCISE = "exercise5"
 FIXTURE = (-0.26547441551, -0.54433233382, -0.80980674934)

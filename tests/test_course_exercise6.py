@@ -13,8 +13,8 @@ import course_harness as harness
 import pytest
 import torch
 
-from grader.expect import relative_error
-from grader.registry import Exercise
+from grader.authoring.expect import relative_error
+from grader.judge.registry import Exercise
 
 EXERCISE = "exercise6"
 exercise, checks = harness.exercise, harness.checks

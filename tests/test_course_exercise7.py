@@ -13,7 +13,7 @@ import course_harness as harness
 import pytest
 import torch
 
-from grader.registry import Exercise
+from grader.judge.registry import Exercise
 
 EXERCISE = "exercise7"
 SIZES = (4, 6, 5, 3)
@@ -97,7 +97,7 @@ def test_single_rows_probe_exposes_softmax_over_the_batch(
 
 
 def test_unpack_rejects_a_single_tensor(checks: ModuleType) -> None:
-    from grader.check import InvalidAnswer
+    from grader.authoring.check import InvalidAnswer
 
     with pytest.raises(InvalidAnswer):
         checks.unpack(torch.zeros(2, 3), 2, 3)

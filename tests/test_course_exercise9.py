@@ -14,7 +14,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.registry import Exercise
+from grader.judge.registry import Exercise
 
 EXERCISE = "exercise9"
 exercise, checks = harness.exercise, harness.checks

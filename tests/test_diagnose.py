@@ -1,4 +1,5 @@
-"""Tests for grader.diagnose: each detector fires on its mistake and stays quiet otherwise.
+"""Tests for grader.authoring.diagnose:
+each detector fires on its mistake and stays quiet otherwise.
 
 Fixtures are COURSE.md's numbers; where a mistake can be made with real torch code (a
 hand-written ReLU, a loop without zero_grad), the wrong answer is produced that way.
@@ -15,7 +16,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.diagnose import (
+from grader.authoring.diagnose import (
     OffDevice,
     accumulated_gradients,
     broadcast_not_reduced,
@@ -33,7 +34,7 @@ from grader.diagnose import (
     transposed,
     upstream_ignored,
 )
-from grader.models import Diagnosis
+from grader.outputs.models import Diagnosis
 
 UPPER, LOWER, TOTAL = -0.26547441551, -0.54433233382, -0.80980674934  # exercise5
 PATHS = {"upper": UPPER, "lower": LOWER}

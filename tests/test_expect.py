@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from grader.check import CheckFailure, InvalidAnswer, check, collect, fail
-from grader.expect import (
+from grader.authoring.check import CheckFailure, InvalidAnswer, check, collect, fail
+from grader.authoring.expect import (
     as_float,
     as_floats,
     as_tensor,

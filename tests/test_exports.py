@@ -1,4 +1,5 @@
-"""Tests for grader.exports: CSV, Gradescope, JUnit (each parsed back) and the statistics."""
+"""Tests for grader.outputs.exports:
+CSV, Gradescope, JUnit (each parsed back) and the statistics."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.exports import (
+from grader.outputs.exports import (
     ExportError,
     safe_folder_name,
     write_csv,
     write_gradescope,
     write_junit,
 )
-from grader.models import (
+from grader.outputs.models import (
     BatchResult,
     CheckResult,
     Diagnosis,
@@ -24,7 +25,7 @@ from grader.models import (
     SubmissionResult,
     Verdict,
 )
-from grader.statistics import (
+from grader.outputs.statistics import (
     exercise_ids,
     item_analysis,
     most_failed_checks,

@@ -30,13 +30,13 @@ import torch
 from course_harness import InProcess, Outcome
 from typer.testing import CliRunner
 
-import grader.batch
-from grader.check import CheckFailure, InvalidAnswer
+import grader.staff.batch
+from grader.authoring.check import CheckFailure, InvalidAnswer
 from grader.cli import app
-from grader.judge import Source, run_exercise
-from grader.models import Limits
-from grader.registry import Exercise, Registry
-from grader.sandbox import Sandbox, SandboxOutcome
+from grader.judge.registry import Exercise, Registry
+from grader.judge.sandbox import Sandbox, SandboxOutcome
+from grader.judge.scoring import Source, run_exercise
+from grader.outputs.models import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -154,7 +154,7 @@ def test_gpu_concurrency_bounds_the_judges_of_a_batch(
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
-    monkeypatch.setattr(grader.batch, "grade_folder", grade_folder)
+    monkeypatch.setattr(grader.staff.batch, "grade_folder", grade_folder)
     result = invoke("batch", str(tmp_path), "--device", device, "--workers", str(workers),
                     "--gpu-concurrency", str(concurrency))  # fmt: skip
     assert isinstance(result.exception, StopBatch), result.output

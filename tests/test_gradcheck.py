@@ -1,4 +1,5 @@
-"""Tests for grader.gradcheck: central differences, the relative-error verdict, kink nudging."""
+"""Tests for grader.authoring.gradcheck:
+central differences, the relative-error verdict, kink nudging."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import pytest
 import torch
 
-from grader.gradcheck import (
+from grader.authoring.gradcheck import (
     GradcheckReport,
     away_from_kinks,
     central_difference,

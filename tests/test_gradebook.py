@@ -1,4 +1,4 @@
-"""Tests for grader.gradebook: schema, attempts, needs_grading, latest, and SIGKILL safety."""
+"""Tests for grader.staff.gradebook: schema, attempts, needs_grading, latest, and SIGKILL safety."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import grader
-from grader.gradebook import (
+from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult
+from grader.staff.gradebook import (
     NO_SUBMISSION,
     SCHEMA_VERSION,
     Gradebook,
@@ -22,7 +23,6 @@ from grader.gradebook import (
     content_hash,
     exercise_sort_key,
 )
-from grader.models import CheckResult, Diagnosis, ExerciseResult
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -215,8 +215,8 @@ def test_exercise_ids_sort_naturally() -> None:
 WORKER = """
 import sys, time
 from pathlib import Path
-from grader.gradebook import Gradebook, content_hash
-from grader.models import CheckResult, ExerciseResult
+from grader.staff.gradebook import Gradebook, content_hash
+from grader.outputs.models import CheckResult, ExerciseResult
 
 path, delay = Path(sys.argv[1]), float(sys.argv[2])
 with Gradebook(path) as book:

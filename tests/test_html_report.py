@@ -1,4 +1,5 @@
-"""Tests for grader.html_report: structure, escaping, and a real headless Chromium render."""
+"""Tests for grader.outputs.html_report:
+structure, escaping, and a real headless Chromium render."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.html_report import PAGE_TITLE, render_html, write_html
-from grader.models import (
+from grader.outputs.html_report import PAGE_TITLE, render_html, write_html
+from grader.outputs.models import (
     BatchResult,
     CheckResult,
     Diagnosis,

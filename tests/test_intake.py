@@ -1,4 +1,5 @@
-"""Tests for grader.intake: every layout is built in tmp_path and the exact Intake asserted."""
+"""Tests for grader.staff.intake:
+every layout is built in tmp_path and the exact Intake asserted."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.intake import (
+from grader.staff.intake import (
     CanvasName,
     ExerciseName,
     Intake,
@@ -24,7 +25,7 @@ from grader.intake import (
     read_roster,
     read_submissions,
 )
-from grader.notebook import extract_code
+from grader.staff.notebook import extract_code
 
 IDS = ("exercise1", "exercise2", "exercise3", "exercise12")
 MOODLE = "Jane Doe_4242_assignsubmission_file_"

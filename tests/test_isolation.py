@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import grader
-from grader.isolation import (
+from grader.jail.isolation import (
     LAYERS,
     SandboxPolicy,
     apply_policy,
@@ -548,7 +548,7 @@ LOCKED_DOWN_TORCH = """
 import json, os, sys
 from pathlib import Path
 import torch
-from grader.isolation import SandboxPolicy, apply_policy
+from grader.jail.isolation import SandboxPolicy, apply_policy
 workdir, readable = Path(sys.argv[1]), tuple(Path(p) for p in json.loads(sys.argv[2]))
 policy = SandboxPolicy(workdir=workdir, readable=readable, cpu_s=30, memory_mb=4096, file_mb=4)
 apply_policy(policy)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from grader.judge import Source, Spares, Submission, run_exercise
-from grader.registry import Registry
-from grader.sandbox import Engine, Sandbox
+from grader.judge.registry import Registry
+from grader.judge.sandbox import Engine, Sandbox
+from grader.judge.scoring import SandboxedSubmission as Submission
+from grader.judge.scoring import Source, run_exercise
+from grader.judge.spares import Spares
 
 
 def grade(engine: Engine, registry: Registry, data: bytes, exercise: str = "exercise2"):

@@ -1,4 +1,5 @@
-"""Tests for grader.probing: the probes' shared watchers see what really ran, and put torch back."""
+"""Tests for grader.jail.probing:
+the probes' shared watchers see what really ran, and put torch back."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 import torch
 from torch.autograd.variable import Variable
 
-from grader import probing
+from grader.jail import probing
 
 
 def leaf() -> torch.Tensor:

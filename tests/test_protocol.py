@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.protocol import ProtocolError, Unencodable, decode, encode
+from grader.wire.protocol import ProtocolError, Unencodable, decode, encode
 
 
 def frame(header: object, blob: bytes = b"") -> bytes:

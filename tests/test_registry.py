@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.registry import Registry, RegistryError, find_root, read_mutant
+from grader.judge.registry import Registry, RegistryError, find_root, read_mutant
 
 ROOT = Path(__file__).resolve().parent.parent
 

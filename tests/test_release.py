@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from grader.cli import app
-from grader.registry import Registry
-from grader.release import ReleaseError, write_handout
+from grader.judge.registry import Registry
+from grader.staff.release import ReleaseError, write_handout
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from io import StringIO
 
-from grader.console import make_console
-from grader.models import (
+from grader.outputs.console import make_console
+from grader.outputs.models import (
     BatchResult,
     CheckResult,
     Diagnosis,
@@ -13,7 +13,7 @@ from grader.models import (
     Isolation,
     SubmissionResult,
 )
-from grader.report import batch_summary, exercise_report
+from grader.outputs.report import batch_summary, exercise_report
 
 
 def render(renderable: object) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import torch
 
-from grader.models import Limits
-from grader.sandbox import Engine, Sandbox, SandboxOutcome
+from grader.judge.sandbox import Engine, Sandbox, SandboxOutcome
+from grader.outputs.models import Limits
 
 LIMITS = Limits(import_s=10, call_s=3, total_s=30, cpu_s=20, memory_mb=2048, output_kb=4, file_mb=1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,8 +208,8 @@ def test_spawn_engine_grades_the_same() -> None:
 
 CUDA_ZYGOTE_SCRIPT = """
 import sys
-from grader.models import Limits
-from grader.sandbox import PRELOAD, Engine, EngineError, Sandbox
+from grader.outputs.models import Limits
+from grader.judge.sandbox import PRELOAD, Engine, EngineError, Sandbox
 engine = Engine("forkserver", preload=[*PRELOAD, "zygote_with_cuda"])
 try:
     with Sandbox(engine, Limits(), "cpu", "student.py", "student"):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.registry import Registry
-from grader.sandbox import Engine
-from grader.validate import validate_exercise
+from grader.judge.registry import Registry
+from grader.judge.sandbox import Engine
+from grader.staff.validate import validate_exercise
 
 CHECKS = '''
-from grader.check import check
-from grader.expect import expect_float
+from grader.authoring.check import check
+from grader.authoring.expect import expect_float
 
 
 @check(points=2)

@@ -10,15 +10,15 @@ import textwrap
 import pytest
 import torch
 
-from grader import zygote
-from grader.sandbox import PRELOAD
+from grader.jail import zygote
+from grader.judge.sandbox import PRELOAD
 
 # A fresh interpreter that prepares itself as the zygote does, then forks a child that runs
 # autograd, forks a grandchild of its own, collects garbage, and reports what it saw.
 FORKED_CHILD = textwrap.dedent(
     """
     import gc, json, os, sys
-    import grader.prepare_zygote
+    import grader.jail.prepare_zygote
     import torch
     frozen = gc.get_freeze_count()
     huge = 0
@@ -56,8 +56,8 @@ def run_prepared(env_threads: str = "1") -> dict[str, object]:
 
 
 def test_zygote_is_preloaded_last() -> None:
-    assert PRELOAD[-1] == "grader.prepare_zygote"
-    assert PRELOAD.index("torch") < PRELOAD.index("grader.prepare_zygote")
+    assert PRELOAD[-1] == "grader.jail.prepare_zygote"
+    assert PRELOAD.index("torch") < PRELOAD.index("grader.jail.prepare_zygote")
 
 
 def test_a_fork_of_a_prepared_zygote_computes_gradients() -> None:

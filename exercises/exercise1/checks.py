@@ -7,17 +7,20 @@ v = 0 exactly, a = 0 and every gradient is 0 (relu'(0) = 0).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
-from grader.check import InvalidAnswer, check, fail
-from grader.diagnose import relu_grad_at_zero
-from grader.expect import as_float, relative_error
-from grader.models import Diagnosis
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_float,
+    check,
+    fail,
+    relative_error,
+)
+from grader.authoring.diagnose import relu_grad_at_zero
 
 Graph = tuple[float, dict[str, float]]
 LECTURE = (3.0, 2.0, 1.0)

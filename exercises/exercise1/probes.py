@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from grader import probing
+from grader.jail import probing
 
 
 def backward_passes(

@@ -6,11 +6,17 @@ from typing import Any, NamedTuple
 
 import torch
 
-from grader import diagnose
-from grader.check import InvalidAnswer, check, fail
-from grader.expect import as_floats, as_tensor, expect_tensor
-from grader.judge import Submission
-from grader.models import Diagnosis
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_floats,
+    as_tensor,
+    check,
+    diagnose,
+    expect_tensor,
+    fail,
+)
 
 CLASSES = {"manual": "Adaline1", "autograd": "Adaline2", "sgd": "Adaline3"}
 TRAINERS = {"manual": "train_manual", "autograd": "train_autograd", "sgd": "train_sgd"}
@@ -18,10 +24,26 @@ TRAINERS = {"manual": "train_manual", "autograd": "train_autograd", "sgd": "trai
 # The notebook's curve (lecture settings), as torch 2.13 computes it in float32; the notebook
 # prints these rounded: 0.38849, 0.31679, 0.26379, ... 0.10105, 0.10025.
 NOTEBOOK_MSE = (
-    0.38849476, 0.31678557, 0.26378825, 0.22462853, 0.19526821,
-    0.1730745, 0.15628883, 0.14351825, 0.13359942, 0.12600343,
-    0.12006858, 0.11547475, 0.11177503, 0.10883613, 0.10656121,
-    0.10469909, 0.10319999, 0.10200256, 0.1010459, 0.10025281,
+    0.38849476,
+    0.31678557,
+    0.26378825,
+    0.22462853,
+    0.19526821,
+    0.1730745,
+    0.15628883,
+    0.14351825,
+    0.13359942,
+    0.12600343,
+    0.12006858,
+    0.11547475,
+    0.11177503,
+    0.10883613,
+    0.10656121,
+    0.10469909,
+    0.10319999,
+    0.10200256,
+    0.1010459,
+    0.10025281,
 )
 
 
@@ -36,31 +58,62 @@ LECTURE = Settings(num_epochs=20, learning_rate=0.01, seed=123, minibatch_size=1
 
 
 def _diagnosis(code: str, title: str, text: str, evidence: str = "") -> Diagnosis:
-    return Diagnosis(code=code, title=title, explanation=text,
-                     slide="Lecture 06, ADALINE with autograd", evidence=evidence)
+    return Diagnosis(
+        code=code,
+        title=title,
+        explanation=text,
+        slide="Lecture 06, ADALINE with autograd",
+        evidence=evidence,
+    )
 
 
 COLUMN_BROADCAST = _diagnosis(
-    "column_predictions", "(N, 1) predictions broadcast against (N,) targets",
+    "column_predictions",
+    "(N, 1) predictions broadcast against (N,) targets",
     "x @ w + b has shape (N, 1); y - yhat then broadcasts to an (N, N) matrix and the MSE "
     "averages the wrong numbers. The notebook flattens with .view(-1).",
 )
 # Last-epoch MSE of known mistakes under the lecture settings, per training variant.
 LECTURE_FINGERPRINTS: tuple[tuple[str, float, Diagnosis], ...] = (
-    ("manual", 0.12628484, _diagnosis(
-        "constant_factor", "the factor 2 of d(y - yhat)^2/dyhat is missing",
-        "dL/dyhat = -2 (y - yhat) / N; without the 2 every step is half as long.")),
-    ("manual", 0.09634975, _diagnosis(
-        "sum_not_mean", "the gradient is summed over the minibatch, not averaged",
-        "The MSE is a mean, so its gradient carries 1/N; without it each step is N times "
-        "longer.")),
-    ("sgd", 0.09634975, _diagnosis(
-        "sum_not_mean", "the loss sums over the minibatch instead of averaging",
-        "F.mse_loss averages by default; a summed loss makes each step N times longer.")),
-    ("sgd", 0.18400820, _diagnosis(
-        "accumulated_gradients", "gradients accumulate across steps (zero_grad is missing)",
-        "loss.backward() adds to .grad; without optimizer.zero_grad() every step also "
-        "applies all the earlier minibatches' gradients. ADALINE then ends at 0.184, not 0.100.")),
+    (
+        "manual",
+        0.12628484,
+        _diagnosis(
+            "constant_factor",
+            "the factor 2 of d(y - yhat)^2/dyhat is missing",
+            "dL/dyhat = -2 (y - yhat) / N; without the 2 every step is half as long.",
+        ),
+    ),
+    (
+        "manual",
+        0.09634975,
+        _diagnosis(
+            "sum_not_mean",
+            "the gradient is summed over the minibatch, not averaged",
+            "The MSE is a mean, so its gradient carries 1/N; without it each step is N times "
+            "longer.",
+        ),
+    ),
+    (
+        "sgd",
+        0.09634975,
+        _diagnosis(
+            "sum_not_mean",
+            "the loss sums over the minibatch instead of averaging",
+            "F.mse_loss averages by default; a summed loss makes each step N times longer.",
+        ),
+    ),
+    (
+        "sgd",
+        0.18400820,
+        _diagnosis(
+            "accumulated_gradients",
+            "gradients accumulate across steps (zero_grad is missing)",
+            "loss.backward() adds to .grad; without optimizer.zero_grad() every step also "
+            "applies all the earlier minibatches' gradients. ADALINE then ends at 0.184, "
+            "not 0.100.",
+        ),
+    ),
     ("autograd", 0.25145262, COLUMN_BROADCAST),
     ("sgd", 0.25145262, COLUMN_BROADCAST),
 )
@@ -84,8 +137,9 @@ def negative_gradient(
     return -grad_w, -grad_b.reshape(())
 
 
-def expect_backward(sub: Submission, x: torch.Tensor, yhat: torch.Tensor, y: torch.Tensor,
-                    what: str) -> None:
+def expect_backward(
+    sub: Submission, x: torch.Tensor, yhat: torch.Tensor, y: torch.Tensor, what: str
+) -> None:
     """Adaline1.backward(x, yhat, y) against autograd's negative gradient."""
     answer = sub.probe("manual_backward", x, yhat, y)
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
@@ -93,73 +147,102 @@ def expect_backward(sub: Submission, x: torch.Tensor, yhat: torch.Tensor, y: tor
     want_w, want_b = negative_gradient(x, yhat, y)
     got_w = as_tensor(answer[0], f"{what}: negative_grad_w")
     if tuple(got_w.shape) != tuple(want_w.shape):
-        fail(f"{what}: negative_grad_w has shape {tuple(got_w.shape)}; it must have the "
-             f"weight's shape {tuple(want_w.shape)} so that weight += lr * it works",
-             diagnosis=diagnose.diagnose_gradient(got_w, want_w))
+        fail(
+            f"{what}: negative_grad_w has shape {tuple(got_w.shape)}; it must have the "
+            f"weight's shape {tuple(want_w.shape)} so that weight += lr * it works",
+            diagnosis=diagnose.diagnose_gradient(got_w, want_w),
+        )
     got_b = as_tensor(answer[1], f"{what}: negative_grad_b")
     if got_b.numel() != 1:
-        fail(f"{what}: negative_grad_b should be one number, got shape {tuple(got_b.shape)}",
-             diagnosis=diagnose.broadcast_not_reduced(got_b, want_b))
+        fail(
+            f"{what}: negative_grad_b should be one number, got shape {tuple(got_b.shape)}",
+            diagnosis=diagnose.broadcast_not_reduced(got_b, want_b),
+        )
     got = torch.cat([got_w.flatten(), got_b.flatten()]).to(x.dtype)
     want = torch.cat([want_w.flatten(), want_b.flatten()])
     diagnosis = diagnose.diagnose_gradient(got, want, batch_size=x.shape[0])
     if diagnosis is not None and diagnosis.code == "sign_flipped":
-        diagnosis = diagnosis.model_copy(update={"explanation": diagnosis.explanation
-            + " backward returns the negative gradient (-dL/dw, -dL/db): the loop adds it."})
+        diagnosis = diagnosis.model_copy(
+            update={
+                "explanation": diagnosis.explanation
+                + " backward returns the negative gradient (-dL/dw, -dL/db): the loop adds it."
+            }
+        )
     expect_tensor(got, want, f"{what}: (negative_grad_w, negative_grad_b)", diagnosis=diagnosis)
 
 
-def explain_curve(got: torch.Tensor, variant: str,
-                  fingerprints: tuple[tuple[str, float, Diagnosis], ...] = ()) -> Diagnosis | None:
+def explain_curve(
+    got: torch.Tensor, variant: str, fingerprints: tuple[tuple[str, float, Diagnosis], ...] = ()
+) -> Diagnosis | None:
     """Name the mistake a wrong loss curve shows: no change, ascent, or a known fingerprint."""
     if got.numel() >= 2 and torch.all(got == got[0]):
-        return _diagnosis("parameters_unchanged", "the parameters never change",
-                          "Every epoch ends with the same MSE: no update reaches the weights.")
+        return _diagnosis(
+            "parameters_unchanged",
+            "the parameters never change",
+            "Every epoch ends with the same MSE: no update reaches the weights.",
+        )
     if got.numel() >= 2 and (not bool(torch.isfinite(got[-1])) or bool(got[-1] > got[0])):
         return _diagnosis(
-            "gradient_ascent", "the update moves along the gradient, not against it",
+            "gradient_ascent",
+            "the update moves along the gradient, not against it",
             "Gradient descent is w := w - lr * dL/dw = w + lr * (negative gradient); slide 35's "
             "'w := w + learning_rate x gradient' is only right for the negative gradient.",
-            f"the MSE grows from {got[0].item():.5f} to {got[-1].item():.5f}")
+            f"the MSE grows from {got[0].item():.5f} to {got[-1].item():.5f}",
+        )
     for owner, last, found in fingerprints:
         if owner == variant and abs(got[-1].item() - last) <= 1e-4 * last:
             return found.model_copy(update={"evidence": f"the last epoch's MSE is {last:.5f}"})
     return None
 
 
-def expect_curve(sub: Submission, variant: str, x: torch.Tensor, y: torch.Tensor,
-                 settings: Settings, expected: torch.Tensor,
-                 fingerprints: tuple[tuple[str, float, Diagnosis], ...] = ()) -> dict[str, Any]:
+def expect_curve(
+    sub: Submission,
+    variant: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    settings: Settings,
+    expected: torch.Tensor,
+    fingerprints: tuple[tuple[str, float, Diagnosis], ...] = (),
+) -> dict[str, Any]:
     """Train a fresh model with the student's trainer; compare the per-epoch MSE curve."""
     report = sub.probe("train_curve", variant, x, y, *settings)
     if not isinstance(report, dict):
         raise InvalidAnswer("the training probe returned no report")
     trainer = TRAINERS[variant]
-    losses = as_floats(report.get("losses"), f"the losses {trainer} returned",
-                       length=settings.num_epochs)
+    losses = as_floats(
+        report.get("losses"), f"the losses {trainer} returned", length=settings.num_epochs
+    )
     got = torch.tensor(losses, dtype=torch.float64)
     close = (got - expected).abs() <= 1e-5 + 1.3e-6 * expected.abs()
     if not bool(close.all()):
         epoch = int((~close).nonzero()[0].item())
-        fail(f"{trainer}: the MSE after epoch {epoch + 1} is {got[epoch].item():.5f}, "
-             f"expected {expected[epoch].item():.5f}",
-             expected=[round(v, 5) for v in expected.tolist()], got=[round(v, 5) for v in losses],
-             diagnosis=explain_curve(got, variant, fingerprints))
+        fail(
+            f"{trainer}: the MSE after epoch {epoch + 1} is {got[epoch].item():.5f}, "
+            f"expected {expected[epoch].item():.5f}",
+            expected=[round(v, 5) for v in expected.tolist()],
+            got=[round(v, 5) for v in losses],
+            diagnosis=explain_curve(got, variant, fingerprints),
+        )
     return report
 
 
 @check(points=1)
 def models_start_at_zero(sub: Submission) -> None:
     """All three ADALINEs start from zero weights and bias, with the notebook's shapes."""
-    for variant, (w_shape, grad) in {"manual": ((2, 1), False), "autograd": ((2, 1), True),
-                                     "sgd": ((1, 2), True)}.items():
+    for variant, (w_shape, grad) in {
+        "manual": ((2, 1), False),
+        "autograd": ((2, 1), True),
+        "sgd": ((1, 2), True),
+    }.items():
         state = sub.probe("initial_state", variant, 2)
         if not isinstance(state, dict):
             raise InvalidAnswer("the probe returned no report")
         name = CLASSES[variant]
         if variant == "sgd" and not (state.get("is_module") and state.get("linear_is_linear")):
-            fail("Adaline3 must be a torch.nn.Module with an nn.Linear(num_features, 1) "
-                 "attribute called `linear`")
+            fail(
+                "Adaline3 must be a torch.nn.Module with an nn.Linear(num_features, 1) "
+                "attribute called `linear`"
+            )
         for part, shape in (("weight", w_shape), ("bias", (1,))):
             where = f"{name}.{'linear.' if variant == 'sgd' else ''}{part}"
             facts = state.get(part)
@@ -167,14 +250,23 @@ def models_start_at_zero(sub: Submission) -> None:
                 fail(f"{where} is missing or not a tensor")
             value = as_tensor(facts.get("value"), where, shape=shape, dtype=torch.float32)
             if bool(value.abs().max() > 0):
-                fail(f"{where} should start at zero", expected=torch.zeros(shape), got=value,
-                     diagnosis=_diagnosis(
-                         "random_init", "nn.Linear starts from random values",
-                         "The notebook zeroes the layer's weight and bias after creating it."
-                     ) if variant == "sgd" else None)
+                fail(
+                    f"{where} should start at zero",
+                    expected=torch.zeros(shape),
+                    got=value,
+                    diagnosis=_diagnosis(
+                        "random_init",
+                        "nn.Linear starts from random values",
+                        "The notebook zeroes the layer's weight and bias after creating it.",
+                    )
+                    if variant == "sgd"
+                    else None,
+                )
             if facts.get("requires_grad") is not grad:
-                fail(f"{where}.requires_grad should be {grad}" + (
-                    ": Adaline1 computes its gradients by hand" if not grad else ""))
+                fail(
+                    f"{where}.requires_grad should be {grad}"
+                    + (": Adaline1 computes its gradients by hand" if not grad else "")
+                )
 
 
 @check(points=1)
@@ -185,8 +277,10 @@ def forward_returns_one_value_per_row(sub: Submission) -> None:
     for variant, name in CLASSES.items():
         got = as_tensor(sub.probe("forward_values", variant, x, w, b), f"{name}.forward(x)")
         if tuple(got.shape) != (4,):
-            fail(f"{name}.forward(x) for 4 rows has shape {tuple(got.shape)}, expected (4,)",
-                 diagnosis=COLUMN_BROADCAST if got.numel() == 4 else None)
+            fail(
+                f"{name}.forward(x) for 4 rows has shape {tuple(got.shape)}, expected (4,)",
+                diagnosis=COLUMN_BROADCAST if got.numel() == 4 else None,
+            )
         expect_tensor(got, x @ w + b, f"{name}.forward(x) with w = [0.5, -1], b = 0.25")
 
 
@@ -212,16 +306,30 @@ def manual_backward_matches_autograd(sub: Submission) -> None:
 def train_manual_reproduces_notebook(sub: Submission) -> None:
     """train_manual with Adaline1 prints the notebook's curve: 0.38849, 0.31679, ... 0.10025."""
     split = load_split(sub)
-    expect_curve(sub, "manual", split.x_train, split.y_train, LECTURE,
-                 torch.tensor(NOTEBOOK_MSE, dtype=torch.float64), LECTURE_FINGERPRINTS)
+    expect_curve(
+        sub,
+        "manual",
+        split.x_train,
+        split.y_train,
+        LECTURE,
+        torch.tensor(NOTEBOOK_MSE, dtype=torch.float64),
+        LECTURE_FINGERPRINTS,
+    )
 
 
 @check(points=1)
 def train_autograd_reproduces_notebook(sub: Submission) -> None:
     """train_autograd with Adaline2 gives the same curve as the hand-written gradients."""
     split = load_split(sub)
-    expect_curve(sub, "autograd", split.x_train, split.y_train, LECTURE,
-                 torch.tensor(NOTEBOOK_MSE, dtype=torch.float64), LECTURE_FINGERPRINTS)
+    expect_curve(
+        sub,
+        "autograd",
+        split.x_train,
+        split.y_train,
+        LECTURE,
+        torch.tensor(NOTEBOOK_MSE, dtype=torch.float64),
+        LECTURE_FINGERPRINTS,
+    )
 
 
 @check(points=1)
@@ -237,21 +345,35 @@ def train_autograd_keeps_leaf_parameters(sub: Submission) -> None:
         if not isinstance(facts, dict):
             fail(f"after training, Adaline2.{part} is missing or not a tensor")
         if facts.get("grad_fn") is not None or facts.get("is_leaf") is not True:
-            fail(f"after training, Adaline2.{part} has grad_fn={facts.get('grad_fn')}: it is no "
-                 "longer a leaf", diagnosis=_diagnosis(
-                     "non_leaf_parameters", "an out-of-place update made the weights non-leaves",
-                     "w = w - lr * grad builds a new tensor inside the graph (the notebook's own "
-                     "printout shows grad_fn=<AddBackward0>). Update in place under "
-                     "torch.no_grad(): with torch.no_grad(): w -= lr * grad.",
-                     "after one minibatch"))
+            fail(
+                f"after training, Adaline2.{part} has grad_fn={facts.get('grad_fn')}: it is no "
+                "longer a leaf",
+                diagnosis=_diagnosis(
+                    "non_leaf_parameters",
+                    "an out-of-place update made the weights non-leaves",
+                    "w = w - lr * grad builds a new tensor inside the graph (the notebook's own "
+                    "printout shows grad_fn=<AddBackward0>). Update in place under "
+                    "torch.no_grad(): with torch.no_grad(): w -= lr * grad.",
+                    "after one minibatch",
+                ),
+            )
         if facts.get("requires_grad") is not True:
-            fail(f"after training, Adaline2.{part}.requires_grad is False: later epochs cannot "
-                 "differentiate through it (was it rebuilt, or updated through .data/detach?)")
+            fail(
+                f"after training, Adaline2.{part}.requires_grad is False: later epochs cannot "
+                "differentiate through it (was it rebuilt, or updated through .data/detach?)"
+            )
 
 
 @check(points=1)
 def train_sgd_reproduces_notebook(sub: Submission) -> None:
     """train_sgd with Adaline3 and torch.optim.SGD gives the notebook's curve too."""
     split = load_split(sub)
-    expect_curve(sub, "sgd", split.x_train, split.y_train, LECTURE,
-                 torch.tensor(NOTEBOOK_MSE, dtype=torch.float64), LECTURE_FINGERPRINTS)
+    expect_curve(
+        sub,
+        "sgd",
+        split.x_train,
+        split.y_train,
+        LECTURE,
+        torch.tensor(NOTEBOOK_MSE, dtype=torch.float64),
+        LECTURE_FINGERPRINTS,
+    )

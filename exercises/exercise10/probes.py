@@ -88,8 +88,12 @@ def initial_state(
 
 
 def forward_values(
-    student: ModuleType, device: str, variant: str, x: torch.Tensor,
-    weight: torch.Tensor, bias: torch.Tensor,
+    student: ModuleType,
+    device: str,
+    variant: str,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor,
 ) -> Any:
     """forward(x) after setting weight and bias to the given values (reshaped to the model's)."""
     model = getattr(student, CLASSES[variant])(x.shape[1])
@@ -109,15 +113,27 @@ def manual_backward(
 
 
 def train_curve(
-    student: ModuleType, device: str, variant: str, x: torch.Tensor, y: torch.Tensor,
-    num_epochs: int, learning_rate: float, seed: int, minibatch_size: int,
+    student: ModuleType,
+    device: str,
+    variant: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    num_epochs: int,
+    learning_rate: float,
+    seed: int,
+    minibatch_size: int,
 ) -> dict[str, Any]:
     """Train a fresh zero-initialised ADALINE; report the returned losses and final parameters."""
     model = getattr(student, CLASSES[variant])(x.shape[1])
     train = getattr(student, TRAINERS[variant])
     losses = train(
-        model, x, y, num_epochs,
-        learning_rate=learning_rate, seed=seed, minibatch_size=minibatch_size,
+        model,
+        x,
+        y,
+        num_epochs,
+        learning_rate=learning_rate,
+        seed=seed,
+        minibatch_size=minibatch_size,
     )
     weight, bias = parameters_of(model, variant)
     return {"losses": losses, "weight": describe(weight), "bias": describe(bias)}

@@ -11,11 +11,20 @@ from typing import Any
 
 import torch
 
-from grader import diagnose
-from grader.check import InvalidAnswer, check, fail
-from grader.expect import as_float, as_floats, as_tensor
-from grader.judge import Submission
-from grader.models import Diagnosis
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_float,
+    as_floats,
+    as_tensor,
+    check,
+    count,
+    diagnose,
+    error_text,
+    fail,
+    report_of,
+)
 
 # train(...) on the "blobs" set-up (probes.build), 4 epochs of SGD(lr=0.5): each epoch's mean
 # of its three batch losses, as torch 2.13 computes them in float32.
@@ -28,21 +37,25 @@ def misconception(code: str, title: str, text: str, evidence: str = "") -> Diagn
 
 
 ACCUMULATED = misconception(
-    "accumulated_gradients", "gradients accumulate across steps (zero_grad is missing)",
+    "accumulated_gradients",
+    "gradients accumulate across steps (zero_grad is missing)",
     "loss.backward() adds to .grad; call optimizer.zero_grad() once per step, before backward, "
     "or every step also applies all the earlier batches' gradients.",
 )
 MODEL_NOT_MOVED = misconception(
-    "model_not_on_device", "the model is not on the device",
-    "The model arrives on `device` with its optimizer; leave it there (no model.to(\"cpu\"), no "
+    "model_not_on_device",
+    "the model is not on the device",
+    'The model arrives on `device` with its optimizer; leave it there (no model.to("cpu"), no '
     "copy) and bring every batch to it, never the model to the data.",
 )
 FEATURES_NOT_MOVED = misconception(
-    "features_not_on_device", "the features are not moved to the device",
+    "features_not_on_device",
+    "the features are not moved to the device",
     "The parameters live on the device; features = features.to(device) before the forward pass.",
 )
 TARGETS_NOT_MOVED = misconception(
-    "targets_not_on_device", "the targets are not moved to the device",
+    "targets_not_on_device",
+    "the targets are not moved to the device",
     "The model's output is on the device, the targets are still on the CPU; "
     "targets = targets.to(device) as well as features = features.to(device).",
 )
@@ -50,23 +63,11 @@ TARGETS_NOT_MOVED = misconception(
 META_DATA_ERRORS = ("cannot be called on meta tensors", "Cannot copy out of meta tensor")
 AGREEMENT = 1e-4  # CPU vs GPU: absolute and relative tolerance of losses and parameters
 CLEARED_TOO_EARLY = misconception(
-    "zero_grad_before_step", "zero_grad between backward and step",
+    "zero_grad_before_step",
+    "zero_grad between backward and step",
     "optimizer.zero_grad() after loss.backward() throws the new gradients away, so "
     "optimizer.step() has nothing to apply and the parameters never change.",
 )
-
-
-def report_of(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidAnswer("the probe returned no report")
-    return value
-
-
-def count(report: dict[str, Any], key: str) -> int:
-    value = report.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidAnswer(f"the probe's `{key}` is missing")
-    return value
 
 
 def flags(report: dict[str, Any], key: str) -> list[bool]:
@@ -80,26 +81,39 @@ def explain_training(report: dict[str, Any]) -> Diagnosis | None:
     """What the recorded hooks say went wrong in a training loop, if anything."""
     steps = count(report, "steps")
     if steps == 0:
-        return misconception("no_step", "optimizer.step() is never called",
-                          "backward() only computes gradients; step() applies them.")
+        return misconception(
+            "no_step",
+            "optimizer.step() is never called",
+            "backward() only computes gradients; step() applies them.",
+        )
     if count(report, "empty_steps") > 0:
-        return CLEARED_TOO_EARLY.model_copy(update={
-            "evidence": f"{count(report, 'empty_steps')} of {steps} steps found no gradient"})
+        return CLEARED_TOO_EARLY.model_copy(
+            update={
+                "evidence": f"{count(report, 'empty_steps')} of {steps} steps found no gradient"
+            }
+        )
     if count(report, "stale_backwards") > 0:
-        return ACCUMULATED.model_copy(update={
-            "evidence": f"{count(report, 'stale_backwards')} of {count(report, 'backwards')} "
-                        "parameter gradients arrived on top of an old one"})
+        return ACCUMULATED.model_copy(
+            update={
+                "evidence": f"{count(report, 'stale_backwards')} of {count(report, 'backwards')} "
+                "parameter gradients arrived on top of an old one"
+            }
+        )
     return None
 
 
-def expect_losses(got: list[float], expected: list[float], what: str,
-                  diagnosis: Diagnosis | None = None) -> None:
+def expect_losses(
+    got: list[float], expected: list[float], what: str, diagnosis: Diagnosis | None = None
+) -> None:
     """Per-epoch losses within float32 tolerance (assert_close defaults)."""
     for epoch, (g, e) in enumerate(zip(got, expected, strict=True)):
         if abs(g - e) > 1e-5 + 1.3e-6 * abs(e):
-            fail(f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, expected {e:.6f}",
-                 expected=[round(v, 6) for v in expected], got=[round(v, 6) for v in got],
-                 diagnosis=diagnosis)
+            fail(
+                f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, expected {e:.6f}",
+                expected=[round(v, 6) for v in expected],
+                got=[round(v, 6) for v in got],
+                diagnosis=diagnosis,
+            )
 
 
 def batch_losses(sub: Submission, case: str) -> list[float]:
@@ -114,13 +128,19 @@ def batch_losses(sub: Submission, case: str) -> list[float]:
 def explain_epoch_loss(got: float, batches: list[float]) -> Diagnosis | None:
     """The epoch loss is the sum, or only the last batch's loss, instead of the mean."""
     if abs(got - sum(batches)) <= 1e-5 * abs(sum(batches)):
-        return misconception("sum_not_mean", "the epoch loss is the sum of the batch losses",
-                          "Divide by the number of batches: the mean does not grow with N.",
-                          f"{len(batches)} batches: mean {sum(batches) / len(batches):.6f}, "
-                          f"sum {sum(batches):.6f}")
+        return misconception(
+            "sum_not_mean",
+            "the epoch loss is the sum of the batch losses",
+            "Divide by the number of batches: the mean does not grow with N.",
+            f"{len(batches)} batches: mean {sum(batches) / len(batches):.6f}, "
+            f"sum {sum(batches):.6f}",
+        )
     if abs(got - batches[-1]) <= 1e-5 * abs(batches[-1]):
-        return misconception("last_batch_only", "only the last batch's loss is kept",
-                          "Collect every batch's loss.item() and average them per epoch.")
+        return misconception(
+            "last_batch_only",
+            "only the last batch's loss is kept",
+            "Collect every batch's loss.item() and average them per epoch.",
+        )
     return None
 
 
@@ -146,19 +166,29 @@ def expect_accuracy(sub: Submission, case: str, what: str) -> None:
     got = as_float(accuracies[0], "evaluate(...)")
     expected, per_batch = expected_accuracy(sub, case)
     if abs(got - expected) > 1e-6:
-        fail(f"{what}: evaluate returned {got:.6g}, expected {expected:.6g}",
-             expected=expected, got=got, diagnosis=explain_accuracy(got, expected, per_batch))
+        fail(
+            f"{what}: evaluate returned {got:.6g}, expected {expected:.6g}",
+            expected=expected,
+            got=got,
+            diagnosis=explain_accuracy(got, expected, per_batch),
+        )
 
 
 def explain_accuracy(got: float, expected: float, per_batch: list[float]) -> Diagnosis | None:
     if abs(got - 100 * expected) <= 1e-4:
-        return misconception("percent", "the accuracy is a percentage",
-                          "Return a fraction in [0, 1]: correct / total, not 100 * that.")
+        return misconception(
+            "percent",
+            "the accuracy is a percentage",
+            "Return a fraction in [0, 1]: correct / total, not 100 * that.",
+        )
     mean_of_batches = sum(per_batch) / len(per_batch)
     if abs(got - mean_of_batches) <= 1e-6 and abs(mean_of_batches - expected) > 1e-6:
-        return misconception("mean_of_batch_accuracies", "the per-batch accuracies are averaged",
-                          "The last batch is smaller, so the mean of batch accuracies weights its "
-                          "rows more; count correct predictions and rows over the whole loader.")
+        return misconception(
+            "mean_of_batch_accuracies",
+            "the per-batch accuracies are averaged",
+            "The last batch is smaller, so the mean of batch accuracies weights its "
+            "rows more; count correct predictions and rows over the whole loader.",
+        )
     return None
 
 
@@ -199,12 +229,16 @@ def train_mode_during_training(sub: Submission) -> None:
     if not training:
         fail("train() never called the model")
     if not all(training):
-        fail(f"{training.count(False)} of {len(training)} training forward passes ran in eval mode",
-             diagnosis=misconception(
-                 "eval_mode_in_training", "model.train() is missing",
-                 "evaluate() leaves the model in eval mode, where dropout is off; call "
-                 "model.train() at the start of every epoch, as slide 35 does.",
-                 "a dropout model handed to train() in eval mode"))
+        fail(
+            f"{training.count(False)} of {len(training)} training forward passes ran in eval mode",
+            diagnosis=misconception(
+                "eval_mode_in_training",
+                "model.train() is missing",
+                "evaluate() leaves the model in eval mode, where dropout is off; call "
+                "model.train() at the start of every epoch, as slide 35 does.",
+                "a dropout model handed to train() in eval mode",
+            ),
+        )
 
 
 @check(points=1)
@@ -222,12 +256,17 @@ def evaluate_in_eval_mode(sub: Submission) -> None:
         fail("evaluate() never called the model")
     if any(training):
         accuracies = report.get("accuracies")
-        fail(f"{training.count(True)} of {len(training)} evaluation forward passes ran in "
-             f"training mode (accuracies of two calls: {accuracies})",
-             diagnosis=misconception("train_mode_in_eval", "model.eval() is missing",
-                                  "In training mode dropout drops units at random, so the "
-                                  "accuracy changes from call to call.",
-                                  "a model with Dropout(0.5), evaluated twice"))
+        fail(
+            f"{training.count(True)} of {len(training)} evaluation forward passes ran in "
+            f"training mode (accuracies of two calls: {accuracies})",
+            diagnosis=misconception(
+                "train_mode_in_eval",
+                "model.eval() is missing",
+                "In training mode dropout drops units at random, so the "
+                "accuracy changes from call to call.",
+                "a model with Dropout(0.5), evaluated twice",
+            ),
+        )
 
 
 @check(points=1)
@@ -238,11 +277,16 @@ def evaluate_builds_no_graph(sub: Submission) -> None:
     if not enabled:
         fail("evaluate() never called the model")
     if any(enabled) or any(flags(report, "output_requires_grad")):
-        fail(f"{enabled.count(True)} of {len(enabled)} evaluation forward passes built a graph",
-             diagnosis=misconception("graph_in_eval", "evaluation without torch.no_grad()",
-                                  "Every forward pass then records a graph for backward that is "
-                                  "never used: memory and time for nothing.",
-                                  "the logits came back with requires_grad=True"))
+        fail(
+            f"{enabled.count(True)} of {len(enabled)} evaluation forward passes built a graph",
+            diagnosis=misconception(
+                "graph_in_eval",
+                "evaluation without torch.no_grad()",
+                "Every forward pass then records a graph for backward that is "
+                "never used: memory and time for nothing.",
+                "the logits came back with requires_grad=True",
+            ),
+        )
 
 
 def device_under_test(sub: Submission) -> str:
@@ -257,11 +301,6 @@ def seen(report: dict[str, Any], key: str) -> list[list[str]]:
     ):
         raise InvalidAnswer(f"the probe's `{key}` is missing")
     return value
-
-
-def error_text(report: dict[str, Any]) -> str:
-    error = report.get("error")
-    return error if isinstance(error, str) else ""
 
 
 def explain_devices(report: dict[str, Any], target: str) -> Diagnosis | None:
@@ -301,22 +340,30 @@ def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
         fail(f"{what}: the parameters ended on {params}", diagnosis=MODEL_NOT_MOVED)
 
 
-def expect_agreement(report: dict[str, Any], losses: list[float], params: list[torch.Tensor],
-                     what: str) -> None:
+def expect_agreement(
+    report: dict[str, Any], losses: list[float], params: list[torch.Tensor], what: str
+) -> None:
     """Epoch losses and final parameters within AGREEMENT of the CPU run's."""
     got = as_floats(report.get("losses"), "the losses train returned", length=len(losses))
     for epoch, (g, e) in enumerate(zip(got, losses, strict=True)):
         if abs(g - e) > AGREEMENT * (1 + abs(e)):
-            fail(f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, the CPU run's {e:.6f}",
-                 expected=losses, got=got)
+            fail(
+                f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, the CPU run's {e:.6f}",
+                expected=losses,
+                got=got,
+            )
     values = report.get("params")
     if not isinstance(values, list) or len(values) != len(params):
         raise InvalidAnswer(f"{what}: the probe returned no parameters")
     for i, (value, want) in enumerate(zip(values, params, strict=True)):
         tensor = as_tensor(value, f"{what}: parameter {i}", shape=want.shape)
         if not torch.allclose(tensor.to(want.dtype), want, rtol=AGREEMENT, atol=AGREEMENT):
-            fail(f"{what}: parameter {i} differs from the CPU run's by "
-                 f"{(tensor - want).abs().max().item():.3g}", expected=want, got=tensor)
+            fail(
+                f"{what}: parameter {i} differs from the CPU run's by "
+                f"{(tensor - want).abs().max().item():.3g}",
+                expected=want,
+                got=tensor,
+            )
 
 
 @check(points=1)
@@ -328,5 +375,6 @@ def moves_each_batch_to_the_device(sub: Submission) -> None:
     CUDA run it runs on the GPU, and the hidden CPU/GPU agreement check also compares values.
     """
     target = device_under_test(sub)
-    expect_on_device(report_of(sub.probe("device_epoch", "blobs", target)), target,
-                     f"one epoch on {target!r}")
+    expect_on_device(
+        report_of(sub.probe("device_epoch", "blobs", target)), target, f"one epoch on {target!r}"
+    )

@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from grader import probing
-from grader.probing import device_of
+from grader.jail import probing
+from grader.jail.probing import device_of
 
 
 class Setup(NamedTuple):
@@ -80,13 +80,16 @@ def build(name: str, device: str, learning_rate: float | None = None) -> Setup:
     model = torch.nn.Sequential(*layers).to(device)
     lr = case.learning_rate if learning_rate is None else learning_rate
     optimizer: torch.optim.Optimizer = (
-        torch.optim.Adam(model.parameters(), lr=lr) if case.optimizer == "adam"
+        torch.optim.Adam(model.parameters(), lr=lr)
+        if case.optimizer == "adam"
         else torch.optim.SGD(model.parameters(), lr=lr)
     )
     data = TensorDataset(features, targets)
     shuffler = torch.Generator().manual_seed(case.seed + 1) if case.shuffle else None
     return Setup(
-        model, optimizer, torch.nn.CrossEntropyLoss(),
+        model,
+        optimizer,
+        torch.nn.CrossEntropyLoss(),
         DataLoader(data, batch_size=case.batch_size, shuffle=case.shuffle, generator=shuffler),
         DataLoader(data, batch_size=case.eval_batch_size),
     )
@@ -97,8 +100,13 @@ class Recorder:
 
     def __init__(self, setup: Setup) -> None:
         self.facts: dict[str, Any] = {
-            "training": [], "grad_enabled": [], "output_requires_grad": [],
-            "backwards": 0, "stale_backwards": 0, "steps": 0, "empty_steps": 0,
+            "training": [],
+            "grad_enabled": [],
+            "output_requires_grad": [],
+            "backwards": 0,
+            "stale_backwards": 0,
+            "steps": 0,
+            "empty_steps": 0,
         }
         self.handles = [
             setup.model.register_forward_pre_hook(self.before_forward),
@@ -121,6 +129,7 @@ class Recorder:
             self.facts["backwards"] += 1
             if p.grad is not None and bool(p.grad.detach().abs().sum() > 0):
                 self.facts["stale_backwards"] += 1
+
         return hook
 
     def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
@@ -136,8 +145,12 @@ class Recorder:
 
 
 def train_report(
-    student: ModuleType, device: str, case: str, num_epochs: int,
-    learning_rate: float | None = None, start_in_eval: bool = False,
+    student: ModuleType,
+    device: str,
+    case: str,
+    num_epochs: int,
+    learning_rate: float | None = None,
+    start_in_eval: bool = False,
 ) -> dict[str, Any]:
     """train(...) on a fresh set-up: the returned losses, final parameters, and the facts."""
     setup = build(case, device, learning_rate)
@@ -145,8 +158,9 @@ def train_report(
         setup.model.eval()  # as an earlier evaluate() would leave it
     recorder = Recorder(setup)
     torch.manual_seed(0)
-    losses = student.train(setup.model, setup.optimizer, setup.loss_fn, setup.train_loader,
-                           num_epochs, device=device)
+    losses = student.train(
+        setup.model, setup.optimizer, setup.loss_fn, setup.train_loader, num_epochs, device=device
+    )
     facts = recorder.close()
     params = [p.detach().clone() for p in setup.model.parameters()]
     return {"losses": losses, "params": params, **facts}
@@ -158,8 +172,9 @@ def evaluate_report(student: ModuleType, device: str, case: str, calls: int = 2)
     setup.model.train()
     recorder = Recorder(setup)
     torch.manual_seed(0)
-    accuracies = [student.evaluate(setup.model, setup.eval_loader, device=device)
-                  for _ in range(calls)]
+    accuracies = [
+        student.evaluate(setup.model, setup.eval_loader, device=device) for _ in range(calls)
+    ]
     return {"accuracies": accuracies, **recorder.close()}
 
 
@@ -171,8 +186,9 @@ def evaluate_then_train(
     student.evaluate(setup.model, setup.eval_loader, device=device)
     recorder = Recorder(setup)
     torch.manual_seed(0)
-    losses = student.train(setup.model, setup.optimizer, setup.loss_fn, setup.train_loader,
-                           num_epochs, device=device)
+    losses = student.train(
+        setup.model, setup.optimizer, setup.loss_fn, setup.train_loader, num_epochs, device=device
+    )
     return {"losses": losses, **recorder.close()}
 
 
@@ -216,11 +232,15 @@ def device_epoch(
     torch.manual_seed(0)
     losses: Any = None
     with probing.ErrorFact(target) as raised:
-        losses = student.train(setup.model, setup.optimizer, watch, setup.train_loader, 1,
-                               device=target)
+        losses = student.train(
+            setup.model, setup.optimizer, watch, setup.train_loader, 1, device=target
+        )
     params = list(setup.model.parameters())
-    report = {**watch.close(), "error": raised.text,
-              "param_devices": [device_of(p) for p in params]}
+    report = {
+        **watch.close(),
+        "error": raised.text,
+        "param_devices": [device_of(p) for p in params],
+    }
     if target != "meta":
         report["losses"] = losses
         report["params"] = [p.detach().cpu().clone() for p in params]

@@ -11,11 +11,17 @@ from typing import Any
 
 import torch
 
-from grader import diagnose
-from grader.check import InvalidAnswer, check, fail
-from grader.expect import as_tensor
-from grader.judge import Submission
-from grader.models import Diagnosis
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_tensor,
+    check,
+    count,
+    diagnose,
+    error_text,
+    fail,
+)
 
 # The "regression" step of probes.build (Adaline(3), MSE, SGD lr 0.1), computed by torch 2.13
 # in float32: the loss before the step, and linear.weight, linear.bias after it.
@@ -30,16 +36,19 @@ def misconception(code: str, title: str, text: str, evidence: str = "") -> Diagn
 
 
 MODEL_NOT_MOVED = misconception(
-    "model_not_on_device", "the model is not on the device",
+    "model_not_on_device",
+    "the model is not on the device",
     "The model and its optimizer arrive on `device`; leave the model there (no "
-    "model.to(\"cpu\"), no copy) and bring the data to it.",
+    'model.to("cpu"), no copy) and bring the data to it.',
 )
 FEATURES_NOT_MOVED = misconception(
-    "features_not_on_device", "the features are not moved to the device",
+    "features_not_on_device",
+    "the features are not moved to the device",
     "The parameters live on the device; features = features.to(device) before the forward pass.",
 )
 TARGETS_NOT_MOVED = misconception(
-    "targets_not_on_device", "the targets are not moved to the device",
+    "targets_not_on_device",
+    "the targets are not moved to the device",
     "The model's output is on the device, the targets are still on the CPU; "
     "targets = targets.to(device) as well as features = features.to(device).",
 )
@@ -51,8 +60,9 @@ def device_under_test(sub: Submission) -> str:
     return "meta" if sub.device == "cpu" else sub.device
 
 
-def step_report(sub: Submission, case: str, target: str | None = None,
-                stale: bool = False) -> dict[str, Any]:
+def step_report(
+    sub: Submission, case: str, target: str | None = None, stale: bool = False
+) -> dict[str, Any]:
     report = sub.probe("one_step", case, target, stale)
     if not isinstance(report, dict):
         raise InvalidAnswer("the probe returned no report")
@@ -64,18 +74,6 @@ def devices(report: dict[str, Any], key: str) -> list[list[str]]:
     if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
         raise InvalidAnswer(f"the probe's `{key}` is missing")
     return value
-
-
-def count(report: dict[str, Any], key: str) -> int:
-    value = report.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidAnswer(f"the probe's `{key}` is missing")
-    return value
-
-
-def error_text(report: dict[str, Any]) -> str:
-    error = report.get("error")
-    return error if isinstance(error, str) else ""
 
 
 def raised(report: dict[str, Any], target: str) -> str:
@@ -103,18 +101,26 @@ def explain_devices(report: dict[str, Any], target: str) -> Diagnosis | None:
 def explain_step(report: dict[str, Any]) -> Diagnosis | None:
     """What the hooks say went wrong in the step, if anything."""
     if count(report, "steps") == 0:
-        return misconception("no_step", "optimizer.step() is never called",
-                             "backward() only computes gradients; step() applies them.")
+        return misconception(
+            "no_step",
+            "optimizer.step() is never called",
+            "backward() only computes gradients; step() applies them.",
+        )
     if count(report, "empty_steps") > 0:
-        return misconception("zero_grad_before_step", "zero_grad between backward and step",
-                             "Clearing the gradients after backward leaves step() nothing to "
-                             "apply: the parameters do not move.")
+        return misconception(
+            "zero_grad_before_step",
+            "zero_grad between backward and step",
+            "Clearing the gradients after backward leaves step() nothing to "
+            "apply: the parameters do not move.",
+        )
     if count(report, "stale_backwards") > 0:
-        return misconception("accumulated_gradients",
-                             "gradients accumulate across steps (zero_grad is missing)",
-                             "backward() adds to .grad; call optimizer.zero_grad() before "
-                             "backward, or the previous step's gradient is applied again.",
-                             "every .grad held a gradient of ones before train_step")
+        return misconception(
+            "accumulated_gradients",
+            "gradients accumulate across steps (zero_grad is missing)",
+            "backward() adds to .grad; call optimizer.zero_grad() before "
+            "backward, or the previous step's gradient is applied again.",
+            "every .grad held a gradient of ones before train_step",
+        )
     return None
 
 
@@ -125,36 +131,54 @@ def expect_parameters(report: dict[str, Any], expected: list[torch.Tensor], what
     for i, (got, want) in enumerate(zip(params, expected, strict=True)):
         value = as_tensor(got, f"{what}: parameter {i}", shape=want.shape)
         if not torch.allclose(value.to(want.dtype), want, rtol=1.3e-6, atol=1e-5):
-            fail(f"{what}: parameter {i} after the step is wrong", expected=want, got=value,
-                 diagnosis=explain_step(report))
+            fail(
+                f"{what}: parameter {i} after the step is wrong",
+                expected=want,
+                got=value,
+                diagnosis=explain_step(report),
+            )
 
 
 def expect_loss(report: dict[str, Any], expected: float, what: str) -> None:
     result = report.get("result")
     if isinstance(result, torch.Tensor):
-        fail(f"{what}: train_step returned a tensor, not a Python float",
-             got=result, diagnosis=misconception(
-                 "loss_as_tensor", "the loss is returned as a tensor",
-                 "Return loss.item(): a Python float holds no graph and no device memory."))
+        fail(
+            f"{what}: train_step returned a tensor, not a Python float",
+            got=result,
+            diagnosis=misconception(
+                "loss_as_tensor",
+                "the loss is returned as a tensor",
+                "Return loss.item(): a Python float holds no graph and no device memory.",
+            ),
+        )
     if isinstance(result, bool) or not isinstance(result, (int, float)):
         raise InvalidAnswer(
-            f"{what}: train_step should return a float, got {type(result).__name__}")
+            f"{what}: train_step should return a float, got {type(result).__name__}"
+        )
     if abs(result - expected) > 1e-5 + 1.3e-6 * abs(expected):
-        fail(f"{what}: the returned loss is {result:.6f}, expected {expected:.6f} (the loss of "
-             "the batch before the step)", expected=expected, got=result)
+        fail(
+            f"{what}: the returned loss is {result:.6f}, expected {expected:.6f} (the loss of "
+            "the batch before the step)",
+            expected=expected,
+            got=result,
+        )
 
 
 def expect_targets_moved(report: dict[str, Any], target: str, what: str) -> None:
     """The loss saw its targets on `target`; else say what was on the CPU and what raised."""
     seen = devices(report, "loss_inputs")
     if not seen:
-        fail(f"{what}: the loss was never computed ({error_text(report) or 'no error'})",
-             diagnosis=explain_devices(report, target))
+        fail(
+            f"{what}: the loss was never computed ({error_text(report) or 'no error'})",
+            diagnosis=explain_devices(report, target),
+        )
     wrong = [pair for pair in seen if any(d != diagnose.device_type(target) for d in pair)]
     if wrong:
-        fail(f"{what}: the loss got an output on {wrong[0][0]} and targets on {wrong[0][1]}; "
-             f"both must be on {target!r}",
-             diagnosis=TARGETS_NOT_MOVED.model_copy(update={"evidence": raised(report, target)}))
+        fail(
+            f"{what}: the loss got an output on {wrong[0][0]} and targets on {wrong[0][1]}; "
+            f"both must be on {target!r}",
+            diagnosis=TARGETS_NOT_MOVED.model_copy(update={"evidence": raised(report, target)}),
+        )
 
 
 def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
@@ -172,8 +196,9 @@ def expect_on_device(report: dict[str, Any], target: str, what: str) -> None:
         fail(f"{what}: the parameters ended on {params}", diagnosis=MODEL_NOT_MOVED)
 
 
-def expect_agreement(report: dict[str, Any], losses: list[float], params: list[torch.Tensor],
-                     what: str) -> None:
+def expect_agreement(
+    report: dict[str, Any], losses: list[float], params: list[torch.Tensor], what: str
+) -> None:
     """Each step's loss and the final parameters within AGREEMENT of the CPU run's."""
     results = report.get("results")
     if not isinstance(results, list) or len(results) != len(losses):
@@ -182,17 +207,26 @@ def expect_agreement(report: dict[str, Any], losses: list[float], params: list[t
         if isinstance(result, bool) or not isinstance(result, (int, float)):
             expect_loss({"result": result}, expected, f"{what}, step {step + 1}")  # says why
         if abs(result - expected) > AGREEMENT * (1 + abs(expected)):
-            fail(f"{what}: the loss of step {step + 1} is {result:.6f}, the CPU run's "
-                 f"{expected:.6f}", expected=losses, got=results, diagnosis=explain_step(report))
+            fail(
+                f"{what}: the loss of step {step + 1} is {result:.6f}, the CPU run's "
+                f"{expected:.6f}",
+                expected=losses,
+                got=results,
+                diagnosis=explain_step(report),
+            )
     values = report.get("params")
     if not isinstance(values, list) or len(values) != len(params):
         raise InvalidAnswer(f"{what}: the probe returned no parameters")
     for i, (value, want) in enumerate(zip(values, params, strict=True)):
         tensor = as_tensor(value, f"{what}: parameter {i}", shape=want.shape)
         if not torch.allclose(tensor.to(want.dtype), want, rtol=AGREEMENT, atol=AGREEMENT):
-            fail(f"{what}: parameter {i} differs from the CPU run's by "
-                 f"{(tensor - want).abs().max().item():.3g}", expected=want, got=tensor,
-                 diagnosis=explain_step(report))
+            fail(
+                f"{what}: parameter {i} differs from the CPU run's by "
+                f"{(tensor - want).abs().max().item():.3g}",
+                expected=want,
+                got=tensor,
+                diagnosis=explain_step(report),
+            )
 
 
 @check(points=1)
@@ -226,12 +260,16 @@ def features_moved_to_device(sub: Submission) -> None:
     report = step_report(sub, "regression", target)
     seen = devices(report, "model_inputs")
     if not seen:
-        fail(f"on {target!r}: the model was never called ({error_text(report) or 'no error'})",
-             diagnosis=explain_devices(report, target))
+        fail(
+            f"on {target!r}: the model was never called ({error_text(report) or 'no error'})",
+            diagnosis=explain_devices(report, target),
+        )
     wrong = [d for call in seen for d in call if d != diagnose.device_type(target)]
     if wrong:
-        fail(f"on {target!r}: the model got its input on {wrong[0]}",
-             diagnosis=explain_devices(report, target) or FEATURES_NOT_MOVED)
+        fail(
+            f"on {target!r}: the model got its input on {wrong[0]}",
+            diagnosis=explain_devices(report, target) or FEATURES_NOT_MOVED,
+        )
 
 
 @check(points=2)
@@ -249,15 +287,21 @@ def parameters_end_on_device(sub: Submission) -> None:
     error = error_text(report)
     harmless = target == "meta" and any(marker in error for marker in META_DATA_ERRORS)
     if count(report, "steps") == 0 or (error and not harmless):
-        fail(f"on {target!r}: no optimizer step was completed ({error or 'no error'})",
-             diagnosis=explain_step(report) if not error else explain_devices(report, target))
+        fail(
+            f"on {target!r}: no optimizer step was completed ({error or 'no error'})",
+            diagnosis=explain_step(report) if not error else explain_devices(report, target),
+        )
     params, grads = report.get("param_devices"), report.get("grad_devices")
     if not isinstance(params, list) or not isinstance(grads, list):
         raise InvalidAnswer("the probe's devices are missing")
     kind = diagnose.device_type(target)
     if any(d != kind for d in params) or any(d not in (kind, "NoneType") for d in grads):
-        fail(f"on {target!r}: parameters ended on {params}, gradients on {grads}",
-             diagnosis=explain_devices(report, target) or MODEL_NOT_MOVED)
+        fail(
+            f"on {target!r}: parameters ended on {params}, gradients on {grads}",
+            diagnosis=explain_devices(report, target) or MODEL_NOT_MOVED,
+        )
     if report.get("optimizer_holds_parameters") is not True:
-        fail("the optimizer no longer holds the model's parameters: was the model copied or "
-             "rebuilt inside train_step?")
+        fail(
+            "the optimizer no longer holds the model's parameters: was the model copied or "
+            "rebuilt inside train_step?"
+        )

@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 import torch
 import torch.nn.functional as F
 
-from grader import probing
-from grader.probing import device_of
+from grader.jail import probing
+from grader.jail.probing import device_of
 
 
 class Adaline(torch.nn.Module):
@@ -81,12 +81,20 @@ class Recorder:
     """Devices seen by the model and the loss, and what each backward and step found."""
 
     def __init__(self, setup: Step) -> None:
-        self.facts: dict[str, Any] = {"model_inputs": [], "model_parameters": [],
-                                      "loss_inputs": [], "backwards": 0,
-                                      "stale_backwards": 0, "steps": 0, "empty_steps": 0}
+        self.facts: dict[str, Any] = {
+            "model_inputs": [],
+            "model_parameters": [],
+            "loss_inputs": [],
+            "backwards": 0,
+            "stale_backwards": 0,
+            "steps": 0,
+            "empty_steps": 0,
+        }
         self.parameters = list(setup.model.parameters())
-        self.handles = [setup.model.register_forward_pre_hook(self.before_forward),
-                        setup.optimizer.register_step_pre_hook(self.before_step)]
+        self.handles = [
+            setup.model.register_forward_pre_hook(self.before_forward),
+            setup.optimizer.register_step_pre_hook(self.before_step),
+        ]
         for p in self.parameters:
             self.handles.append(p.register_hook(self.gradient_arrives(p)))
         self.real_loss = setup.loss
@@ -104,12 +112,15 @@ class Recorder:
             self.facts["backwards"] += 1
             if p.grad is not None and (p.grad.is_meta or bool(p.grad.detach().abs().sum() > 0)):
                 self.facts["stale_backwards"] += 1
+
         return hook
 
     def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         self.facts["steps"] += 1
-        if all(g is None or (not g.is_meta and not bool(g.detach().abs().sum() > 0))
-               for g in (p.grad for p in self.parameters)):
+        if all(
+            g is None or (not g.is_meta and not bool(g.detach().abs().sum() > 0))
+            for g in (p.grad for p in self.parameters)
+        ):
             self.facts["empty_steps"] += 1
 
     def close(self) -> dict[str, Any]:
@@ -138,8 +149,9 @@ def one_step(
     recorder = Recorder(setup)
     result: Any = None
     with probing.ErrorFact(target) as raised:
-        result = student.train_step(setup.model, setup.optimizer, recorder.loss,
-                                    setup.features, setup.targets, target)
+        result = student.train_step(
+            setup.model, setup.optimizer, recorder.loss, setup.features, setup.targets, target
+        )
     facts = recorder.close()
     params = list(setup.model.parameters())
     held = [p for group in setup.optimizer.param_groups for p in group["params"]]
@@ -169,11 +181,17 @@ def adaline_epoch(student: ModuleType, device: str, target: str | None = None) -
     results: list[Any] = []
     with probing.ErrorFact(target) as raised:
         for features, targets in minibatches(setup):
-            results.append(student.train_step(setup.model, setup.optimizer, recorder.loss,
-                                              features, targets, target))
+            results.append(
+                student.train_step(
+                    setup.model, setup.optimizer, recorder.loss, features, targets, target
+                )
+            )
     params = list(setup.model.parameters())
-    report = {**recorder.close(), "error": raised.text,
-              "param_devices": [device_of(p) for p in params]}
+    report = {
+        **recorder.close(),
+        "error": raised.text,
+        "param_devices": [device_of(p) for p in params],
+    }
     if target != "meta":
         report["results"] = results
         report["params"] = [p.detach().cpu().clone() for p in params]

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader import diagnose
-from grader.check import check, fail
-from grader.expect import as_tensor, expect_tensor
-from grader.judge import Submission
-from grader.models import Diagnosis
+from grader.authoring import Diagnosis, Submission, as_tensor, check, diagnose, expect_tensor, fail
 
 
 def explain(got: torch.Tensor, x: torch.Tensor, upstream: torch.Tensor) -> Diagnosis | None:
@@ -32,8 +28,13 @@ def expect_gradient(sub: Submission, x: torch.Tensor, upstream: torch.Tensor, wh
         fail(f"{what}: x.grad is None after backward; does backward return the gradient for x?")
     grad = as_tensor(grad, f"{what}: x.grad", shape=x.shape)
     expected = upstream * (x > 0).to(upstream.dtype)
-    expect_tensor(grad, expected, f"{what}: x.grad", check_dtype=False,
-                  diagnosis=explain(grad.to(upstream.dtype), x, upstream))
+    expect_tensor(
+        grad,
+        expected,
+        f"{what}: x.grad",
+        check_dtype=False,
+        diagnosis=explain(grad.to(upstream.dtype), x, upstream),
+    )
 
 
 @check(points=2)
@@ -72,8 +73,12 @@ def grad_output_left_unchanged(sub: Submission) -> None:
     as_tensor(report["grad"], "x.grad", shape=(3,))
     after = as_tensor(report.get("upstream_after"), "grad_output after backward", shape=(3,))
     if not torch.equal(after.to(upstream.dtype), upstream):  # decided here, not by the probe
-        fail("grad_output was modified in place by backward", expected=upstream, got=after,
-             diagnosis=diagnose.grad_output_modified(upstream, after))
+        fail(
+            "grad_output was modified in place by backward",
+            expected=upstream,
+            got=after,
+            diagnosis=diagnose.grad_output_modified(upstream, after),
+        )
 
 
 @check(points=1)

@@ -9,17 +9,12 @@ from 0 and from the poles of the quotients.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
-from grader.check import check, fail
-from grader.diagnose import diagnose_gradient
-from grader.expect import as_float, relative_error
-from grader.models import Diagnosis
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import Diagnosis, Submission, as_float, check, fail, relative_error
+from grader.authoring.diagnose import diagnose_gradient
 
 TensorFn = Callable[..., torch.Tensor]
 CENTRAL_TOLERANCE = 1e-7

@@ -7,14 +7,17 @@ retain_grad) fails with that diagnosis rather than counting as a malformed answe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from grader.check import InvalidAnswer, check, fail
-from grader.expect import as_float, relative_error
-from grader.models import Diagnosis
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_float,
+    check,
+    fail,
+    relative_error,
+)
 
 Grads = dict[str, float | None]
 KEYS = ("x", "w", "b", "u", "v")

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from grader import probing
+from grader.jail import probing
 
 
 @contextmanager

@@ -7,17 +7,20 @@ gradient of each copy is that path's term: upper -0.26547441551, lower -0.544332
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
-from grader.check import InvalidAnswer, check, fail
-from grader.diagnose import diagnose_gradient
-from grader.expect import as_float, relative_error
-from grader.models import Diagnosis
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_float,
+    check,
+    fail,
+    relative_error,
+)
+from grader.authoring.diagnose import diagnose_gradient
 
 Paths = tuple[float, float, float]
 LECTURE = (2.0, 0.5, 1.0)

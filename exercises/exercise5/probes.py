@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from grader import probing
+from grader.jail import probing
 
 
 def backward_passes(student: ModuleType, device: str, name: str, *args: float) -> dict[str, int]:

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import torch
 
-from grader import diagnose
-from grader.check import check, fail
-from grader.expect import as_floats, as_tensor, expect_tensor, relative_error
-from grader.judge import Submission
-from grader.models import Diagnosis
+from grader.authoring import (
+    Diagnosis,
+    Submission,
+    as_floats,
+    as_tensor,
+    check,
+    diagnose,
+    expect_tensor,
+    fail,
+    relative_error,
+)
 
 Network = tuple[torch.Tensor, float, torch.Tensor, torch.Tensor, torch.Tensor]
 SLIDE = "Lecture 06, slide 30: Graph with Fully-Connected Layers"

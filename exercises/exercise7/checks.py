@@ -13,11 +13,16 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from grader import diagnose
-from grader.check import InvalidAnswer, check, fail
-from grader.expect import as_tensor, expect_tensor
-from grader.judge import Submission
-from grader.models import Diagnosis
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_tensor,
+    check,
+    diagnose,
+    expect_tensor,
+    fail,
+)
 
 Sizes = tuple[int, int, int, int]  # num_features, num_hidden_1, num_hidden_2, num_classes
 SIZES: Sizes = (4, 6, 5, 3)

@@ -11,11 +11,16 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from grader import diagnose
-from grader.check import InvalidAnswer, check, fail
-from grader.expect import as_tensor, expect_tensor
-from grader.judge import Submission
-from grader.models import Diagnosis
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_tensor,
+    check,
+    diagnose,
+    expect_tensor,
+    fail,
+)
 
 SLIDES = "Lecture 06, slides 34-37 and the loss-function cheatsheet"
 REDUCE = {"mean": torch.mean, "sum": torch.sum, "none": lambda t: t}

@@ -7,14 +7,9 @@ chain rule judge-side; the answer readers and diagnoses are the public checks' o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 
-from grader.check import check
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import Submission, check
 
 FUNCTIONS = ("graph_autograd", "graph_manual")
 

@@ -6,8 +6,7 @@ from typing import Any
 
 import torch
 
-from grader.check import check
-from grader.judge import Submission
+from grader.authoring import Submission, check
 
 SPLIT_COLUMNS, SPLIT_SEED = (0, 3), 7  # sepal length and petal width, another shuffle
 
@@ -15,7 +14,8 @@ SPLIT_COLUMNS, SPLIT_SEED = (0, 3), 7  # sepal length and petal width, another s
 def other_settings(sub: Submission) -> Any:
     """Six epochs, lr 0.05, seed 7, minibatches of 8 (the last one holds 6 rows)."""
     return sub.exercise.module("checks").Settings(
-        num_epochs=6, learning_rate=0.05, seed=7, minibatch_size=8)
+        num_epochs=6, learning_rate=0.05, seed=7, minibatch_size=8
+    )
 
 
 def reference_curve(
@@ -28,9 +28,15 @@ def reference_curve(
     train = getattr(reference, checks.TRAINERS[variant])
     settings = other_settings(sub)
     with torch.random.fork_rng():
-        losses = train(model, x.clone(), y.clone(), settings.num_epochs,
-                       learning_rate=settings.learning_rate, seed=settings.seed,
-                       minibatch_size=settings.minibatch_size)
+        losses = train(
+            model,
+            x.clone(),
+            y.clone(),
+            settings.num_epochs,
+            learning_rate=settings.learning_rate,
+            seed=settings.seed,
+            minibatch_size=settings.minibatch_size,
+        )
     return torch.tensor(losses, dtype=torch.float64)
 
 

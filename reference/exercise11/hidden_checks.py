@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.check import check, fail
-from grader.expect import as_floats
-from grader.judge import Submission
+from grader.authoring import Submission, as_floats, check, fail
 
 
 def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]:
@@ -17,8 +15,14 @@ def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]
     setup = probes.build(case, "cpu")
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        losses = sub.exercise.reference.train(setup.model, setup.optimizer, setup.loss_fn,
-                                              setup.train_loader, num_epochs, device="cpu")
+        losses = sub.exercise.reference.train(
+            setup.model,
+            setup.optimizer,
+            setup.loss_fn,
+            setup.train_loader,
+            num_epochs,
+            device="cpu",
+        )
     return [float(v) for v in losses]
 
 
@@ -28,8 +32,9 @@ def hidden_train_other_model(sub: Submission) -> None:
     checks = sub.exercise.module("checks")
     report = checks.report_of(sub.probe("train_report", "hidden", 5))
     got = as_floats(report.get("losses"), "the losses train returned", length=5)
-    checks.expect_losses(got, reference_losses(sub, "hidden", 5), "train with Adam",
-                         checks.explain_training(report))
+    checks.expect_losses(
+        got, reference_losses(sub, "hidden", 5), "train with Adam", checks.explain_training(report)
+    )
 
 
 @check(points=1)
@@ -45,9 +50,14 @@ def hidden_train_after_evaluate(sub: Submission) -> None:
     report = checks.report_of(sub.probe("evaluate_then_train", "hidden_dropout", 1))
     training = checks.flags(report, "training")
     if not training or not all(training):
-        fail("after evaluate(), train() ran forward passes in eval mode",
-             diagnosis=checks.misconception("eval_mode_in_training", "model.train() is missing",
-                                         "Call model.train() at the start of every epoch."))
+        fail(
+            "after evaluate(), train() ran forward passes in eval mode",
+            diagnosis=checks.misconception(
+                "eval_mode_in_training",
+                "model.train() is missing",
+                "Call model.train() at the start of every epoch.",
+            ),
+        )
 
 
 def reference_epoch(sub: Submission, case: str) -> tuple[list[float], list[torch.Tensor]]:
@@ -57,8 +67,9 @@ def reference_epoch(sub: Submission, case: str) -> tuple[list[float], list[torch
     setup = probes.build(case, "cpu")
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        losses = sub.exercise.reference.train(setup.model, setup.optimizer, setup.loss_fn,
-                                              setup.train_loader, 1, device="cpu")
+        losses = sub.exercise.reference.train(
+            setup.model, setup.optimizer, setup.loss_fn, setup.train_loader, 1, device="cpu"
+        )
     return [float(v) for v in losses], [p.detach().clone() for p in setup.model.parameters()]
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.check import InvalidAnswer, check
-from grader.judge import Submission
+from grader.authoring import InvalidAnswer, Submission, check
 
 
 def reference_step(sub: Submission, case: str) -> tuple[float, list[torch.Tensor]]:
@@ -15,8 +14,9 @@ def reference_step(sub: Submission, case: str) -> tuple[float, list[torch.Tensor
     assert probes is not None, "exercise12 needs its probes.py"
     setup = probes.build(case, "cpu")
     with torch.random.fork_rng():
-        loss = sub.exercise.reference.train_step(setup.model, setup.optimizer, setup.loss,
-                                                 setup.features, setup.targets, "cpu")
+        loss = sub.exercise.reference.train_step(
+            setup.model, setup.optimizer, setup.loss, setup.features, setup.targets, "cpu"
+        )
     return float(loss), [p.detach().clone() for p in setup.model.parameters()]
 
 
@@ -35,8 +35,9 @@ def hidden_integer_targets_moved_to_device(sub: Submission) -> None:
     """Integer class targets reach the loss on the model's device too."""
     checks = sub.exercise.module("checks")
     target = checks.device_under_test(sub)
-    checks.expect_targets_moved(checks.step_report(sub, "classify", target), target,
-                                f"classifier on {target!r}")
+    checks.expect_targets_moved(
+        checks.step_report(sub, "classify", target), target, f"classifier on {target!r}"
+    )
 
 
 def reference_epoch(sub: Submission) -> tuple[list[float], list[torch.Tensor]]:
@@ -45,9 +46,14 @@ def reference_epoch(sub: Submission) -> tuple[list[float], list[torch.Tensor]]:
     assert probes is not None, "exercise12 needs its probes.py"
     setup = probes.build("adaline", "cpu")
     with torch.random.fork_rng():
-        losses = [float(sub.exercise.reference.train_step(setup.model, setup.optimizer,
-                                                          setup.loss, x, y, "cpu"))
-                  for x, y in probes.minibatches(setup)]
+        losses = [
+            float(
+                sub.exercise.reference.train_step(
+                    setup.model, setup.optimizer, setup.loss, x, y, "cpu"
+                )
+            )
+            for x, y in probes.minibatches(setup)
+        ]
     return losses, [p.detach().clone() for p in setup.model.parameters()]
 
 

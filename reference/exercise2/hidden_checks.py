@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.check import check, fail
-from grader.expect import as_tensor, expect_tensor
-from grader.gradcheck import compare_gradients
-from grader.judge import Submission
+from grader.authoring import Submission, as_tensor, check, compare_gradients, expect_tensor, fail
 
 
 @check(points=2)
@@ -38,8 +35,9 @@ def hidden_gradcheck(sub: Submission) -> None:
     h = 1e-6
     steps = torch.eye(6, dtype=torch.float64) * h
     # Both forward passes in one call; relu is elementwise, so rows are independent.
-    outputs = as_tensor(sub.probe("forward", torch.cat([x + steps, x - steps])), "relu(x)",
-                        shape=(12, 6))
+    outputs = as_tensor(
+        sub.probe("forward", torch.cat([x + steps, x - steps])), "relu(x)", shape=(12, 6)
+    )
     jacobian = (outputs[:6] - outputs[6:]) / (2 * h)  # row i: d relu(x) / d x_i
     numeric = jacobian @ upstream
     report = sub.probe("backward", x, upstream)

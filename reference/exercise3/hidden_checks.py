@@ -5,14 +5,9 @@ quotients' denominators misbehave); the comparisons and diagnoses are the public
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 
-from grader.check import check
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import Submission, check
 
 
 def random_points(seed: int, count: int) -> tuple[float, ...]:

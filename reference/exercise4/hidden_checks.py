@@ -6,14 +6,9 @@ Inputs are seeded random multiples of 1/16 (exact in float32 and float64) with |
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 
-from grader.check import check
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import Submission, check
 
 METHODS = ("grad_tuple", "retain_grad", "hooks")
 

@@ -7,14 +7,9 @@ float64 (the public checks' `autograd_paths`), as do the answer readers and diag
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 
-from grader.check import check
-
-if TYPE_CHECKING:
-    from grader.judge import Submission
+from grader.authoring import Submission, check
 
 
 def random_inputs(seed: int, count: int) -> list[tuple[float, float, float]]:

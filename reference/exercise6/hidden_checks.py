@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from grader.check import check
-from grader.judge import Submission
+from grader.authoring import Submission, check
 
 SEED, SIZES = 6061, (4, 5, 3)  # d -> h1 -> h2, all different, so a transpose cannot hide
 

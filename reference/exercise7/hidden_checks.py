@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.check import check, fail
-from grader.expect import expect_tensor
-from grader.judge import Submission
+from grader.authoring import Submission, check, expect_tensor, fail
 
 SIZES = (7, 9, 8, 4)  # all different, so parameters are still recognised by shape
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from grader.check import check, fail
-from grader.judge import Submission
+from grader.authoring import Submission, check, fail
 
 SIZES = (5, 8, 7, 2)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.check import check
-from grader.judge import Submission
+from grader.authoring import Submission, check
 
 
 @check(points=1)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hostile import LIMITS, Case, Host, grade, listen
 
-from grader.registry import Registry
-from grader.sandbox import Engine
+from grader.judge.registry import Registry
+from grader.judge.sandbox import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 

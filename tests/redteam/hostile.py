@@ -30,10 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.judge import Source, run_exercise
-from grader.models import ExerciseResult, Limits
-from grader.registry import Registry
-from grader.sandbox import Engine
+from grader.judge.registry import Registry
+from grader.judge.sandbox import Engine
+from grader.judge.scoring import Source, run_exercise
+from grader.outputs.models import ExerciseResult, Limits
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 ATTACK_START = "# --- attack ---"

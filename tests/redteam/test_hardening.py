@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from hostile import grade, leftovers
 
-from grader.console import make_console
-from grader.models import Limits
-from grader.registry import Registry
-from grader.report import exercise_report
-from grader.sandbox import DISABLE_LAYERS_ENV, Engine, EngineError, Sandbox
+from grader.judge.registry import Registry
+from grader.judge.sandbox import DISABLE_LAYERS_ENV, Engine, EngineError, Sandbox
+from grader.outputs.console import make_console
+from grader.outputs.models import Limits
+from grader.outputs.report import exercise_report
 
 ROOT = Path(__file__).resolve().parents[2]
 STUB = (ROOT / "exercises" / "exercise2" / "exercise2.py").read_text()

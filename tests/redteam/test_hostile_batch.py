@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from hostile import LIMITS, Case, Host, grade, leftovers, load_cases
 
-from grader.batch import Job, LimitOverrides, Settings, run_jobs
-from grader.models import ExerciseResult
-from grader.registry import Registry
-from grader.sandbox import Engine
+from grader.judge.registry import Registry
+from grader.judge.sandbox import Engine
+from grader.outputs.models import ExerciseResult
+from grader.staff.batch import Job, LimitOverrides, Settings, run_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hostile import Host, load_cases
 
-from grader.models import ExerciseResult
+from grader.outputs.models import ExerciseResult
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the `grade` console script does; -P keeps the current folder off sys.path, as a

@@ -19,9 +19,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.models import Limits
-from grader.protocol import ALLOWED_DTYPES, MAX_TENSOR_ELEMENTS, ProtocolError, decode, encode
-from grader.sandbox import Engine, Sandbox, SandboxOutcome
+from grader.judge.sandbox import Engine, Sandbox, SandboxOutcome
+from grader.outputs.models import Limits
+from grader.wire.protocol import ALLOWED_DTYPES, MAX_TENSOR_ELEMENTS, ProtocolError, decode, encode
 
 # The submission hands its argument (hex) to the judge as raw bytes on the connection, as
 # though it were the reply, then stalls so that the judge reads nothing else.
@@ -190,7 +190,7 @@ STOPS_READING = textwrap.dedent(
     """
     import gc, time
     from multiprocessing.connection import Connection
-    from grader.protocol import encode
+    from grader.wire.protocol import encode
 
     def answer_then_stall():
         for conn in [o for o in gc.get_objects() if isinstance(o, Connection) and not o.closed]:

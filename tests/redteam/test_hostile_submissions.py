@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from hostile import LIMITS, Case, Host, grade, leftovers, load_cases
 
-from grader.models import VERDICTS, ExerciseResult
-from grader.registry import Registry
-from grader.sandbox import Engine
+from grader.judge.registry import Registry
+from grader.judge.sandbox import Engine
+from grader.outputs.models import VERDICTS, ExerciseResult
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = load_cases()
@@ -112,7 +112,7 @@ def forged_output(
 
 @contextlib.contextmanager
 def planted_files(host: Host, *_: object) -> Iterator[Verify]:
-    victims = [ROOT / "exercises" / "exercise2" / "checks.py", ROOT / "grader" / "judge.py"]
+    victims = [ROOT / "exercises" / "exercise2" / "checks.py", ROOT / "grader" / "judge" / "scoring.py"]
     before = [fingerprint(path) for path in victims]
     targets = [
         ROOT / f"{host.mark}.json",
@@ -180,7 +180,7 @@ def cache_poison(host: Host, *_: object) -> Iterator[Verify]:
 
     tag = sys.implementation.cache_tag
     real = [
-        ROOT / "grader" / "__pycache__" / f"judge.{tag}.pyc",
+        ROOT / "grader" / "judge" / "__pycache__" / f"scoring.{tag}.pyc",
         ROOT / "exercises" / "exercise2" / "__pycache__" / f"probes.{tag}.pyc",
         ROOT / "exercises" / "exercise2" / "__pycache__" / f"checks.{tag}.pyc",
     ]

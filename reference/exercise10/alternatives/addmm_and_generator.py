@@ -43,7 +43,7 @@ def _epochs(n, num_epochs, seed, minibatch_size):
     generator = torch.Generator().manual_seed(seed)
     for _ in range(num_epochs):
         order = torch.randperm(n, generator=generator)
-        yield [order[i:i + minibatch_size] for i in range(0, n, minibatch_size)]
+        yield [order[i : i + minibatch_size] for i in range(0, n, minibatch_size)]
 
 
 def _mse(model, x, y):

@@ -37,7 +37,7 @@ targets = [
     Path("/tmp") / "torchinductor_root" / "{{MARK}}",
     Path("/root/.triton/cache") / "{{MARK}}",
     Path("/root/.cache") / "{{MARK}}",
-    ROOT / "grader" / "__pycache__" / f"judge.{tag}.pyc",
+    ROOT / "grader" / "judge" / "__pycache__" / f"scoring.{tag}.pyc",
     ROOT / "grader" / "__pycache__" / "{{MARK}}.pyc",
     ROOT / "exercises" / "exercise2" / "__pycache__" / f"probes.{tag}.pyc",
     ROOT / "exercises" / "exercise2" / "__pycache__" / f"checks.{tag}.pyc",

@@ -26,7 +26,7 @@ def relu(x):
 import gc
 from multiprocessing.connection import Connection
 
-from grader.protocol import encode
+from grader.wire.protocol import encode
 
 
 def forge_replies():

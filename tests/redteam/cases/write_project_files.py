@@ -44,7 +44,7 @@ for target in TARGETS:
         target.write_text('{"score": 12, "max_score": 12}')
     except OSError:
         pass
-for victim in (ROOT / "exercises" / "exercise2" / "checks.py", ROOT / "grader" / "judge.py"):
+for victim in (ROOT / "exercises" / "exercise2" / "checks.py", ROOT / "grader" / "judge" / "scoring.py"):
     try:
         with open(victim, "a") as handle:
             handle.write("\n# {{MARK}}\n")

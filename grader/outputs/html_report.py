@@ -2,7 +2,7 @@
 
 Sections: the students x exercises table with totals, a score histogram per exercise, the item
 analysis (every check's pass rate, lowest first: the misconceptions the class holds) and the
-most frequent diagnoses. The statistics come from `grader.exports`, shared with the terminal
+most frequent diagnoses. The statistics come from `grader.outputs.exports`, shared with the terminal
 report. Every string that a student can influence (ids, feedback, diagnosis text) goes through
 `html.escape`; a Content-Security-Policy that allows no script is a second line of defence.
 """
@@ -13,8 +13,8 @@ import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from grader.models import BatchResult, ExerciseResult, SubmissionResult
-from grader.statistics import (
+from grader.outputs.models import BatchResult, ExerciseResult, SubmissionResult
+from grader.outputs.statistics import (
     ItemStat,
     exercise_ids,
     item_analysis,

@@ -1,7 +1,8 @@
 """Judge-side handle on sandbox processes: start them, ask them questions, enforce limits.
 
 An `Engine` owns the way sandboxes are made. The default forks them from a zygote: the
-stdlib forkserver with torch and `grader.jail` preloaded, started once per judge process with a
+stdlib forkserver with torch and `grader.jail.serve` preloaded, started once per judge process
+with a
 clean environment, so a sandbox costs milliseconds instead of a fresh interpreter's seconds.
 The `spawn` engine starts a fresh interpreter per sandbox, for platforms without fork.
 
@@ -9,11 +10,11 @@ A `Sandbox` is one process serving one submission. Every wait on it has a wall-c
 enforced here, from outside, and so does every read and write of its connection: frames are
 moved with non-blocking I/O against a deadline, so a sandbox that announces a frame and stalls
 half-way, or stops reading, cannot hang the judge. On a timeout, a crash or `close()` its whole
-process group is killed. Replies are decoded by `grader.protocol`, the trust boundary: what
+process group is killed. Replies are decoded by `grader.wire.protocol`, the trust boundary: what
 comes back is plain data or a `SandboxOutcome` carrying a verdict, never an object the sandbox
 made.
 
-`GRADE_DISABLE_LAYERS` (comma-separated names from `grader.isolation.LAYERS`) makes an
+`GRADE_DISABLE_LAYERS` (comma-separated names from `grader.jail.isolation.LAYERS`) makes an
 `Engine` skip those isolation layers, as a machine without them would: the results then say
 "degraded isolation" and name them. It exists to test the degraded path, and as a way out
 should a layer misbehave somewhere.
@@ -40,17 +41,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import grader
-from grader.isolation import LAYERS
-from grader.jail import JailConfig, main
-from grader.models import Limits, Verdict
-from grader.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
+from grader.jail.isolation import LAYERS
+from grader.jail.serve import JailConfig, main
+from grader.outputs.models import Limits, Verdict
+from grader.wire.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
 
 EngineMode = Literal["forkserver", "spawn"]
 # What the zygote imports once. Besides torch itself: modules torch imports lazily on first
 # use, so that no sandbox pays for them again. The first backward through a custom autograd
 # Function pulls in torch.fx and sympy (about 0.5 s); the first optimizer.step() imports
 # torch._dynamo (1.5 s or more). Importing them computes nothing and starts no thread.
-# grader.probing is imported here, before any student code, so a submission cannot plant its own.
+# grader.jail.probing is imported here, before any student code, so a submission cannot plant
+# its own.
 PRELOAD = [
     "torch",
     "torch.fx.experimental.symbolic_shapes",
@@ -58,9 +60,9 @@ PRELOAD = [
     "torch.optim",
     "torch.utils.data",
     "numpy",
-    "grader.probing",
-    "grader.jail",
-    "grader.prepare_zygote",  # last: prepares the preloaded process for cheap forks
+    "grader.jail.probing",
+    "grader.jail.serve",
+    "grader.jail.prepare_zygote",  # last: prepares the preloaded process for cheap forks
 ]
 GROUP_EXIT_S = 2.0  # how long kill() waits for the killed process group to be gone
 SAFE_ENV_KEYS = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "SYSTEMROOT")

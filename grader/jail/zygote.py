@@ -1,14 +1,16 @@
 """The zygote's last step before it forks sandboxes: make each fork cheaper.
 
-The forkserver runs its preload list by importing each module, so `grader.prepare_zygote` (last
-in `grader.sandbox.PRELOAD`) calls `prepare` when imported; importing this module does nothing.
+The forkserver runs its preload list by importing each module, so `grader.jail.prepare_zygote` (last
+in `grader.judge.sandbox.PRELOAD`) calls `prepare` when imported; importing this module
+does nothing.
 It changes nothing a sandbox can observe; it only makes the copies cheaper. Three steps, each
 best-effort (a platform without one simply pays the old price):
 
 - `warm_autograd`: one small forward and backward pass, so that the lazy set-up of torch's first
   autograd step (CPU feature detection, the engine's queues) is done once here instead of in
   every sandbox (measured: 7 ms a sandbox). It runs with one intra-op thread, as sandboxes do
-  (`grader.sandbox.ONE_THREAD_ENV`): with more, OpenMP would start worker threads, which a fork
+  (`grader.judge.sandbox.ONE_THREAD_ENV`): with more, OpenMP would start worker threads,
+  which a fork
   does not copy, and the first parallel region in a sandbox would wait for them forever. Only
   on a CPU-only build of torch: on a build with an accelerator the autograd engine starts one
   thread per device and asks the driver how many there are, and neither may happen before a

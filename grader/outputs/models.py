@@ -1,7 +1,7 @@
 """The results model: every output (report, JSON, CSV, exports, gradebook) renders these.
 
 Results are plain, frozen pydantic models. They hold data only; rendering lives in
-`grader.report` and `grader.exports`, persistence in `grader.gradebook`.
+`grader.outputs.report` and `grader.outputs.exports`, persistence in `grader.staff.gradebook`.
 """
 
 from __future__ import annotations

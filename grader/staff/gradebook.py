@@ -27,7 +27,7 @@ from types import TracebackType
 from pydantic import BaseModel, ConfigDict
 
 import grader
-from grader.models import BatchResult, ExerciseResult, SubmissionResult
+from grader.outputs.models import BatchResult, ExerciseResult, SubmissionResult
 
 SCHEMA_VERSION = 1
 NO_SUBMISSION = "no submission"

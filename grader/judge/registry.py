@@ -1,6 +1,6 @@
 """The exercise registry: finds exercises by walking folders, never from a hand-kept list.
 
-exercises/<id>/exercise.toml   metadata (grader.models.ExerciseMeta)
+exercises/<id>/exercise.toml   metadata (grader.outputs.models.ExerciseMeta)
 exercises/<id>/<id>.py         the stub students edit
 exercises/<id>/README.md       the task
 exercises/<id>/checks.py       public checks (judge-side)
@@ -25,8 +25,8 @@ from types import ModuleType
 import tomllib
 from pydantic import ValidationError
 
-from grader.check import CheckSpec, collect
-from grader.models import ExerciseMeta
+from grader.authoring.check import CheckSpec, collect
+from grader.outputs.models import ExerciseMeta
 
 
 class RegistryError(Exception):
@@ -192,7 +192,7 @@ def find_root(start: Path) -> Path:
     for folder in [start.resolve(), *start.resolve().parents]:
         if (folder / "exercises").is_dir() and any((folder / "exercises").glob("*/exercise.toml")):
             return folder
-    package_root = Path(__file__).resolve().parent.parent
+    package_root = Path(__file__).resolve().parents[2]
     if (package_root / "exercises").is_dir():
         return package_root
     raise RegistryError(f"no course folder (with exercises/) at or above {start}")

@@ -3,7 +3,7 @@
 A check is a pytest-style function in `exercises/<id>/checks.py` (public) or
 `reference/<id>/hidden_checks.py` (hidden). It takes the judge's handle on the
 submission, asks it questions (`sub.call`, `sub.probe`), and decides with plain
-`assert`s or the helpers in `grader.expect`. Its docstring is the line the student reads.
+`assert`s or the helpers in `grader.authoring.expect`. Its docstring is the line the student reads.
 
     @check(points=2)
     def gradient_at_zero_is_zero(sub: Submission) -> None:
@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from grader.models import Diagnosis
+from grader.outputs.models import Diagnosis
 
 if TYPE_CHECKING:
-    from grader.judge import Submission
+    from grader.authoring.submission import Submission
 
 CheckFunction = Callable[["Submission"], None]
 

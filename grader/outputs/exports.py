@@ -1,7 +1,7 @@
 """Exports of a `BatchResult`: CSV for spreadsheets, Gradescope results and JUnit XML.
 
 Every function here is pure in the model: it reads a `BatchResult` and writes to the path it is
-given, nothing else. Class statistics live in `grader.statistics`.
+given, nothing else. Class statistics live in `grader.outputs.statistics`.
 
 Student ids and feedback are untrusted text: CSV cells that a spreadsheet would read as a
 formula are quoted with a leading apostrophe, folder names are sanitised, XML gets only the
@@ -18,7 +18,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from grader.models import BatchResult, CheckResult, ExerciseResult, SubmissionResult, Verdict
+from grader.outputs.models import (
+    BatchResult,
+    CheckResult,
+    ExerciseResult,
+    SubmissionResult,
+    Verdict,
+)
 
 FAILURE: frozenset[Verdict] = frozenset({"failed", "invalid"})
 ERROR: frozenset[Verdict] = frozenset({"error", "crashed", "timeout", "memory"})

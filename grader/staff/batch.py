@@ -44,12 +44,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from grader.gradebook import Gradebook, content_hash
-from grader.intake import Intake, SourceFile, StudentSubmission, read_submissions
-from grader.judge import Source, Spares, judge_threads, run_exercise
-from grader.models import BatchResult, ExerciseResult, Limits
-from grader.registry import Registry
-from grader.sandbox import Engine, EngineError, EngineMode, Sandbox, main_module_hidden
+from grader.judge.registry import Registry
+from grader.judge.sandbox import Engine, EngineError, EngineMode, Sandbox, main_module_hidden
+from grader.judge.scoring import Source, judge_threads, run_exercise
+from grader.judge.spares import Spares
+from grader.outputs.models import BatchResult, ExerciseResult, Limits
+from grader.staff.gradebook import Gradebook, content_hash
+from grader.staff.intake import Intake, SourceFile, StudentSubmission, read_submissions
 
 WORKER_START_S = 300.0  # a fresh judge imports torch and starts its zygote (seconds, loaded)
 JOB_GRACE_S = 30.0  # judge-side work beyond the sandbox's own limits (loading checks, diagnoses)
@@ -520,7 +521,8 @@ def grade_folder(
 
 def _by_exercise(registry: Registry) -> Callable[[tuple[tuple[str, str], Any]], tuple[int, str]]:
     """Sort key: exercise in lecture order, then student. A worker then grades one exercise
-    after another, and the sandbox it starts ahead (`grader.judge.Spares`) fits the next job."""
+    after another, and the sandbox it starts ahead (`grader.judge.spares.Spares`) fits
+    the next job."""
     order = {exercise_id: index for index, exercise_id in enumerate(registry.ids())}
 
     def key(item: tuple[tuple[str, str], Any]) -> tuple[int, str]:

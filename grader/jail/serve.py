@@ -1,10 +1,10 @@
 """Sandbox-side code: what runs inside the sandbox process, around the student's module.
 
 The zygote (a forkserver with torch preloaded) imports this module once; each sandbox is a
-fork that runs `main`. `main` locks the process down (grader.isolation), says which layers are
+fork that runs `main`. `main` locks the process down (grader.jail.isolation), says which layers are
 active *before* any student code runs, then serves the judge's requests: import the
 submission, call one of its functions, or run a public probe. Every reply is plain data
-encoded by grader.protocol. Nothing here decides a score: everything this process says is
+encoded by grader.wire.protocol. Nothing here decides a score: everything this process says is
 untrusted, and the judge validates it.
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 
 import torch
 
-from grader import isolation
-from grader.protocol import Unencodable, decode, encode
+from grader.jail import isolation
+from grader.wire.protocol import Unencodable, decode, encode
 
 CUDA_FORK_MESSAGE = (
     "the zygote had initialised CUDA before forking this sandbox; CUDA does not survive a fork, "

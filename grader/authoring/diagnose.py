@@ -30,7 +30,7 @@ from typing import Literal, NamedTuple, TypeAlias
 import torch
 import torch.nn.functional as F
 
-from grader.models import Diagnosis
+from grader.outputs.models import Diagnosis
 
 Value: TypeAlias = torch.Tensor | float
 RTOL = 1e-5

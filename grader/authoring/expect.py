@@ -1,7 +1,7 @@
 """Judge-side expectations: validate what came back from the sandbox, then compare it.
 
 Everything a check receives from `sub.call` / `sub.probe` is plain data decoded by
-`grader.protocol` (None, bool, int, float, str, list, tuple, dict, dense CPU tensors).
+`grader.wire.protocol` (None, bool, int, float, str, list, tuple, dict, dense CPU tensors).
 These helpers turn "not of the required form" into `InvalidAnswer` (verdict `invalid`)
 and "of the form but wrong" into `CheckFailure` (verdict `failed`).
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import torch
 
-from grader.check import CheckFailure, InvalidAnswer
-from grader.models import Diagnosis
+from grader.authoring.check import CheckFailure, InvalidAnswer
+from grader.outputs.models import Diagnosis
 
 FLOAT64_REL = 1e-10
 

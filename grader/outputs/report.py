@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from grader.models import BatchResult, CheckResult, ExerciseResult, Verdict
+from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, Verdict
 
 STYLE: dict[Verdict, tuple[str, str]] = {
     "passed": ("✔", "green"),
@@ -131,7 +131,7 @@ def _score_cell(result: ExerciseResult) -> str:
 
 def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> RenderableType:
     """After a batch: the table, each exercise's score distribution, the most-failed checks."""
-    from grader.statistics import most_failed_checks, score_distribution
+    from grader.outputs.statistics import most_failed_checks, score_distribution
 
     parts: list[RenderableType] = [batch_table(batch, exercise_ids)]
     graded = [

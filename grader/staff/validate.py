@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.judge import Source, Spares, run_exercise
-from grader.models import ExerciseResult
-from grader.registry import Exercise, Mutant
-from grader.sandbox import Engine
+from grader.judge.registry import Exercise, Mutant
+from grader.judge.sandbox import Engine
+from grader.judge.scoring import Source, run_exercise
+from grader.judge.spares import Spares
+from grader.outputs.models import ExerciseResult
 
 
 @dataclass(frozen=True)

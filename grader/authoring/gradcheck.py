@@ -23,7 +23,7 @@ from typing import TypeAlias
 
 import torch
 
-from grader.expect import relative_error
+from grader.authoring.expect import relative_error
 
 H = 1e-6
 TOLERANCE = 1e-7

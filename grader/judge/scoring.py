@@ -1,7 +1,7 @@
 """The trusted judge: runs an exercise's checks against one submission and scores them.
 
-The judge never imports the submission. Checks reach it through a `Submission` handle whose
-calls run in a sandbox (grader.sandbox) and come back as plain data; the checks decide with
+The judge never imports the submission. Checks reach it through a `SandboxedSubmission` handle whose
+calls run in a sandbox (grader.judge.sandbox) and come back as plain data; the checks decide with
 expected values computed here. Every way a check can end maps to one verdict:
 
     returned normally            -> passed
@@ -19,11 +19,12 @@ from typing import Any
 
 import torch
 
-from grader.check import CheckFailure, CheckSpec, InvalidAnswer
-from grader.models import CheckResult, Diagnosis, ExerciseResult, Isolation, Limits, Verdict
-from grader.protocol import MAX_STRING
-from grader.registry import Exercise
-from grader.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
+from grader.authoring.check import CheckFailure, CheckSpec, InvalidAnswer
+from grader.judge.registry import Exercise
+from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
+from grader.judge.spares import Spares
+from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult, Isolation, Limits, Verdict
+from grader.wire.protocol import MAX_STRING
 
 
 @dataclass(frozen=True)
@@ -34,54 +35,7 @@ class Source:
     filename: str  # the name shown to the student, e.g. "exercise2.py"
 
 
-class Spares:
-    """One sandbox started ahead of need, for the next submission of the same exercise.
-
-    A judge that grades many submissions in a row (a batch worker) keeps one: while it judges a
-    submission, the next sandbox forks and locks itself down (about 40 ms) in the background,
-    and the next submission of the same exercise, with the same file name, device and limits,
-    starts in it at once. A spare runs nothing of a student's before it is taken: it is a
-    locked-down process waiting for its first request, so taking one is no different from
-    starting one. A spare that does not fit the next submission is killed. CPU only: on a GPU
-    a spare would hold a second CUDA context per judge.
-    """
-
-    def __init__(self) -> None:
-        self._spare: Sandbox | None = None
-
-    @property
-    def pending(self) -> Sandbox | None:
-        """The sandbox started ahead, if any (not yet taken)."""
-        return self._spare
-
-    def take(self, wanted: Sandbox) -> Sandbox | None:
-        """The spare, ready, if it was made like `wanted` (not launched); else None, and the
-        spare is killed."""
-        spare, self._spare = self._spare, None
-        if spare is None:
-            return None
-        if not (spare.alive and spare.same_setup(wanted)):
-            spare.close()
-            return None
-        try:
-            return spare.wait_ready()
-        except (SandboxOutcome, EngineError):
-            spare.close()  # a fresh sandbox will tell the real story
-            return None
-
-    def start(self, sandbox: Sandbox) -> None:
-        """Launch `sandbox` as the spare (CPU only; any older spare is killed)."""
-        self.close()
-        if sandbox.device == "cpu":
-            self._spare = sandbox.launch()
-
-    def close(self) -> None:
-        if self._spare is not None:
-            self._spare.close()
-            self._spare = None
-
-
-class Submission:
+class SandboxedSubmission:
     """The checks' handle on a student's module; everything it returns is plain data."""
 
     def __init__(
@@ -228,7 +182,9 @@ def run_exercise(
         verdict, message = problem
         checks = [_result(spec, verdict, message) for spec in specs]
         return _exercise_result(exercise, checks, Isolation(), device, started, include_hidden, "")
-    submission = Submission(engine, exercise, text, source.filename, device, limits, spares)
+    submission = SandboxedSubmission(
+        engine, exercise, text, source.filename, device, limits, spares
+    )
     try:
         checks = [_run_check(spec, submission) for spec in specs]
     finally:
@@ -262,7 +218,7 @@ def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
     return text, None
 
 
-def _run_check(spec: CheckSpec, submission: Submission) -> CheckResult:
+def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
     try:
         spec.function(submission)
     except SandboxOutcome as outcome:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from grader.gradebook import exercise_sort_key
-from grader.models import BatchResult, CheckResult
+from grader.outputs.models import BatchResult, CheckResult
+from grader.staff.gradebook import exercise_sort_key
 
 
 class ItemStat(BaseModel):

@@ -13,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from grader.registry import Registry
+from grader.judge.registry import Registry
 
 PACKAGING_FILES = ("pyproject.toml", "LICENSE")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "*.egg-info", "hidden.json")

@@ -1,0 +1,52 @@
+"""The authoring API: the one module exercise authors import from.
+
+    from grader.authoring import Submission, check, expect_tensor, fail
+
+    @check(points=2)
+    def gradient_at_zero_is_zero(sub: Submission) -> None:
+        \"\"\"relu'(0) is 0: the gradient at exactly zero is not passed through.\"\"\"
+        grad = expect_tensor(sub.call("relu_backward", x), expected, "the gradient")
+
+Checks run in the trusted judge. They ask the sandbox for plain data through `Submission` and
+decide with the comparison helpers below, which fail closed: NaN, infinity, a wrong type or a
+missing value is never a pass. `diagnose` names autograd misconceptions; `gradcheck` compares
+gradients with central differences; `reports` reads probes' reports.
+"""
+
+from grader.authoring import diagnose, gradcheck
+from grader.authoring.check import CheckFailure, InvalidAnswer, check, fail
+from grader.authoring.expect import (
+    FLOAT64_REL,
+    as_float,
+    as_floats,
+    as_tensor,
+    expect_float,
+    expect_tensor,
+    relative_error,
+)
+from grader.authoring.gradcheck import compare_gradients
+from grader.authoring.reports import count, error_text, report_of
+from grader.authoring.submission import Submission
+from grader.outputs.models import Diagnosis
+
+__all__ = [
+    "FLOAT64_REL",
+    "CheckFailure",
+    "Diagnosis",
+    "InvalidAnswer",
+    "Submission",
+    "as_float",
+    "as_floats",
+    "as_tensor",
+    "check",
+    "compare_gradients",
+    "count",
+    "diagnose",
+    "error_text",
+    "expect_float",
+    "expect_tensor",
+    "fail",
+    "gradcheck",
+    "relative_error",
+    "report_of",
+]
