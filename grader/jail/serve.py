@@ -23,7 +23,16 @@ from typing import Any
 import torch
 
 from grader.jail import isolation
-from grader.wire.protocol import Unencodable, decode, encode
+from grader.wire.messages import (
+    Failure,
+    FailureKind,
+    NotReady,
+    Ready,
+    Request,
+    RequestRefused,
+    Success,
+)
+from grader.wire.protocol import Unencodable
 
 CUDA_FORK_MESSAGE = (
     "the zygote had initialised CUDA before forking this sandbox; CUDA does not survive a fork, "
@@ -56,14 +65,14 @@ def main(conn: Connection, config: JailConfig) -> None:
     _close_inherited_pipes(conn)
     _capture_output(Path(config.run_dir) / "output.txt")
     if forked_after_cuda():
-        conn.send_bytes(encode({"ready": False, "message": CUDA_FORK_MESSAGE}))
+        conn.send_bytes(NotReady(CUDA_FORK_MESSAGE).encode())
         os._exit(71)
     try:
         layers, notes = _lock_down(config)
     except Exception as exc:  # noqa: BLE001 - report, then stop: never run unconfined by accident
-        conn.send_bytes(encode({"ready": False, "message": f"sandbox setup failed: {exc}"}))
+        conn.send_bytes(NotReady(f"sandbox setup failed: {exc}").encode())
         os._exit(70)
-    conn.send_bytes(encode({"ready": True, "layers": layers, "notes": notes, "pid": os.getpid()}))
+    conn.send_bytes(Ready(layers, notes, os.getpid()).encode())
     _serve(conn, config)
     os._exit(0)
 
@@ -153,40 +162,48 @@ def _serve(conn: Connection, config: JailConfig) -> None:
     namespace: dict[str, Any] = {}
     while True:
         try:
-            request = decode(conn.recv_bytes())
+            request = Request.decode(conn.recv_bytes())
         except EOFError:
             return
+        except RequestRefused as refused:  # an op it does not know is refused, never guessed
+            conn.send_bytes(refused.reply())
+            continue
         frame = _handle(request, namespace, config)
         sys.stdout.flush()
         sys.stderr.flush()
         conn.send_bytes(frame)
 
 
-def _handle(request: dict[str, Any], namespace: dict[str, Any], config: JailConfig) -> bytes:
+def _handle(request: Request, namespace: dict[str, Any], config: JailConfig) -> bytes:
     """The encoded reply to one request. Encoding happens here, inside the handlers, because
     encoding a student's result can run the student's code (methods of subclasses)."""
-    rid = request.get("id")
+    rid = request.id
     try:
-        if request["op"] == "import":
-            namespace["module"] = _import_submission(request["source"], config)
+        if request.op == "import":
+            namespace["module"] = _import_submission(request.source, config)
             namespace["probes"] = _load_probes(config)
-            return encode({"id": rid, "ok": True, "value": None})
+            return Success(rid, None).encode()
         target = _resolve(request, namespace)
-        args, kwargs = request.get("args", ()), request.get("kwargs", {})
-        if request["op"] == "call":
+        args, kwargs = request.args, request.kwargs
+        if request.op == "call":
             args, kwargs = _to_device((args, kwargs), config.device)
             value = target(*args, **kwargs)
-        else:
+        elif request.op == "probe":
             value = target(namespace["module"], config.device, *args, **kwargs)
-        return encode({"id": rid, "ok": True, "value": value})
+        else:
+            raise RequestRefused(rid, f"unknown op {request.op!r}")
+        return Success(rid, value).encode()
+    except RequestRefused as refused:
+        return refused.reply()
     except Unencodable as exc:
-        return encode(_failure(rid, "invalid", f"returned {exc}"))
+        return _failure(rid, "invalid", f"returned {exc}").encode()
     except AttributeError as exc:
         if namespace.get("module") is not None and getattr(exc, "obj", None) is namespace["module"]:
-            return encode(_failure(rid, "error", f"{config.filename} does not define `{exc.name}`"))
-        return encode(_describe_exception(rid, exc, config.filename))
+            missing = f"{config.filename} does not define `{exc.name}`"
+            return _failure(rid, "error", missing).encode()
+        return _describe_exception(rid, exc, config.filename).encode()
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-        return encode(_describe_exception(rid, exc, config.filename))
+        return _describe_exception(rid, exc, config.filename).encode()
 
 
 def _import_submission(source: str, config: JailConfig) -> types.ModuleType:
@@ -208,13 +225,13 @@ def _load_probes(config: JailConfig) -> types.ModuleType | None:
     return module
 
 
-def _resolve(request: dict[str, Any], namespace: dict[str, Any]) -> Any:
-    name = request["name"]
-    owner = namespace.get("module") if request["op"] == "call" else namespace.get("probes")
+def _resolve(request: Request, namespace: dict[str, Any]) -> Any:
+    name = request.name
+    owner = namespace.get("module") if request.op == "call" else namespace.get("probes")
     if owner is None:
         raise RuntimeError("the submission was not imported")
     target = getattr(owner, name, None)
-    if request["op"] == "call" and target is None:
+    if request.op == "call" and target is None:
         raise _Missing(f"{_filename_of(owner)} does not define `{name}`")
     if not callable(target):
         raise _Missing(f"`{name}` is not a function (it is {type(target).__name__})")
@@ -242,7 +259,7 @@ def _to_device(value: Any, device: str) -> Any:
     return value
 
 
-def _describe_exception(rid: Any, exc: BaseException, filename: str) -> dict[str, Any]:
+def _describe_exception(rid: int | None, exc: BaseException, filename: str) -> Failure:
     if isinstance(exc, NotImplementedError):
         return _failure(rid, "not_attempted", str(exc) or "not implemented yet")
     if isinstance(exc, _Missing):
@@ -273,5 +290,5 @@ def _student_frames(exc: BaseException, filename: str) -> str:
     return "".join(lines)[-4000:]
 
 
-def _failure(rid: Any, kind: str, message: str, trace: str = "") -> dict[str, Any]:
-    return {"id": rid, "ok": False, "kind": kind, "message": message, "traceback": trace}
+def _failure(rid: int | None, kind: FailureKind, message: str, trace: str = "") -> Failure:
+    return Failure(rid, kind, message, trace)

@@ -8,11 +8,12 @@ The `spawn` engine starts a fresh interpreter per sandbox, for platforms without
 
 A `Sandbox` is one process serving one submission. Every wait on it has a wall-clock limit
 enforced here, from outside, and so does every read and write of its connection: frames are
-moved with non-blocking I/O against a deadline, so a sandbox that announces a frame and stalls
-half-way, or stops reading, cannot hang the judge. On a timeout, a crash or `close()` its whole
-process group is killed. Replies are decoded by `grader.wire.protocol`, the trust boundary: what
-comes back is plain data or a `SandboxOutcome` carrying a verdict, never an object the sandbox
-made.
+moved with non-blocking I/O against a deadline (grader.wire.frames), so a sandbox that
+announces a frame and stalls half-way, or stops reading, cannot hang the judge. On a timeout, a
+crash or `close()` its whole process group is killed. Replies are decoded by
+`grader.wire.protocol`, the trust boundary, and read as `grader.wire.messages` (a reply never
+says `passed`; one of an unknown kind is malformed): what comes back is plain data or a
+`SandboxOutcome` carrying a verdict, never an object the sandbox made.
 
 `GRADE_DISABLE_LAYERS` (comma-separated names from `grader.jail.isolation.LAYERS`) makes an
 `Engine` skip those isolation layers, as a machine without them would: the results then say
@@ -26,10 +27,8 @@ import contextlib
 import itertools
 import multiprocessing
 import os
-import select
 import shutil
 import signal
-import struct
 import sys
 import tempfile
 import time
@@ -44,7 +43,9 @@ import grader
 from grader.jail.isolation import LAYERS
 from grader.jail.serve import JailConfig, main
 from grader.outputs.models import Limits, Verdict
-from grader.wire.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
+from grader.wire.frames import receive_frame, send_frame
+from grader.wire.messages import Failure, NotReady, Op, Request, read_ready, read_reply
+from grader.wire.protocol import MAX_FRAME_BYTES, ProtocolError, decode
 
 EngineMode = Literal["forkserver", "spawn"]
 # What the zygote imports once. Besides torch itself: modules torch imports lazily on first
@@ -269,49 +270,46 @@ class Sandbox:
     def wait_ready(self) -> Sandbox:
         """Wait until the launched sandbox reports its isolation layers (EngineError if it
         could not lock down; SandboxOutcome if it died or took too long)."""
-        ready = self._receive(max(self.limits.import_s, STARTUP_S), "starting the sandbox")
-        if not ready.get("ready"):
+        value = self._receive(max(self.limits.import_s, STARTUP_S), "starting the sandbox")
+        try:
+            ready = read_ready(value)
+        except ProtocolError as exc:
             self.close()
-            raise EngineError(str(ready.get("message", "the sandbox did not start")))
-        layers, notes = ready.get("layers", {}), ready.get("notes", {})
-        self.layers = (
-            {str(k): bool(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
-        )
-        self.notes = (
-            {str(k): str(v)[:300] for k, v in notes.items()} if isinstance(notes, dict) else {}
-        )
+            raise EngineError(f"the sandbox's ready message was malformed: {exc}") from None
+        if isinstance(ready, NotReady):
+            self.close()
+            raise EngineError(ready.message)
+        self.layers, self.notes = ready.layers, ready.notes
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(self, op: str, timeout: float, what: str, **fields: Any) -> Any:
-        """Send one request; return the plain value, or raise SandboxOutcome."""
+    def request(self, op: Op, timeout: float, what: str, **fields: Any) -> Any:
+        """Send one request (`fields` are the Request's: source, or name, args and kwargs);
+        return the plain value, or raise SandboxOutcome."""
         if not self.alive:
             raise SandboxOutcome("crashed", "the sandbox is no longer running")
         rid = next(self._ids)
         deadline = time.monotonic() + timeout
         try:
-            send_frame(self.conn.fileno(), encode({"id": rid, "op": op, **fields}), deadline)
+            send_frame(self.conn.fileno(), Request(rid, op, **fields).encode(), deadline)
         except TimeoutError:
             self.kill()
             message = f"{what}: the sandbox stopped reading its requests"
             raise SandboxOutcome("timeout", message) from None
         except OSError:
             self._dead(what)
-        reply = self._receive(max(0.0, deadline - time.monotonic()), what)
-        if not isinstance(reply, dict) or reply.get("id") != rid or "ok" not in reply:
+        value = self._receive(max(0.0, deadline - time.monotonic()), what)
+        try:
+            reply = read_reply(value, rid)
+        except ProtocolError:
             self.kill()
-            raise SandboxOutcome("invalid", f"the sandbox's reply to {what} was malformed")
-        if reply["ok"] is True:
-            return reply.get("value")
-        kind = reply.get("kind")
-        verdict: Verdict = (
-            kind if kind in ("error", "not_attempted", "memory", "invalid") else "error"
-        )
-        raise SandboxOutcome(
-            verdict, str(reply.get("message", ""))[:4000], str(reply.get("traceback", ""))[:4000]
-        )
+            message = f"the sandbox's reply to {what} was malformed"
+            raise SandboxOutcome("invalid", message) from None
+        if isinstance(reply, Failure):
+            raise SandboxOutcome(reply.kind, reply.message, reply.traceback)
+        return reply.value
 
     def _receive(self, timeout: float, what: str) -> Any:
         try:
@@ -380,59 +378,6 @@ class Sandbox:
         with contextlib.suppress(OSError):
             self.conn.close()
         shutil.rmtree(self.run_dir, ignore_errors=True)
-
-
-# ---- frames on the judge's end of the connection --------------------------------------------
-# multiprocessing.Connection's framing (a signed 4-byte big-endian length; -1, then an 8-byte
-# length, for frames over 2 GiB), moved with poll() and non-blocking I/O so that every byte has
-# a deadline. The sandbox's end keeps using Connection.send_bytes / recv_bytes.
-
-
-def send_frame(fd: int, payload: bytes, deadline: float) -> None:
-    """Write one frame by `deadline` (TimeoutError), however slowly the peer reads."""
-    data = memoryview(struct.pack("!i", len(payload)) + payload)
-    while data:
-        _wait(fd, select.POLLOUT, deadline)
-        try:
-            data = data[os.write(fd, data) :]
-        except BlockingIOError:
-            continue
-
-
-def receive_frame(fd: int, deadline: float, limit: int) -> bytes:
-    """Read one whole frame by `deadline` (TimeoutError); EOFError if the peer is gone, and
-    ProtocolError for a length over `limit` (its body is never read)."""
-    (size,) = struct.unpack("!i", _read_exactly(fd, 4, deadline))
-    if size == -1:
-        (size,) = struct.unpack("!Q", _read_exactly(fd, 8, deadline))
-    if size < 0 or size > limit:
-        raise ProtocolError("larger than allowed" if size > 0 else "of a negative length")
-    return _read_exactly(fd, size, deadline)
-
-
-def _read_exactly(fd: int, count: int, deadline: float) -> bytes:
-    chunks, missing = [], count
-    while missing:
-        _wait(fd, select.POLLIN, deadline)
-        try:
-            chunk = os.read(fd, min(missing, 1 << 20))
-        except BlockingIOError:
-            continue
-        if not chunk:
-            raise EOFError("the sandbox closed its connection")
-        chunks.append(chunk)
-        missing -= len(chunk)
-    return b"".join(chunks)
-
-
-def _wait(fd: int, event: int, deadline: float) -> None:
-    """Return once `fd` is ready for `event` (or hung up); TimeoutError at the deadline."""
-    os.set_blocking(fd, False)
-    poller = select.poll()
-    poller.register(fd, event)
-    remaining = deadline - time.monotonic()
-    if remaining <= 0 or not poller.poll(remaining * 1000):
-        raise TimeoutError
 
 
 def _wait_for_group_exit(pgid: int, timeout: float) -> None:

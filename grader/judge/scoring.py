@@ -24,6 +24,7 @@ from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
 from grader.judge.spares import Spares
 from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult, Isolation, Limits, Verdict
+from grader.wire.messages import Op
 from grader.wire.protocol import MAX_STRING
 
 
@@ -73,7 +74,7 @@ class SandboxedSubmission:
         return self._request("probe", name, args, kwargs, f"the probe {name}")
 
     def _request(
-        self, op: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], what: str
+        self, op: Op, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], what: str
     ) -> Any:
         sandbox = self._ready()
         timeout = min(self._limits.call_s, self._remaining())
