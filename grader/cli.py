@@ -11,8 +11,11 @@ Exit codes: 0 whenever grading ran, whatever the score; 1 when `validate` finds 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +27,8 @@ from grader.judge.registry import Registry, RegistryError, find_root
 from grader.judge.sandbox import Engine, EngineError, EngineMode
 from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.outputs import console as out
+from grader.outputs.formats import EXPORTS, Course
+from grader.outputs.formats import write_exports as write_formats
 from grader.outputs.models import BatchResult
 from grader.outputs.report import batch_summary, exercise_report, verdict_text
 from grader.staff.validate import Finding, validate_exercise
@@ -61,6 +66,42 @@ EngineOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the results model as JSON instead of the report.")
 ]
+
+
+ExportPaths = dict[str, Path]  # export name -> where to write it (see export_options)
+
+
+def export_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command` a `--<name> PATH` option for every export in grader.outputs.formats
+    .EXPORTS, in place of its `exports` parameter, which receives the paths given, by name."""
+    signature = inspect.signature(command, eval_str=True)
+    names = {export.name.replace("-", "_"): export.name for export in EXPORTS}
+    clash = set(names) & set(signature.parameters)
+    if clash or "exports" not in signature.parameters:
+        raise TypeError(f"{command.__name__}: cannot add export options {sorted(clash)}")
+    options = [
+        inspect.Parameter(
+            param,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[Path | None, typer.Option(f"--{export.name}", help=export.help)],
+        )
+        for param, export in zip(names, EXPORTS, strict=True)
+    ]
+    params = []
+    for param in signature.parameters.values():
+        params += options if param.name == "exports" else [param.replace(kind=param.KEYWORD_ONLY)]
+
+    @functools.wraps(command)
+    def with_exports(**kwargs: Any) -> None:
+        given = {names[p]: kwargs.pop(p) for p in names if kwargs.get(p) is not None}
+        for param in names:
+            kwargs.pop(param, None)
+        command(**kwargs, exports=given)
+
+    with_exports.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    with_exports.__annotations__ = {p.name: p.annotation for p in params}
+    return with_exports
 
 
 def usage_error(message: str) -> typer.Exit:
@@ -192,6 +233,7 @@ def _print_finding(console: Any, finding: Finding) -> None:
 
 
 @app.command("batch")
+@export_options
 def batch_command(
     folder: Annotated[
         Path,
@@ -214,14 +256,7 @@ def batch_command(
     regrade: Annotated[
         bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
     ] = False,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
-    gradescope: Annotated[
-        Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")
-    ] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
-    ] = None,
+    exports: ExportPaths | None = None,
     device: DeviceOption = "auto",
     call_timeout: Annotated[
         float | None,
@@ -285,7 +320,7 @@ def batch_command(
             )
     except IntakeError as exc:
         raise usage_error(str(exc)) from None
-    write_exports(batch, registry, csv=csv, gradescope=gradescope, junit=junit, html=html)
+    write_exports(batch, registry, exports or {})
     if json:
         out.emit_json(batch)
     else:
@@ -301,27 +336,10 @@ def parallel_judges(workers: int, device: str, gpu_concurrency: int) -> int:
     return max(1, min(workers, gpu_concurrency * max(1, torch.cuda.device_count())))
 
 
-def write_exports(
-    batch: BatchResult,
-    registry: Registry,
-    *,
-    csv: Path | None,
-    gradescope: Path | None,
-    junit: Path | None,
-    html: Path | None,
-) -> None:
-    """Every export is a rendering of the same BatchResult."""
-    from grader.outputs import exports
-    from grader.outputs.html_report import write_html
-
-    if csv is not None:
-        exports.write_csv(batch, csv, registry.ids())
-    if gradescope is not None:
-        exports.write_gradescope(batch, gradescope)
-    if junit is not None:
-        exports.write_junit(batch, junit)
-    if html is not None:
-        write_html(batch, {e.id: e.meta.title for e in registry.exercises()}, html)
+def write_exports(batch: BatchResult, registry: Registry, exports: ExportPaths) -> None:
+    """Every export is a rendering of the same BatchResult (grader.outputs.formats)."""
+    titles = {exercise.id: exercise.meta.title for exercise in registry.exercises()}
+    write_formats(batch, Course(registry.ids(), titles), exports)
 
 
 @app.command("release")
@@ -396,29 +414,17 @@ def gradebook_show(
 
 
 @gradebook_app.command("export")
+@export_options
 def gradebook_export(
     db: Annotated[Path, typer.Argument(help="The gradebook file.")] = Path("gradebook.sqlite"),
-    csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
-    gradescope: Annotated[
-        Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")
-    ] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML.")] = None,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
-    ] = None,
+    exports: ExportPaths | None = None,
     root: RootOption = None,
 ) -> None:
     """Write exports from a gradebook without grading again."""
-    if not any((csv, gradescope, junit, html)):
-        raise usage_error("name at least one export: --csv, --gradescope, --junit or --html")
-    write_exports(
-        open_gradebook(db),
-        load_registry(root),
-        csv=csv,
-        gradescope=gradescope,
-        junit=junit,
-        html=html,
-    )
+    if not exports:
+        options = ", ".join(f"--{export.name}" for export in EXPORTS)
+        raise usage_error(f"name at least one export: {options}")
+    write_exports(open_gradebook(db), load_registry(root), exports)
 
 
 def main() -> None:
