@@ -1,4 +1,4 @@
-"""exercise6 (dl/dW1 over paths): the judge-side formulas reproduce COURSE.md's numbers and
+"""exercise6 (dl/dW1 over paths): the judge-side formulas reproduce docs/course.md's numbers and
 agree with autograd, and each known-wrong solution is named by the diagnosis its checks give.
 
 The mutants are staff files, imported here directly; the sandboxed path of the same checks is

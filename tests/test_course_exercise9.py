@@ -1,4 +1,4 @@
-"""exercise9 (losses on logits): COURSE.md's cheatsheet numbers, the wrong ways to get them,
+"""exercise9 (losses on logits): docs/course.md's cheatsheet numbers, the wrong ways to get them,
 and the diagnosis each wrong way earns.
 
 Staff files run here in this process; the sandboxed path of the same checks is exercised by

@@ -1,7 +1,7 @@
 """Tests for grader.authoring.diagnose:
 each detector fires on its mistake and stays quiet otherwise.
 
-Fixtures are COURSE.md's numbers; where a mistake can be made with real torch code (a
+Fixtures are docs/course.md's numbers; where a mistake can be made with real torch code (a
 hand-written ReLU, a loop without zero_grad), the wrong answer is produced that way.
 """
 

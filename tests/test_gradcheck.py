@@ -28,7 +28,7 @@ def x() -> torch.Tensor:
 
 
 def test_central_difference_course_cases() -> None:
-    # MiniTorch's cases (COURSE.md, exercise3): d/dx exp at 2, and mul(5, 10) per argument
+    # MiniTorch's cases (docs/course.md, exercise3): d/dx exp at 2, and mul(5, 10) per argument
     assert central_difference(torch.exp, 2.0).item() == pytest.approx(math.exp(2), rel=1e-9)
     pair = torch.tensor([5.0, 10.0])
     grad = central_difference(lambda v: v[0] * v[1], pair)

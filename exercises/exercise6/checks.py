@@ -52,7 +52,7 @@ MISTAKES = (
 
 
 def lecture_network() -> Network:
-    """COURSE.md's 2 -> 3 -> 2 -> 1 network: x = (1, 2), y = 1, no biases."""
+    """docs/course.md's 2 -> 3 -> 2 -> 1 network: x = (1, 2), y = 1, no biases."""
     f64 = torch.float64
     x = torch.tensor([1.0, 2.0], dtype=f64)
     W1 = torch.tensor([[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]], dtype=f64)

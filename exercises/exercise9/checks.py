@@ -1,6 +1,6 @@
 """exercise9 public checks: cross-entropy on logits (Lecture 06, slides 34-37, the cheatsheet).
 
-Expected values come from torch.nn.functional on the judge's side, at COURSE.md's fixture
+Expected values come from torch.nn.functional on the judge's side, at docs/course.md's fixture
 (float32, `assert_close` tolerances) or at seeded inputs. A wrong loss is compared with the
 usual mistakes: cross_entropy or nll_loss fed softmax probabilities, a sum where the mean
 belongs, sigmoid followed by binary_cross_entropy.
@@ -27,7 +27,7 @@ REDUCE = {"mean": torch.mean, "sum": torch.sum, "none": lambda t: t}
 
 
 def lecture_batch() -> tuple[torch.Tensor, torch.Tensor]:
-    """COURSE.md's four examples with three classes: logits Z and targets y."""
+    """docs/course.md's four examples with three classes: logits Z and targets y."""
     z = torch.tensor(
         [[-0.3, -0.5, -0.5], [-0.4, -0.1, -0.5], [-0.3, -0.94, -0.5], [-0.99, -0.88, -0.5]]
     )

@@ -5,7 +5,7 @@ Everything a check receives from `sub.call` / `sub.probe` is plain data decoded 
 These helpers turn "not of the required form" into `InvalidAnswer` (verdict `invalid`)
 and "of the form but wrong" into `CheckFailure` (verdict `failed`).
 
-Tolerances follow COURSE.md: hand-derived vs autograd in float64 uses the relative error
+Tolerances follow docs/course.md: hand-derived vs autograd in float64 uses the relative error
 max|a-b| / max(1e-8, |a|+|b|) < 1e-10; float32 uses `torch.testing.assert_close` defaults.
 """
 
@@ -24,7 +24,7 @@ FLOAT64_REL = 1e-10
 
 
 def relative_error(a: torch.Tensor | float, b: torch.Tensor | float) -> float:
-    """COURSE.md's convention: max|a-b| / max(1e-8, |a|+|b|), taken over all elements."""
+    """docs/course.md's convention: max|a-b| / max(1e-8, |a|+|b|), taken over all elements."""
     ta = torch.as_tensor(a, dtype=torch.float64)
     tb = torch.as_tensor(b, dtype=torch.float64)
     if ta.numel() == 0:
@@ -111,7 +111,7 @@ def expect_tensor(
 ) -> torch.Tensor:
     """Same shape (and dtype unless told), then values.
 
-    float64 compares by relative error (COURSE.md); other dtypes by assert_close defaults.
+    float64 compares by relative error (docs/course.md); other dtypes by assert_close defaults.
     """
     value = as_tensor(got, what, shape=expected.shape, floating=expected.is_floating_point())
     if check_dtype and value.dtype != expected.dtype:

@@ -1,4 +1,4 @@
-"""Numeric gradient checks: central differences in float64, judged by COURSE.md's convention.
+"""Numeric gradient checks: central differences in float64, judged by docs/course.md's convention.
 
 Judge-side only: `central_difference` calls `f`, so `f` must be trusted, such as the
 reference solution or a function of numbers that already came back from the sandbox. Never
