@@ -1,7 +1,7 @@
 """exercise3 (Table D2 and central differences): the judge's torch tables agree with the
-probes' math tables, the expected values are MiniTorch's, and real sandboxed runs give the
-reference and the alternative full marks, the stub not_attempted everywhere, and each mutant a
-failure (with its diagnosis) on the checks it names."""
+probes' math tables, the expected values are MiniTorch's, and hidden points stay away from zero.
+The reference, alternatives, stub and mutants, graded in real sandboxes, are
+tests/test_course.py's."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ import pytest
 import torch
 
 from grader.judge.registry import Exercise
-from grader.outputs.models import ExerciseResult
 
 EXERCISE = "exercise3"
 ONE_VARIABLE = ("sin", "cos", "exp", "log", "square", "cube", "tanh", "sigmoid")
 SEVERAL = {"mul": (5.0, 10.0), "div": (1.5, 0.7), "exp": (2.0,), "cube": (2.0,),
            "mix3": (0.9, 1.1, 1.7)}  # fmt: skip
-exercise, checks, probes, graded = harness.exercise, harness.checks, harness.probes, harness.graded
+exercise, checks, probes = harness.exercise, harness.checks, harness.probes
 
 
 @pytest.mark.parametrize("name", ONE_VARIABLE)
@@ -47,36 +46,3 @@ def test_hidden_points_stay_away_from_zero(exercise: Exercise) -> None:
     hidden = harness.hidden_checks(exercise)
     for seed in range(31, 36):
         assert all(0.4 <= x <= 2.4 for x in hidden.random_points(seed, 4))
-
-
-def test_reference_and_alternative_earn_full_marks(graded: dict[str, ExerciseResult]) -> None:
-    harness.assert_full_marks(graded, ("solution", "rules_from_rules"), 12)
-
-
-def test_stub_is_not_attempted_everywhere(graded: dict[str, ExerciseResult]) -> None:
-    harness.assert_not_attempted_everywhere(graded[EXERCISE])
-
-
-def test_each_mutant_fails_the_checks_it_names(
-    exercise: Exercise, graded: dict[str, ExerciseResult]
-) -> None:
-    harness.assert_mutants_fail_the_checks_they_name(exercise, graded)
-
-
-@pytest.mark.parametrize(
-    ("mutant", "check_name", "code"),
-    [
-        ("quotient_sign_flipped", "quotient_rule", "sign_flipped"),
-        ("reciprocal_over_f", "reciprocal_rule", "reciprocal_not_squared"),
-        ("chain_without_inner", "chain_rule", "inner_derivative_missing"),
-        ("chain_outer_at_x", "chain_rule", "outer_at_x"),
-        ("product_of_derivatives", "product_rule", "product_of_derivatives"),
-        ("forward_difference", "central_difference_exp", "forward_difference"),
-        ("first_argument_only", "central_difference_mul", "wrong_argument"),
-        ("fixed_step", "central_difference_uses_eps", "eps_ignored"),
-    ],
-)
-def test_mutants_are_explained(
-    graded: dict[str, ExerciseResult], mutant: str, check_name: str, code: str
-) -> None:
-    harness.assert_explained(graded[mutant], check_name, code)

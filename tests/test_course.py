@@ -1,0 +1,254 @@
+"""The course, one exercise at a time, parametrised over the registry: real sandboxed runs give
+the reference and every alternative full marks, the stub `not_attempted` on every check, and
+each mutant caught by every check its header names; the misconceptions listed below get
+the diagnosis their checks promise, and hidden checks show no inputs.
+
+This is what `grade validate` proves, asserted independently of its code (and a little more
+strictly: a mutant's named checks must catch it, not merely not pass it). Each
+exercise's own fixtures, probes and judge-side formulas are tested in
+tests/test_course_<id>.py. An exercise added to exercises/ and reference/ is covered here with
+no edit; add rows to EXPLAINED for the diagnoses it promises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import course_harness as harness
+import pytest
+
+from grader.judge.registry import Exercise, Registry
+from grader.judge.sandbox import Engine
+from grader.outputs.models import ExerciseResult
+
+COURSE = Registry(harness.ROOT)
+MIN_MUTANTS = 4
+# A mutant is caught when its answer is judged wrong (failed, invalid) or its code raises (the
+# misconception's own error, e.g. calling nn.Softmax with dim): never by running out of time,
+# memory or a crash, which would say nothing about the checks.
+CAUGHT = ("failed", "invalid", "error")
+
+# (exercise, mutant, check, diagnosis code): a named misconception fails the check with this code.
+EXPLAINED = [
+    ("exercise1", "relu_grad_one_at_zero", "relu_derivative_at_zero", "relu_grad_at_zero"),
+    ("exercise1", "partials_swapped", "manual_matches_lecture", "partials_swapped"),
+    ("exercise1", "relu_derivative_ignored", "hidden_inactive_unit", "relu_derivative_ignored"),
+    ("exercise1", "backward_on_cached_leaves", "repeated_calls_agree", "accumulated_gradients"),
+    ("exercise3", "quotient_sign_flipped", "quotient_rule", "sign_flipped"),
+    ("exercise3", "reciprocal_over_f", "reciprocal_rule", "reciprocal_not_squared"),
+    ("exercise3", "chain_without_inner", "chain_rule", "inner_derivative_missing"),
+    ("exercise3", "chain_outer_at_x", "chain_rule", "outer_at_x"),
+    ("exercise3", "product_of_derivatives", "product_rule", "product_of_derivatives"),
+    ("exercise3", "forward_difference", "central_difference_exp", "forward_difference"),
+    ("exercise3", "first_argument_only", "central_difference_mul", "wrong_argument"),
+    ("exercise3", "fixed_step", "central_difference_uses_eps", "eps_ignored"),
+    ("exercise4", "missing_retain_grad", "retain_grad_method", "retain_grad_missing"),
+    ("exercise4", "stale_hook_store", "second_call_not_stale", "stale_state"),
+    ("exercise5", "one_path_only", "total_is_sum_of_paths", "missing_path"),
+    ("exercise5", "paths_multiplied", "total_is_sum_of_paths", "paths_multiplied"),
+    ("exercise5", "sign_flipped", "upper_path_term", "sign_flipped"),
+    ("exercise5", "sign_flipped", "total_is_sum_of_paths", "sign_flipped"),
+    ("exercise5", "missing_x1_factor", "lower_path_term", "missing_x1"),
+    ("exercise5", "missing_x1_factor", "hidden_paths_at_other_inputs", "missing_x1"),
+    ("exercise5", "detach_cuts_path", "autograd_total", "missing_path"),
+    (
+        "exercise10",
+        "backward_returns_gradient",
+        "manual_backward_matches_autograd",
+        "sign_flipped",
+    ),
+    (
+        "exercise10",
+        "backward_drops_factor_two",
+        "manual_backward_matches_autograd",
+        "constant_factor",
+    ),
+    (
+        "exercise10",
+        "backward_drops_factor_two",
+        "train_manual_reproduces_notebook",
+        "constant_factor",
+    ),
+    ("exercise10", "backward_sums_over_batch", "train_manual_reproduces_notebook", "sum_not_mean"),
+    (
+        "exercise10",
+        "sgd_without_zero_grad",
+        "train_sgd_reproduces_notebook",
+        "accumulated_gradients",
+    ),
+    (
+        "exercise10",
+        "autograd_adds_gradient",
+        "train_autograd_reproduces_notebook",
+        "gradient_ascent",
+    ),
+    (
+        "exercise10",
+        "autograd_out_of_place_update",
+        "train_autograd_keeps_leaf_parameters",
+        "non_leaf_parameters",
+    ),
+    (
+        "exercise10",
+        "forward_keeps_column",
+        "forward_returns_one_value_per_row",
+        "column_predictions",
+    ),
+    ("exercise10", "adaline3_random_init", "models_start_at_zero", "random_init"),
+    ("exercise11", "no_zero_grad", "each_step_uses_fresh_gradients", "accumulated_gradients"),
+    ("exercise11", "no_zero_grad", "trains_like_the_reference", "accumulated_gradients"),
+    (
+        "exercise11",
+        "zero_grad_before_step",
+        "each_step_uses_fresh_gradients",
+        "zero_grad_before_step",
+    ),
+    ("exercise11", "epoch_sum", "epoch_loss_is_mean_of_batch_losses", "sum_not_mean"),
+    ("exercise11", "no_train_mode", "train_mode_during_training", "eval_mode_in_training"),
+    ("exercise11", "evaluate_without_eval", "evaluate_in_eval_mode", "train_mode_in_eval"),
+    ("exercise11", "evaluate_without_no_grad", "evaluate_builds_no_graph", "graph_in_eval"),
+    ("exercise11", "accuracy_in_percent", "evaluate_returns_accuracy", "percent"),
+    (
+        "exercise11",
+        "mean_of_batch_accuracies",
+        "evaluate_returns_accuracy",
+        "mean_of_batch_accuracies",
+    ),
+    ("exercise12", "targets_not_moved", "targets_moved_to_device", "targets_not_on_device"),
+    (
+        "exercise12",
+        "targets_not_moved",
+        "hidden_integer_targets_moved_to_device",
+        "targets_not_on_device",
+    ),
+    ("exercise12", "features_not_moved", "features_moved_to_device", "features_not_on_device"),
+    ("exercise12", "returns_tensor", "returns_loss_as_python_float", "loss_as_tensor"),
+    ("exercise12", "no_zero_grad", "clears_stale_gradients", "accumulated_gradients"),
+    (
+        "exercise12",
+        "zero_grad_before_step",
+        "one_step_updates_parameters",
+        "zero_grad_before_step",
+    ),
+]
+# (exercise, mutant, check): answers of the wrong form, `invalid` rather than `failed`.
+INVALID = [("exercise11", "losses_as_tensors", "trains_like_the_reference")]
+# Text naming a hidden check's inputs, which its feedback must never show.
+HIDDEN_INPUTS = {"exercise1": "(x, w, b)", "exercise5": "(x1, w1, y)"}
+
+
+def by_exercise() -> list[Any]:
+    return [pytest.param(e, id=e.id) for e in COURSE.exercises()]
+
+
+def course_files(kind: str) -> list[Any]:
+    """(exercise, path) for every staff file of one kind (`alternatives`, `mutants`)."""
+    return [
+        pytest.param(exercise, path, id=f"{exercise.id}-{path.stem}")
+        for exercise in COURSE.exercises()
+        for path in harness.reference_files(exercise.id, kind)
+    ]
+
+
+Graded = Callable[[Exercise], dict[str, ExerciseResult]]
+
+
+@pytest.fixture(scope="session")
+def graded(engine: Engine) -> Graded:
+    """Every course file of an exercise, graded once in real sandboxes, by file stem."""
+    cache: dict[str, dict[str, ExerciseResult]] = {}
+
+    def grade(exercise: Exercise) -> dict[str, ExerciseResult]:
+        if exercise.id not in cache:
+            cache[exercise.id] = harness.grade_course_files(engine, exercise)
+        return cache[exercise.id]
+
+    return grade
+
+
+def explain(result: ExerciseResult) -> dict[str, str]:
+    """Each check's verdict and first feedback line, for assertion messages."""
+    return {c.name: f"{c.status}: {(c.feedback or ' ').splitlines()[0]}" for c in result.checks}
+
+
+def test_the_registry_holds_the_whole_course() -> None:
+    """The ids of docs/course.md are fixed; the registry finds every one (and any added)."""
+    assert {f"exercise{n}" for n in range(1, 13)} <= {e.id for e in COURSE.exercises()}
+
+
+@pytest.mark.parametrize("exercise", by_exercise())
+def test_the_reference_earns_full_marks(graded: Graded, exercise: Exercise) -> None:
+    result = graded(exercise)["solution"]
+    assert result.max_score > 0 and result.checks
+    assert {c.status for c in result.checks} == {"passed"}, explain(result)
+    assert result.score == result.max_score == exercise.max_score(include_hidden=True)
+
+
+@pytest.mark.parametrize(("exercise", "path"), course_files("alternatives"))
+def test_each_alternative_earns_full_marks(graded: Graded, exercise: Exercise, path: Path) -> None:
+    result = graded(exercise)[path.stem]
+    assert {c.status for c in result.checks} == {"passed"}, explain(result)
+    assert result.score == result.max_score > 0
+
+
+@pytest.mark.parametrize("exercise", by_exercise())
+def test_the_stub_is_not_attempted_on_every_check(graded: Graded, exercise: Exercise) -> None:
+    result = graded(exercise)[exercise.id]
+    assert result.checks and {c.status for c in result.checks} == {"not_attempted"}, explain(result)
+    assert result.score == 0
+
+
+@pytest.mark.parametrize("exercise", by_exercise())
+def test_each_exercise_has_mutants_that_name_real_checks(exercise: Exercise) -> None:
+    assert len(exercise.mutants) >= MIN_MUTANTS
+    names = {spec.name for spec in exercise.checks(True)}
+    for mutant in exercise.mutants:
+        assert mutant.fails and set(mutant.fails) <= names, mutant.path.name
+
+
+@pytest.mark.parametrize(("exercise", "path"), course_files("mutants"))
+def test_each_mutant_is_caught_by_the_checks_it_names(
+    graded: Graded, exercise: Exercise, path: Path
+) -> None:
+    header = next(m for m in exercise.mutants if m.path == path)
+    result = graded(exercise)[path.stem]
+    statuses = {c.name: c.status for c in result.checks}
+    assert result.score < result.max_score
+    named = {name: statuses.get(name) for name in header.fails}
+    assert all(status in CAUGHT for status in named.values()), explain(result)
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "mutant", "check_name", "code"),
+    EXPLAINED,
+    ids=[f"{row[0]}-{row[1]}-{row[2]}" for row in EXPLAINED],
+)
+def test_named_misconceptions_are_diagnosed(
+    graded: Graded, exercise_id: str, mutant: str, check_name: str, code: str
+) -> None:
+    result = graded(COURSE.get(exercise_id))[mutant]
+    check = next(c for c in result.checks if c.name == check_name)
+    assert check.status == "failed", explain(result)
+    assert check.diagnosis is not None and check.diagnosis.code == code
+
+
+@pytest.mark.parametrize(("exercise_id", "mutant", "check_name"), INVALID)
+def test_answers_of_the_wrong_form_are_invalid(
+    graded: Graded, exercise_id: str, mutant: str, check_name: str
+) -> None:
+    result = graded(COURSE.get(exercise_id))[mutant]
+    assert next(c for c in result.checks if c.name == check_name).status == "invalid"
+
+
+@pytest.mark.parametrize("exercise", by_exercise())
+def test_hidden_checks_show_no_inputs(graded: Graded, exercise: Exercise) -> None:
+    """Whatever a course file did, a hidden check shows one line and no diagnosis evidence."""
+    hidden = [c for result in graded(exercise).values() for c in result.checks if c.hidden]
+    assert hidden or exercise.hidden_checks_path is None
+    for check in hidden:
+        assert "\n" not in check.feedback, check.name
+        assert check.diagnosis is None or check.diagnosis.evidence == ""
+        if exercise.id in HIDDEN_INPUTS:
+            assert HIDDEN_INPUTS[exercise.id] not in check.feedback
