@@ -112,7 +112,10 @@ def forged_output(
 
 @contextlib.contextmanager
 def planted_files(host: Host, *_: object) -> Iterator[Verify]:
-    victims = [ROOT / "exercises" / "exercise2" / "checks.py", ROOT / "grader" / "judge" / "scoring.py"]
+    victims = [
+        ROOT / "exercises" / "exercise2" / "checks.py",
+        ROOT / "grader" / "judge" / "scoring.py",
+    ]
     before = [fingerprint(path) for path in victims]
     targets = [
         ROOT / f"{host.mark}.json",
