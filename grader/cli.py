@@ -26,6 +26,7 @@ from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.outputs import console as out
 from grader.outputs.models import BatchResult
 from grader.outputs.report import batch_summary, exercise_report, verdict_text
+from grader.platforms.commands import register as register_platforms
 from grader.staff.validate import Finding, validate_exercise
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
@@ -419,6 +420,9 @@ def gradebook_export(
         junit=junit,
         html=html,
     )
+
+
+register_platforms(app)
 
 
 def main() -> None:
