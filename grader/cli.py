@@ -422,7 +422,7 @@ def gradebook_export(
     )
 
 
-register_platforms(app)
+register_platforms(app, gradebook_app)
 
 
 def main() -> None:

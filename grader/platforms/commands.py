@@ -96,7 +96,71 @@ def prairielearn_command(
     )
 
 
-def register(app: typer.Typer) -> None:
+def canvas_command(
+    url: Annotated[str, typer.Option("--url", help="The Canvas site, e.g. https://canvas.x.edu")],
+    course: Annotated[int, typer.Option("--course", help="The Canvas course id.")],
+    assignment: Annotated[int, typer.Option("--assignment", help="The Canvas assignment id.")],
+    exercise: Annotated[
+        list[str],
+        typer.Option("--exercise", help="The exercise to post (repeat: their total is posted)."),
+    ],
+    db: Annotated[Path, typer.Option("--db", help="The gradebook file.")] = Path(
+        "gradebook.sqlite"
+    ),
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="CSV with id and canvas_id columns.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")
+    ] = False,
+) -> None:
+    """Post each student's score and summary to a Canvas assignment (token: CANVAS_API_TOKEN)."""
+    import os
+
+    from grader.platforms import canvas
+    from grader.staff.gradebook import Gradebook
+
+    if not db.is_file():
+        out.error_line(f"no such gradebook: {db}")
+        raise typer.Exit(2)
+    token = os.environ.get(canvas.TOKEN_ENV, "")
+    if not token and not dry_run:
+        out.error_line(f"set {canvas.TOKEN_ENV} to a Canvas access token (never an argument)")
+        raise typer.Exit(2)
+    try:
+        ids = canvas.read_canvas_ids(roster) if roster is not None else {}
+        with Gradebook(db) as book:
+            plan = canvas.plan_push(book.latest(), exercise, ids)
+        console = out.make_console()
+        for student in plan.unmatched:
+            console.print(f"unmatched (no Canvas user id): {out.inert(student)}", markup=False)
+        for student in plan.ungraded:
+            console.print(
+                f"no result for {', '.join(exercise)}: {out.inert(student)}", markup=False
+            )
+        if dry_run:
+            for grade in plan.grades:
+                console.print(
+                    f"would post {grade.score:g}/{grade.max_score:g} to Canvas user "
+                    f"{grade.canvas_user} ({out.inert(grade.student)})",
+                    markup=False,
+                )
+            return
+        outcome = canvas.push(plan, url=url, token=token, course=course, assignment=assignment)
+    except canvas.CanvasError as exc:
+        out.error_line(str(exc))
+        raise typer.Exit(1) from None
+    posted = sum(result == "posted" for result in outcome.values())
+    for student, result in outcome.items():
+        if result != "posted":
+            console.print(f"{out.inert(student)}: {out.inert(result)}", markup=False)
+    console.print(f"posted {posted} of {len(plan.grades)} grades", markup=False)
+
+
+def register(app: typer.Typer, gradebook_app: typer.Typer) -> None:
     app.command("gradescope")(gradescope_command)
     app.command("gradescope-run", hidden=True)(gradescope_run_command)
     app.command("prairielearn")(prairielearn_command)
+    push_app = typer.Typer(help="Send the gradebook's grades to an LMS.", no_args_is_help=True)
+    push_app.command("canvas")(canvas_command)
+    gradebook_app.add_typer(push_app, name="push")
