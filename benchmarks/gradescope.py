@@ -6,8 +6,8 @@ Builds the autograder zip, lays it out in a temporary root as Gradescope does, a
 installed grader's `grade gradescope-run` on the reference solutions (the most work a correct
 upload causes: every check runs). Gradescope's default container has 768 MB; the memory that
 counts there is the container's, where each page counts once: the figure to compare is the
-PSS summed over the whole tree (judge, zygote, sandboxes); summed RSS, an upper bound, beside it. Prints the load average: figures on a busy machine are
-not comparable.
+PSS summed over the whole tree (judge, zygote, sandboxes); summed RSS, an upper bound, beside it.
+Prints the load average: figures on a busy machine are not comparable.
 """
 
 from __future__ import annotations
