@@ -31,6 +31,7 @@ from grader.outputs.formats import EXPORTS, Course
 from grader.outputs.formats import write_exports as write_formats
 from grader.outputs.models import BatchResult
 from grader.outputs.report import batch_summary, exercise_report, verdict_text
+from grader.platforms.commands import register as register_platforms
 from grader.staff.validate import Finding, validate_exercise
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
@@ -425,6 +426,9 @@ def gradebook_export(
         options = ", ".join(f"--{export.name}" for export in EXPORTS)
         raise usage_error(f"name at least one export: {options}")
     write_exports(open_gradebook(db), load_registry(root), exports)
+
+
+register_platforms(app, gradebook_app)
 
 
 def main() -> None:
