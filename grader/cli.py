@@ -26,6 +26,7 @@ from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.outputs import console as out
 from grader.outputs.models import BatchResult
 from grader.outputs.report import batch_summary, exercise_report, verdict_text
+from grader.outputs.text import from_os
 from grader.staff.validate import Finding, validate_exercise
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
@@ -121,14 +122,14 @@ def check_command(
     result = run_exercise(
         Engine(resolve_engine(engine)),
         exercise,
-        Source(path.read_bytes(), path.name),
+        Source(path.read_bytes(), from_os(path.name)),
         device=resolve_device(device),
         include_hidden=exercise.hidden_checks_path is not None,
     )
     if json:
         out.emit_json(result)
     else:
-        out.make_console().print(exercise_report(result, exercise.meta.title, str(path)))
+        out.make_console().print(exercise_report(result, exercise.meta.title, from_os(str(path))))
 
 
 @app.command("list")
@@ -214,6 +215,14 @@ def batch_command(
     regrade: Annotated[
         bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
     ] = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            metavar="ID=KIND",
+            help="When several sources feed one id: grade ID from folder, zip, canvas or moodle.",
+        ),
+    ] = None,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
     gradescope: Annotated[
         Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")
@@ -258,6 +267,9 @@ def batch_command(
         raise usage_error(f"no such folder: {folder}")
     if roster is not None and not roster.is_file():
         raise usage_error(f"no such roster file: {roster}")
+    chosen = dict(item.rpartition("=")[::2] for item in source or [])
+    if any(not student for student in chosen):
+        raise usage_error("--source takes ID=KIND, e.g. --source 1001=canvas")
     overrides = LimitOverrides(
         import_s=import_timeout,
         call_s=call_timeout,
@@ -282,6 +294,7 @@ def batch_command(
                 roster=roster,
                 regrade=regrade,
                 progress=progress,
+                sources=chosen,
             )
     except IntakeError as exc:
         raise usage_error(str(exc)) from None

@@ -216,4 +216,4 @@ def render_html(batch: BatchResult, exercise_meta: Mapping[str, str]) -> str:
 
 def write_html(batch: BatchResult, exercise_meta: Mapping[str, str], path: Path) -> None:
     """Write `render_html` to `path` as UTF-8."""
-    path.write_text(render_html(batch, exercise_meta), encoding="utf-8")
+    path.write_text(render_html(batch, exercise_meta), encoding="utf-8", errors="replace")
