@@ -26,7 +26,7 @@ from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.outputs import console as out
 from grader.outputs.models import BatchResult
 from grader.outputs.report import batch_summary, exercise_report, verdict_text
-from grader.outputs.text import from_os
+from grader.outputs.text import escape_controls, from_os
 from grader.staff.validate import Finding, validate_exercise
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
@@ -122,7 +122,7 @@ def check_command(
     result = run_exercise(
         Engine(resolve_engine(engine)),
         exercise,
-        Source(path.read_bytes(), from_os(path.name)),
+        Source(path.read_bytes(), escape_controls(from_os(path.name))),
         device=resolve_device(device),
         include_hidden=exercise.hidden_checks_path is not None,
     )
