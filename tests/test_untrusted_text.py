@@ -201,7 +201,7 @@ def test_every_merge_and_impersonation_is_warned(hostile: dict[str, Any]) -> Non
     text = " ".join(hostile["batch"].stdout.decode().split())
     for expected in (
         "1001: 2 sources feed this id (Canvas user 1001; folder 1001); nothing graded",
-        f"{NFC}: 2 sources feed this id (folder {NFC}; folder {NFC}); nothing graded",
+        f"{NFC}: 2 sources feed this id (folder {NFC}; folder {NFC} (spelt differently on disk))",
         "the display name holds another Moodle id; filed under 2001",
         "two Moodle ids in one file name",
         ".Zed Q_1005_assignsubmission_file_: the name starts with a dot",
@@ -388,7 +388,9 @@ def test_names_equal_after_nfc_are_one_id_fed_by_two_sources(tmp_path: Path) -> 
     intake = read_submissions(tmp_path, IDS)
     assert files_of(intake) == {NFC: []}
     (warning,) = intake.warnings
-    assert warning.startswith(f"{NFC}: 2 sources feed this id (folder {NFC}; folder {NFC})")
+    assert warning.startswith(
+        f"{NFC}: 2 sources feed this id (folder {NFC}; folder {NFC} (spelt differently on disk))"
+    )
 
 
 def test_moodle_ids_come_from_the_right_hand_end(tmp_path: Path) -> None:

@@ -447,7 +447,10 @@ class _Reader:
     def student(self, student: str, display_name: str, kind: str, key: str, label: str) -> str:
         """Register `student` as fed by one more source; returns the source's key."""
         record = self.students.setdefault(student, _Student(display_name))
-        record.sources.setdefault(f"{kind}:{key}", (kind, label))
+        if f"{kind}:{key}" not in record.sources:
+            if any(label == seen for _, seen in record.sources.values()):
+                label += " (spelt differently on disk)"
+            record.sources[f"{kind}:{key}"] = (kind, label)
         return f"{kind}:{key}"
 
     def origin(self, path: Path) -> str:
