@@ -33,7 +33,7 @@ from grader.outputs.html_report import write_html
 from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, SubmissionResult
 from grader.outputs.report import batch_summary, exercise_report
 from grader.outputs.text import escape_controls, from_os, normalise
-from grader.staff.batch import _recordable
+from grader.staff.batch import _recordable, _unrecordable
 from grader.staff.intake import read_submissions
 from grader.staff.notebook import extract_code
 from grader.wire.protocol import decode, encode
@@ -273,7 +273,8 @@ def test_grade_file_with_a_hostile_name_prints_an_inert_report(hostile_file: Pat
     assert raw_controls(done.stdout) == []
     text = done.stdout.decode()
     assert "ev\ufffdil\\x1b[2J\\x1b]0;pwn\\x07[bold]\\x0a.py" in text  # the heading, one line
-    assert "[/x][bold] boom" in text and "\\x85\\u202e" in text  # the error, shown as written
+    if "! error" in text:  # (on a loaded machine the checks may time out instead)
+        assert "[/x][bold] boom\\x85\\u202e" in text  # the error, shown as written
     assert "\\x1b[2J\\x1b[H\\x1b]0;forged title\\x07FORGED: alice 12/12\\x0dwarning" in text
 
 
@@ -282,8 +283,9 @@ def test_grade_file_json_is_one_valid_object(hostile_file: Path) -> None:
     args = ["exercise2", "--file", str(hostile_file), "--root", str(ROOT), "--device", "cpu"]
     done = grade([*args, "--json"], cwd=hostile_file.parent)
     result = ExerciseResult.model_validate_json(done.stdout)
-    assert any(check.status == "passed" for check in result.checks)
-    assert any("boom" in check.feedback for check in result.checks)
+    errors = [check.feedback for check in result.checks if check.status == "error"]
+    assert all("[/x][bold] boom" in feedback for feedback in errors)
+    assert b"\\ud800" not in done.stdout  # dropped at the protocol, not escaped into JSON
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -351,6 +353,10 @@ def test_a_result_with_a_lone_surrogate_is_made_recordable() -> None:
     with pytest.raises(ValueError):
         result.model_dump_json()
     assert _recordable(result).checks[0].feedback == "boom "
+    failed = _unrecordable(result, UnicodeEncodeError("utf-8", "", 0, 1, "surrogates"))
+    assert [(c.status, c.score) for c in failed.checks] == [("invalid", 0.0)]
+    assert "could not record this result (UnicodeEncodeError)" in failed.checks[0].feedback
+    failed.model_dump_json()
 
 
 def test_a_notebook_with_a_lone_surrogate_is_graded_with_a_note() -> None:

@@ -195,8 +195,11 @@ def grade_job(
         return "failed", f"the judge raised {type(exc).__name__}: {exc}"[:500]
     try:
         return "result", _recordable(result).model_dump_json()
-    except Exception as exc:  # noqa: BLE001 - a result that cannot be sent costs this job
-        return "failed", f"the result could not be sent: {type(exc).__name__}"
+    except Exception as exc:  # noqa: BLE001 - the failure is this result's verdict
+        try:
+            return "result", _unrecordable(result, exc).model_dump_json()
+        except Exception:  # noqa: BLE001 - not even that: this job, not the worker
+            return "failed", f"the result could not be sent: {type(exc).__name__}"
 
 
 def _recordable(result: ExerciseResult) -> ExerciseResult:
