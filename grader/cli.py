@@ -26,7 +26,6 @@ from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.outputs import console as out
 from grader.outputs.models import BatchResult
 from grader.outputs.report import batch_summary, exercise_report, verdict_text
-from grader.outputs.text import escape_controls, from_os
 from grader.staff.validate import Finding, validate_exercise
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
@@ -110,6 +109,8 @@ def check_command(
     root: RootOption = None,
 ) -> None:
     """Grade one exercise: every check, what went wrong and why, and the total."""
+    from grader.outputs.text import escape_controls, from_os
+
     registry = load_registry(root)
     try:
         exercise = registry.get(exercise_id)
@@ -212,9 +213,6 @@ def batch_command(
         Path | None,
         typer.Option("--roster", help="CSV of students (id,name): missing ones get zero."),
     ] = None,
-    regrade: Annotated[
-        bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
-    ] = False,
     source: Annotated[
         list[str] | None,
         typer.Option(
@@ -223,6 +221,9 @@ def batch_command(
             help="When several sources feed one id: grade ID from folder, zip, canvas or moodle.",
         ),
     ] = None,
+    regrade: Annotated[
+        bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
+    ] = False,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per student.")] = None,
     gradescope: Annotated[
         Path | None, typer.Option("--gradescope", help="Write <student>/results.json files here.")

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from grader.outputs.console import inert, make_console
+from grader.outputs.console import make_console, untrusted
 from grader.outputs.exports import write_csv, write_gradescope, write_junit
 from grader.outputs.html_report import write_html
 from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, SubmissionResult
@@ -307,7 +307,7 @@ def test_escape_controls_on_one_line_and_on_many() -> None:
 
 def test_inert_text_is_never_markup() -> None:
     console = make_console(file=StringIO(), width=80)
-    console.print(inert("[/x] [bold]not bold[/bold] :smile:"))
+    console.print(untrusted("[/x] [bold]not bold[/bold] :smile:"))
     assert console.file.getvalue() == "[/x] [bold]not bold[/bold] :smile:\n"  # type: ignore[attr-defined]
 
 

@@ -4,7 +4,7 @@ Everything the tool shows goes through these (no bare `print` in `grader/`). `--
 writes the results model with `emit_json`, so stdout carries exactly one object.
 
 Text a student controls (ids, file names, warnings, feedback, printed output) is shown only
-as `inert(text)`: a rich `Text` (never parsed as markup, so `[/x]` or `[bold]` is shown as
+as `untrusted(text)`: a rich `Text` (never parsed as markup, so `[/x]` or `[bold]` is shown as
 written) whose control characters are escaped (`grader.outputs.text.escape_controls`).
 """
 
@@ -37,7 +37,7 @@ def make_console(
     return Console(file=file, stderr=stderr, width=width, highlight=False, soft_wrap=False)
 
 
-def inert(text: str, *, one_line: bool = True, style: str = "") -> Text:
+def untrusted(text: str, *, one_line: bool = True, style: str = "") -> Text:
     """Untrusted text as a renderable that cannot style, move or clear the terminal.
 
     `one_line` (ids, names, warnings) escapes newlines and tabs too; without it (feedback,
@@ -56,7 +56,7 @@ def emit_json(model: BaseModel, file: TextIO | None = None) -> None:
 
 def error_line(message: str, console: Console | None = None) -> None:
     """A one-line error message on stderr (usage errors, bad input)."""
-    line = Text("error: ", style="bold red").append_text(inert(message))
+    line = Text("error: ", style="bold red").append_text(untrusted(message))
     (console or make_console(stderr=True)).print(line)
 
 
