@@ -3,7 +3,6 @@ every layout is built in tmp_path and the exact Intake asserted."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import random
@@ -11,7 +10,6 @@ import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,24 +23,12 @@ from grader.staff.intake import (
     match_exercise,
     parse_canvas_name,
     read_roster,
+    read_submissions,
 )
-from grader.staff.intake import read_submissions as read_lazily
 from grader.staff.notebook import extract_code
 
 IDS = ("exercise1", "exercise2", "exercise3", "exercise12")
 MOODLE = "Jane Doe_4242_assignsubmission_file_"
-
-
-def read_submissions(*args: Any, **kwargs: Any) -> Intake:
-    """`read_submissions` with every file's bytes read (intake itself holds none)."""
-    intake = read_lazily(*args, **kwargs)
-    students = tuple(
-        dataclasses.replace(
-            sub, files=tuple(dataclasses.replace(f, content=f.data) for f in sub.files)
-        )
-        for sub in intake.students
-    )
-    return Intake(students, intake.warnings)
 
 
 def write(root: Path, relative: str, data: bytes | str) -> Path:

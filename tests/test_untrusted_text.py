@@ -493,7 +493,7 @@ import resource, sys
 from pathlib import Path
 from grader.staff.intake import read_submissions
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-intake = read_submissions(Path(sys.argv[1]), ["exercise1", "exercise2"])
+intake = read_submissions(Path(sys.argv[1]), ["exercise1", "exercise2"], lazy=True)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(len(intake.students), sum(len(s.files) for s in intake.students), (after - before) // 1024)
 """

@@ -516,7 +516,7 @@ def grade_folder(
     confirmed by a second run before it is recorded. A job the grader could not finish is not
     recorded (a re-run tries it again) and is named in the warnings.
     """
-    intake = read_submissions(folder, registry.ids(), roster, sources=sources)
+    intake = read_submissions(folder, registry.ids(), roster, sources=sources, lazy=True)
     db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
     with Gradebook(db_path) as book:
         unrecorded: list[str] = []
@@ -525,7 +525,7 @@ def grade_folder(
             Job(
                 sid,
                 ex,
-                source.content,
+                source.blob or source.data,
                 f"{ex}.py",
                 job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
             )
@@ -620,7 +620,7 @@ def _changed_files(
         book.add_student(student.student, student.display_name)
         for source in student.files:
             try:
-                digest = content_hash(source.data)
+                digest = content_hash(source.read())
             except (OSError, ArchiveError) as exc:  # changed or vanished since intake
                 unreadable.append(f"{student.student}: {source.origin}: not graded: {exc}")
                 continue

@@ -66,6 +66,7 @@ case-insensitively when that names exactly one roster id (otherwise a warning).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import stat
@@ -150,16 +151,19 @@ class Blob:
 
 @dataclass(frozen=True)
 class SourceFile:
+    """One file to grade: its bytes (`data`), or with `lazy` intake only where they are
+    (`blob`, `data` empty); `read()` gives the bytes either way."""
+
     exercise: str
     origin: str
-    content: bytes | Blob
+    data: bytes
     late: bool = False
     notes: tuple[str, ...] = ()
+    blob: Blob | None = None
 
-    @property
-    def data(self) -> bytes:
-        """The bytes to grade, read now (each access reads again; nothing is kept)."""
-        return self.content if isinstance(self.content, bytes) else self.content.read()
+    def read(self) -> bytes:
+        """The bytes to grade (a lazy file is read now, and not kept)."""
+        return self.data if self.blob is None else self.blob.read()
 
 
 @dataclass(frozen=True)
@@ -207,10 +211,13 @@ def read_submissions(
     roster: Path | None = None,
     max_archive_mb: int = 50,
     sources: Mapping[str, str] | None = None,
+    lazy: bool = False,
 ) -> Intake:
     """Every student's files for the given exercises, with warnings for all that was not used.
 
-    `sources` maps a student id to the kind of source to grade when several feed it.
+    `sources` maps a student id to the kind of source to grade when several feed it. Only
+    the chosen files are read, after every candidate is known; with `lazy` none is (each
+    `SourceFile` holds a `Blob` to read when it is graded: what a batch does).
     """
     if not folder.is_dir():
         raise IntakeError(f"{folder} is not a folder")
@@ -218,7 +225,7 @@ def read_submissions(
         raise IntakeError(f"max_archive_mb must be positive, not {max_archive_mb}")
     listed = read_roster_file(roster) if roster is not None else None
     chosen = {**(listed.sources if listed else {}), **_chosen_sources(sources or {})}
-    reader = _Reader(folder, tuple(exercise_ids), max_archive_mb)
+    reader = _Reader(folder, tuple(exercise_ids), max_archive_mb, lazy)
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
@@ -437,8 +444,11 @@ class _Origin:
 class _Reader:
     """One pass over a submissions folder: the students found so far, and the warnings."""
 
-    def __init__(self, root: Path, exercise_ids: tuple[str, ...], max_archive_mb: int) -> None:
+    def __init__(
+        self, root: Path, exercise_ids: tuple[str, ...], max_archive_mb: int, lazy: bool
+    ) -> None:
         self.root = root
+        self.lazy = lazy
         self.exercise_ids = exercise_ids
         self.max_bytes = max_archive_mb << 20
         self.students: dict[str, _Student] = {}
@@ -640,8 +650,15 @@ def _resolve(student: str, record: _Student, reader: _Reader, choice: str) -> St
             )
             notes.append(f"{exercise} not graded: over this student's memory budget")
             continue
+        source = _choose(student, group, reader.warnings)
+        if not reader.lazy:
+            try:
+                source = dataclasses.replace(source, data=source.read(), blob=None)
+            except (OSError, ArchiveError) as exc:  # changed or vanished since it was listed
+                reader.warnings.append(f"{source.origin}: cannot be read ({exc}); not graded")
+                continue
         budget -= group[0].blob.size
-        files.append(_choose(student, group, reader.warnings))
+        files.append(source)
     if record.unmatched > MAX_UNMATCHED_LISTED:
         hidden = record.unmatched - MAX_UNMATCHED_LISTED
         reader.warnings.append(f"{student}: {hidden} more unmatched files, not listed")
@@ -709,7 +726,9 @@ def _choose(student: str, ranked: list[_Candidate], warnings: list[str]) -> Sour
             f"{student}: {chosen.exercise}: several files; graded {chosen.origin}, "
             f"ignored {', '.join(same)}"
         )
-    return SourceFile(chosen.exercise, chosen.origin, chosen.blob, chosen.late, tuple(notes))
+    return SourceFile(
+        chosen.exercise, chosen.origin, b"", chosen.late, tuple(notes), blob=chosen.blob
+    )
 
 
 def _apply_roster(
