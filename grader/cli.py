@@ -151,6 +151,8 @@ def check_command(
     root: RootOption = None,
 ) -> None:
     """Grade one exercise: every check, what went wrong and why, and the total."""
+    from grader.outputs.text import escape_controls, from_os
+
     registry = load_registry(root)
     try:
         exercise = registry.get(exercise_id)
@@ -163,14 +165,14 @@ def check_command(
     result = run_exercise(
         Engine(resolve_engine(engine)),
         exercise,
-        Source(path.read_bytes(), path.name),
+        Source(path.read_bytes(), escape_controls(from_os(path.name))),
         device=resolve_device(device),
         include_hidden=exercise.hidden_checks_path is not None,
     )
     if json:
         out.emit_json(result)
     else:
-        out.make_console().print(exercise_report(result, exercise.meta.title, str(path)))
+        out.make_console().print(exercise_report(result, exercise.meta.title, from_os(str(path))))
 
 
 @app.command("list")
@@ -254,6 +256,14 @@ def batch_command(
         Path | None,
         typer.Option("--roster", help="CSV of students (id,name): missing ones get zero."),
     ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            metavar="ID=KIND",
+            help="When several sources feed one id: grade ID from folder, zip, canvas or moodle.",
+        ),
+    ] = None,
     regrade: Annotated[
         bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
     ] = False,
@@ -294,6 +304,9 @@ def batch_command(
         raise usage_error(f"no such folder: {folder}")
     if roster is not None and not roster.is_file():
         raise usage_error(f"no such roster file: {roster}")
+    chosen = dict(item.rpartition("=")[::2] for item in source or [])
+    if any(not student for student in chosen):
+        raise usage_error("--source takes ID=KIND, e.g. --source 1001=canvas")
     overrides = LimitOverrides(
         import_s=import_timeout,
         call_s=call_timeout,
@@ -318,6 +331,7 @@ def batch_command(
                 roster=roster,
                 regrade=regrade,
                 progress=progress,
+                sources=chosen,
             )
     except IntakeError as exc:
         raise usage_error(str(exc)) from None

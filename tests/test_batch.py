@@ -57,7 +57,7 @@ MUTANT_SCORES = {"ge_mask": 8.0, "forward_abs": 7.0, "inplace_grad_output": 11.0
 EXPECTED = {  # student id -> (exercise2 score, late)
     "alice": (12.0, False),  # a folder per student
     "1001": (8.0, False),  # Canvas flat: ge_mask
-    "1002": (12.0, True),  # Canvas, LATE re-submission -1 (the solution) beats an older mutant
+    "1002": (12.0, True),  # Canvas, LATE: the latest submission (5003, the solution) wins
     "1003": (7.0, False),  # Moodle folder: forward_abs
     "erin": (11.0, False),  # a zip per student: inplace_grad_output
     "frank": (12.0, False),  # a notebook with a magic line
@@ -214,7 +214,7 @@ def test_mixed_layouts_graded_exactly(mixed: dict[str, Any]) -> None:
     henry = next(sub for sub in batch.submissions if sub.student == "henry")
     assert henry.exercises == [] and "no submission" in henry.notes
     carol = next(sub for sub in batch.submissions if sub.student == "1002")
-    assert any("re-submission -1 used" in note for note in carol.notes)
+    assert any("latest Canvas submission (5003) used" in note for note in carol.notes)
     frank = next(sub for sub in batch.submissions if sub.student == "frank")
     assert {c.status for c in frank.exercises[0].checks} == {"passed"}
     grace = next(sub for sub in batch.submissions if sub.student == "grace")

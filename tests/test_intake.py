@@ -238,18 +238,24 @@ def test_a_corrupt_notebook_is_not_graded_and_is_reported(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("smith_jane_123_456_exercise2.py", CanvasName("smith jane", "123", False, "exercise2.py")),
+        (
+            "smith_jane_123_456_exercise2.py",
+            CanvasName("smith jane", "123", False, "exercise2.py", "456"),
+        ),
         (
             "smith_jane_LATE_123_456_exercise2-1.py",
-            CanvasName("smith jane", "123", True, "exercise2-1.py"),
+            CanvasName("smith jane", "123", True, "exercise2-1.py", "456"),
         ),
-        ("smithjane_late_123_456_hw_6.zip", CanvasName("smithjane", "123", True, "hw_6.zip")),
-        ("smith_jane_123_LATE_456_a.py", CanvasName("smith jane", "123", True, "a.py")),
+        (
+            "smithjane_late_123_456_hw_6.zip",
+            CanvasName("smithjane", "123", True, "hw_6.zip", "456"),
+        ),
+        ("smith_jane_123_LATE_456_a.py", CanvasName("smith jane", "123", True, "a.py", "456")),
         (
             "smith_jane_123_456_2024_06_ex.py",
-            CanvasName("smith jane", "123", False, "2024_06_ex.py"),
+            CanvasName("smith jane", "123", False, "2024_06_ex.py", "456"),
         ),
-        ("late_john_123_456_a.py", CanvasName("late john", "123", False, "a.py")),
+        ("late_john_123_456_a.py", CanvasName("late john", "123", False, "a.py", "456")),
         ("exercise2.py", None),
         ("alice.zip", None),
         ("smith_123_exercise2.py", None),
@@ -263,9 +269,10 @@ def test_parse_canvas_name(name: str, expected: CanvasName | None) -> None:
     assert parse_canvas_name(name) == expected
 
 
-def test_canvas_resubmissions_take_the_highest_number_and_keep_the_late_flag(
+def test_canvas_resubmissions_take_the_latest_submission_id_and_keep_the_late_flag(
     tmp_path: Path,
 ) -> None:
+    """The submission id is Canvas's; the `-2` suffix is in the student's file name."""
     write(tmp_path, "smith_jane_LATE_123_456_exercise2.py", "v0")
     write(tmp_path, "smith_jane_LATE_123_457_exercise2-2.py", "v2")
     write(tmp_path, "smith_jane_LATE_123_458_exercise2-1.py", "v1")
@@ -281,10 +288,10 @@ def test_canvas_resubmissions_take_the_highest_number_and_keep_the_late_flag(
                     SourceFile("exercise1", "smith_jane_LATE_123_459_exercise1.py", b"e1", True),
                     SourceFile(
                         "exercise2",
-                        "smith_jane_LATE_123_457_exercise2-2.py",
-                        b"v2",
+                        "smith_jane_LATE_123_458_exercise2-1.py",
+                        b"v1",
                         True,
-                        ("re-submission -2 used; 2 older ignored",),
+                        ("latest Canvas submission (458) used; 2 older ignored",),
                     ),
                 ),
                 name="smith jane",
@@ -547,7 +554,9 @@ def test_roster_names_absent_students_and_unknown_submitters(tmp_path: Path) -> 
     )
 
 
-def test_two_submissions_matching_one_roster_id_are_merged(tmp_path: Path) -> None:
+def test_two_submissions_matching_one_roster_id_are_not_graded_until_staff_choose(
+    tmp_path: Path,
+) -> None:
     subs = tmp_path / "subs"
     write(subs, "alice/exercise1.py", "folder")
     make_zip(subs / "ALICE.zip", {"exercise1.py": "zip", "exercise2.py": "z2"})
@@ -557,17 +566,29 @@ def test_two_submissions_matching_one_roster_id_are_merged(tmp_path: Path) -> No
         (
             student(
                 "alice",
-                (
-                    SourceFile("exercise1", "ALICE.zip:exercise1.py", b"zip"),
-                    SourceFile("exercise2", "ALICE.zip:exercise2.py", b"z2"),
-                ),
                 name="Alice Adams",
+                notes=(
+                    "not graded: 2 sources feed this id; staff must choose",
+                    "no gradable file found",
+                ),
             ),
         ),
         (
-            "alice: exercise1: several files; graded ALICE.zip:exercise1.py, "
-            "ignored alice/exercise1.py",
+            "alice: 2 sources feed this id (folder alice; zip ALICE.zip); nothing graded: "
+            "choose one with --source alice=KIND (one of folder, zip, canvas, moodle) or the "
+            "roster's source column, or rename one",
         ),
+    )
+    chosen = read_submissions(subs, IDS, roster=roster, sources={"alice": "zip"})
+    assert chosen.students[0].files == (
+        SourceFile("exercise1", "ALICE.zip:exercise1.py", b"zip"),
+        SourceFile("exercise2", "ALICE.zip:exercise2.py", b"z2"),
+    )
+    assert chosen.warnings == ()
+    with_column = write(tmp_path, "roster2.csv", "login,source\nalice,folder\n")
+    by_roster = read_submissions(subs, IDS, roster=with_column)
+    assert by_roster.students[0].files == (
+        SourceFile("exercise1", "alice/exercise1.py", b"folder"),
     )
 
 
@@ -643,7 +664,7 @@ def test_a_mixed_folder_with_all_layouts(tmp_path: Path) -> None:
                         "smith_jane_LATE_123_458_exercise2-2.py",
                         b"exercise2-2.py",
                         True,
-                        ("re-submission -2 used; 2 older ignored",),
+                        ("latest Canvas submission (458) used; 2 older ignored",),
                     ),
                 ),
                 name="smith jane",

@@ -2,6 +2,10 @@
 
 Everything the tool shows goes through these (no bare `print` in `grader/`). `--json`
 writes the results model with `emit_json`, so stdout carries exactly one object.
+
+Text a student controls (ids, file names, warnings, feedback, printed output) is shown only
+as `untrusted(text)`: a rich `Text` (never parsed as markup, so `[/x]` or `[bold]` is shown as
+written) whose control characters are escaped (`grader.outputs.text.escape_controls`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
+
+from grader.outputs.text import escape_controls
 
 
 def make_console(
@@ -28,6 +35,15 @@ def make_console(
 ) -> Console:
     """A rich console; tests pass `file=StringIO()` and a fixed width."""
     return Console(file=file, stderr=stderr, width=width, highlight=False, soft_wrap=False)
+
+
+def untrusted(text: str, *, one_line: bool = True, style: str = "") -> Text:
+    """Untrusted text as a renderable that cannot style, move or clear the terminal.
+
+    `one_line` (ids, names, warnings) escapes newlines and tabs too; without it (feedback,
+    printed output) lines are kept and every other control character is escaped.
+    """
+    return Text(escape_controls(text, one_line=one_line), style=style)
 
 
 def emit_json(model: BaseModel, file: TextIO | None = None) -> None:
@@ -40,7 +56,8 @@ def emit_json(model: BaseModel, file: TextIO | None = None) -> None:
 
 def error_line(message: str, console: Console | None = None) -> None:
     """A one-line error message on stderr (usage errors, bad input)."""
-    (console or make_console(stderr=True)).print(f"[bold red]error:[/] {message}", markup=True)
+    line = Text("error: ", style="bold red").append_text(untrusted(message))
+    (console or make_console(stderr=True)).print(line)
 
 
 @contextmanager

@@ -4,8 +4,10 @@ Every function here is pure in the model: it reads a `BatchResult` and writes to
 given, nothing else. Class statistics live in `grader.outputs.statistics`.
 
 Student ids and feedback are untrusted text: CSV cells that a spreadsheet would read as a
-formula are quoted with a leading apostrophe, folder names are sanitised, XML gets only the
-characters XML 1.0 allows, and hidden checks never show the evidence (inputs) of a diagnosis.
+formula are quoted with a leading apostrophe, folder names are sanitised and unique even
+case-insensitively (macOS and Windows fold case), XML gets only the characters XML 1.0 allows,
+and hidden checks never show the evidence (inputs) of a diagnosis. No export raises on
+student data: a name that would collide gets a suffix instead.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ SKIPPED: frozenset[Verdict] = frozenset({"not_attempted"})
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+_RESERVED_NAME = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class ExportError(Exception):
-    """An export cannot be written faithfully (e.g. two students map to one folder)."""
+    """An export cannot be written (kept for callers; student data never raises it)."""
 
 
 def _number(value: float) -> str:
@@ -60,7 +63,7 @@ def write_csv(
     for is left empty (not graded), which spreadsheets sum as 0.
     """
     names = names or {}
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with path.open("w", encoding="utf-8", errors="replace", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", "name", *exercise_ids, "total", "max_total", "late"])
         for sub in batch.submissions:
@@ -84,7 +87,7 @@ def safe_folder_name(student: str) -> str:
     short hash of the original appended, so two different ids do not meet in one folder.
     """
     cleaned = re.sub(r"\.{2,}", "_", _UNSAFE_NAME.sub("_", student)).lstrip(".")[:80]
-    if cleaned == student and cleaned:
+    if cleaned == student and cleaned and not _RESERVED_NAME.match(cleaned):
         return cleaned
     digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:10]
     return f"{cleaned or 'student'}-{digest}"
@@ -139,17 +142,34 @@ def gradescope_results(sub: SubmissionResult) -> dict[str, object]:
     }
 
 
+def unique_folder_names(students: Sequence[str]) -> list[str]:
+    """A safe folder name per student, no two equal even case-insensitively.
+
+    The first student (in the order given) to claim a name keeps it; a later one whose name
+    folds to a taken one gets the hash of its id appended, then a counter if still taken.
+    """
+    taken: set[str] = set()
+    names = []
+    for student in students:
+        name = safe_folder_name(student)
+        if name.casefold() in taken:
+            digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+            base = f"{name[:80]}-{digest}"
+            name, count = base, 1
+            while name.casefold() in taken:
+                count += 1
+                name = f"{base}-{count}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
 def write_gradescope(batch: BatchResult, folder: Path) -> dict[str, Path]:
-    """Write `<folder>/<student>/results.json` per student; returns student -> file."""
+    """Write `<folder>/<name>/results.json` per student (`unique_folder_names`); returns
+    student -> file."""
     written: dict[str, Path] = {}
-    owners: dict[str, str] = {}
-    for sub in batch.submissions:
-        name = safe_folder_name(sub.student)
-        if name in owners:
-            raise ExportError(
-                f"students {owners[name]!r} and {sub.student!r} both map to folder {name!r}"
-            )
-        owners[name] = sub.student
+    names = unique_folder_names([sub.student for sub in batch.submissions])
+    for sub, name in zip(batch.submissions, names, strict=True):
         target = folder / name / "results.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(gradescope_results(sub), indent=2) + "\n", encoding="utf-8")

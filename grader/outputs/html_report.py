@@ -21,6 +21,7 @@ from grader.outputs.statistics import (
     score_distribution,
     top_diagnoses,
 )
+from grader.outputs.text import escape_controls
 
 PAGE_TITLE = "grade: class report"
 
@@ -46,7 +47,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Escaped for HTML, with control characters shown as escapes (as on the terminal)."""
+    return html.escape(escape_controls(str(text), one_line=False), quote=True)
 
 
 def _number(value: float) -> str:
@@ -216,4 +218,4 @@ def render_html(batch: BatchResult, exercise_meta: Mapping[str, str]) -> str:
 
 def write_html(batch: BatchResult, exercise_meta: Mapping[str, str], path: Path) -> None:
     """Write `render_html` to `path` as UTF-8."""
-    path.write_text(render_html(batch, exercise_meta), encoding="utf-8")
+    path.write_text(render_html(batch, exercise_meta), encoding="utf-8", errors="replace")

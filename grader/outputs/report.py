@@ -1,6 +1,8 @@
 """Rich renderings of the results model: the student's report and the batch table.
 
 Pure functions from models to rich renderables; the CLI prints them through one console.
+Every string a student controls (ids, file names, feedback, printed output, warnings) goes
+in as `untrusted(...)`: never markup, control characters escaped, ids and warnings on one line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from grader.outputs.console import untrusted
 from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, Verdict
 
 STYLE: dict[Verdict, tuple[str, str]] = {
@@ -39,7 +42,7 @@ def exercise_report(result: ExerciseResult, title: str = "", filename: str = "")
     if result.output.strip():
         parts.append(
             Panel(
-                Text(result.output.rstrip()),
+                untrusted(result.output.rstrip(), one_line=False),
                 title="what your code printed",
                 border_style="dim",
                 title_align="left",
@@ -50,11 +53,12 @@ def exercise_report(result: ExerciseResult, title: str = "", filename: str = "")
 
 
 def _heading(result: ExerciseResult, title: str, filename: str) -> Text:
-    text = Text(result.exercise, style="bold")
+    text = untrusted(result.exercise, style="bold")
     if title:
-        text.append(f": {title}")
+        text.append_text(untrusted(f": {title}"))
     details = [d for d in (filename, f"device {result.device}") if d]
-    text.append(f"\n{' · '.join(details)}", style="dim")
+    text.append("\n")
+    text.append_text(untrusted(" · ".join(details), style="dim"))
     iso = result.isolation
     if iso.engine != "none" and iso.degraded:
         text.append(f"\ndegraded isolation: missing {', '.join(iso.missing)}", style="yellow")
@@ -67,7 +71,7 @@ def _check_table(result: ExerciseResult) -> Table:
     table.add_column("points", justify="right")
     table.add_column("verdict")
     for check in result.checks:
-        label = Text(check.title or check.name)
+        label = untrusted(check.title or check.name)
         if check.hidden:
             label.append("  (hidden)", style="dim")
         table.add_row(label, f"{check.score:g}/{check.max_score:g}", verdict_text(check.status))
@@ -75,16 +79,18 @@ def _check_table(result: ExerciseResult) -> Table:
 
 
 def _feedback_panel(check: CheckResult) -> Panel:
-    body = Text(check.feedback or "no details")
+    body = untrusted(check.feedback or "no details", one_line=False)
     if check.diagnosis is not None and check.diagnosis.title not in check.feedback:
-        body.append(
-            f"\nlikely misconception: {check.diagnosis.title}. {check.diagnosis.explanation}",
-            style="cyan",
+        body.append("\n")
+        body.append_text(
+            untrusted(
+                f"likely misconception: {check.diagnosis.title}. {check.diagnosis.explanation}",
+                style="cyan",
+            )
         )
     mark, colour = STYLE[check.status]
-    return Panel(
-        body, title=f"{mark} {check.title or check.name}", title_align="left", border_style=colour
-    )
+    title = Text(f"{mark} ").append_text(untrusted(check.title or check.name))
+    return Panel(body, title=title, title_align="left", border_style=colour)
 
 
 def _total_line(result: ExerciseResult) -> Text:
@@ -116,17 +122,17 @@ def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
         cells = []
         for exercise_id in exercise_ids:
             ex = by_id.get(exercise_id)
-            cells.append("—" if ex is None else _score_cell(ex))
-        name = Text(sub.student + (" (late)" if sub.late else ""))
+            cells.append(Text("—") if ex is None else _score_cell(ex))
+        name = untrusted(sub.student + (" (late)" if sub.late else ""))
         table.add_row(name, *cells, f"{sub.score:g}/{sub.max_score:g}")
     return table
 
 
-def _score_cell(result: ExerciseResult) -> str:
+def _score_cell(result: ExerciseResult) -> Text:
     colour = (
         "green" if result.score == result.max_score else ("red" if result.score == 0 else "yellow")
     )
-    return f"[{colour}]{result.score:g}[/]"
+    return Text(f"{result.score:g}", style=colour)
 
 
 def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> RenderableType:
@@ -146,7 +152,7 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
         dist.add_column("exercise")
         dist.add_column("students")
         for exercise_id in graded:
-            dist.add_row(exercise_id, _sparkline(score_distribution(batch, exercise_id)))
+            dist.add_row(untrusted(exercise_id), _sparkline(score_distribution(batch, exercise_id)))
         parts.append(dist)
     failed = most_failed_checks(batch, 5)
     if failed:
@@ -155,14 +161,18 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
             worst.add_column(column)
         for item in failed:
             worst.add_row(
-                item.exercise,
-                item.title or item.check,
+                untrusted(item.exercise),
+                untrusted(item.title or item.check),
                 f"{item.pass_rate:.0%}",
-                Text(item.common_feedback.splitlines()[0][:70] if item.common_feedback else ""),
+                untrusted(_first_line(item.common_feedback)[:70]),
             )
         parts.append(worst)
-    parts += [Text(f"warning: {w}", style="yellow") for w in batch.warnings]
+    parts += [untrusted(f"warning: {w}", style="yellow") for w in batch.warnings]
     return Group(*parts)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
 
 
 def _sparkline(counts: Sequence[int]) -> str:

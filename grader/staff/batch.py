@@ -49,8 +49,16 @@ from grader.judge.sandbox import Engine, EngineError, EngineMode, Sandbox, main_
 from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.judge.spares import Spares
 from grader.outputs.models import BatchResult, ExerciseResult, Limits
+from grader.outputs.text import normalise
 from grader.staff.gradebook import Gradebook, content_hash
-from grader.staff.intake import Intake, SourceFile, StudentSubmission, read_submissions
+from grader.staff.intake import (
+    ArchiveError,
+    Blob,
+    Intake,
+    SourceFile,
+    StudentSubmission,
+    read_submissions,
+)
 
 WORKER_START_S = 300.0  # a fresh judge imports torch and starts its zygote (seconds, loaded)
 JOB_GRACE_S = 30.0  # judge-side work beyond the sandbox's own limits (loading checks, diagnoses)
@@ -64,7 +72,7 @@ class Job:
 
     student: str
     exercise: str
-    data: bytes
+    data: bytes | Blob  # a Blob is read by the worker when the job is graded
     filename: str
     timeout_s: float = 120.0
 
@@ -175,7 +183,7 @@ def grade_job(
         result = run_exercise(
             engine,
             exercise,
-            Source(job.data, job.filename),
+            Source(job.data if isinstance(job.data, bytes) else job.data.read(), job.filename),
             device=settings.device,
             include_hidden=settings.include_hidden,
             limits=limits,
@@ -185,7 +193,41 @@ def grade_job(
         return "fatal", f"the grading engine cannot make sandboxes: {exc}"
     except Exception as exc:  # noqa: BLE001 - a judge bug costs this job, not the batch
         return "failed", f"the judge raised {type(exc).__name__}: {exc}"[:500]
-    return "result", result.model_dump_json()
+    try:
+        return "result", _recordable(result).model_dump_json()
+    except Exception as exc:  # noqa: BLE001 - the failure is this result's verdict
+        try:
+            return "result", _unrecordable(result, exc).model_dump_json()
+        except Exception:  # noqa: BLE001 - not even that: this job, not the worker
+            return "failed", f"the result could not be sent: {type(exc).__name__}"
+
+
+def _recordable(result: ExerciseResult) -> ExerciseResult:
+    """The result with every string normalised (no lone surrogates): one bad text in a
+    student's feedback or output must not make the whole result unrecordable."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return normalise(value)
+        if isinstance(value, dict):
+            return {clean(key): clean(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        return value
+
+    return ExerciseResult.model_validate(clean(result.model_dump()))
+
+
+def _unrecordable(result: ExerciseResult, exc: Exception) -> ExerciseResult:
+    """What is recorded when a result itself cannot be: every check `invalid`, 0 points."""
+    why = f"the grader could not record this result ({type(exc).__name__}); grade it again"
+    checks = [
+        check.model_copy(update={"status": "invalid", "score": 0.0, "feedback": why})
+        for check in result.checks
+    ]
+    return ExerciseResult(
+        exercise=result.exercise, score=0.0, max_score=result.max_score, checks=checks
+    )
 
 
 def _die_with_parent() -> None:
@@ -462,25 +504,28 @@ def grade_folder(
     roster: Path | None = None,
     regrade: bool = False,
     progress: Callable[[int], Callable[[], None]] | None = None,
+    sources: dict[str, str] | None = None,
 ) -> BatchResult:
     """Grade a term's submission folder into the gradebook; return the current grades.
 
     Only what changed since the last run is graded (content hash or exercise version)
     unless `regrade`. Each result is committed as it completes, so an interrupted batch
     (Ctrl-C, SIGKILL) loses nothing that finished, and a re-run grades only the rest.
-    `progress(total)` may return a callback called once per finished job. A timeout is
+    `progress(total)` may return a callback called once per finished job. `sources` picks
+    a source kind per student id where several feed one (`grader.staff.intake`). A timeout is
     confirmed by a second run before it is recorded. A job the grader could not finish is not
     recorded (a re-run tries it again) and is named in the warnings.
     """
-    intake = read_submissions(folder, registry.ids(), roster)
+    intake = read_submissions(folder, registry.ids(), roster, sources=sources, lazy=True)
     db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
     with Gradebook(db_path) as book:
-        files = _changed_files(registry, intake, book, regrade)
+        unrecorded: list[str] = []
+        files = _changed_files(registry, intake, book, regrade, unrecorded)
         jobs = [
             Job(
                 sid,
                 ex,
-                source.data,
+                source.blob or source.data,
                 f"{ex}.py",
                 job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
             )
@@ -488,7 +533,7 @@ def grade_folder(
         ]
         advance = progress(len(jobs)) if progress is not None else (lambda: None)
 
-        def record(job: Job, result: ExerciseResult) -> None:
+        def store(job: Job, result: ExerciseResult) -> None:
             student, source, digest = files[(job.student, job.exercise)]
             book.record(
                 student.student,
@@ -499,6 +544,22 @@ def grade_folder(
                 late=source.late,
                 notes=[*student.notes, *source.notes],
             )
+
+        def record(job: Job, result: ExerciseResult) -> None:
+            """A failure while recording is this result's verdict, never the batch's end."""
+            try:
+                try:
+                    store(job, result)
+                except Exception:  # noqa: BLE001 - student text the gradebook refused
+                    store(job, _recordable(result))
+            except Exception as exc:  # noqa: BLE001 - still refused: record why, not the result
+                try:
+                    store(job, _unrecordable(result, exc))
+                except Exception as again:  # noqa: BLE001 - nothing recorded; say so
+                    unrecorded.append(
+                        f"{job.student}: {job.exercise} not recorded "
+                        f"({type(again).__name__}); run the batch again"
+                    )
             advance()
 
         before = fingerprints(registry, {job.exercise for job in jobs})
@@ -509,7 +570,7 @@ def grade_folder(
     problems = [
         f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
         for f in failures
-    ]
+    ] + unrecorded
     problems += [
         f"{exercise}: its checks or probes changed while the batch ran, so its results "
         "may mix both versions; grade it again with --regrade"
@@ -551,14 +612,18 @@ def fingerprints(registry: Registry, exercise_ids: set[str]) -> dict[str, str]:
 
 
 def _changed_files(
-    registry: Registry, intake: Intake, book: Gradebook, regrade: bool
+    registry: Registry, intake: Intake, book: Gradebook, regrade: bool, unreadable: list[str]
 ) -> dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]]:
     """Every (student, exercise) whose file or exercise version changed (all when `regrade`)."""
     files: dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]] = {}
     for student in intake.students:
         book.add_student(student.student, student.display_name)
         for source in student.files:
-            digest = content_hash(source.data)
+            try:
+                digest = content_hash(source.read())
+            except (OSError, ArchiveError) as exc:  # changed or vanished since intake
+                unreadable.append(f"{student.student}: {source.origin}: not graded: {exc}")
+                continue
             version = registry.get(source.exercise).meta.version
             if regrade or book.needs_grading(student.student, source.exercise, digest, version):
                 files[(student.student, source.exercise)] = (student, source, digest)

@@ -14,6 +14,9 @@ A line only counts as IPython syntax where a new statement starts: `% b` continu
 expression inside brackets, after a backslash, or inside a triple-quoted string is Python
 (a modulo, or a docstring's LaTeX) and is kept.
 
+Notebook JSON is student text: a `\ud800` escape decodes to a lone surrogate, which no file
+can hold; such characters are dropped from the code (with a note), never a crash.
+
 Line numbers stay meaningful: each code cell is preceded by `# cell N`, where N counts all
 cells (markdown included) from the top of the notebook, so a traceback's line can be traced
 back to the cell the student sees.
@@ -28,6 +31,8 @@ from dataclasses import dataclass
 import nbformat
 from nbformat import reader
 
+from grader.outputs.text import drop_surrogates
+
 HEADER = "# notebook code cells, extracted by grade; '# cell N' is the N-th cell from the top"
 DROPPED = "pass  # grade: IPython-only line removed"
 _ASSIGNED_MAGIC = re.compile(r"^[\w\s.,\[\]()*]+=\s*[%!]")
@@ -41,6 +46,8 @@ class NotebookError(ValueError):
 def extract_code(data: bytes) -> tuple[str, list[str]]:
     """The notebook's code cells as one Python source, and notes on what was removed."""
     cells = _read_cells(data)
+    invalid = sum(len(source) - len(drop_surrogates(source)) for _, source in cells)
+    cells = [(kind, drop_surrogates(source)) for kind, source in cells]
     out = [HEADER]
     dropped_lines = 0
     magic_cells: list[str] = []
@@ -57,7 +64,10 @@ def extract_code(data: bytes) -> tuple[str, list[str]]:
         out.extend(kept)
         dropped_lines += dropped
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n", _notes(cells, dropped_lines, magic_cells)
+    notes = _notes(cells, dropped_lines, magic_cells)
+    if invalid:
+        notes.append(f"removed {_count(invalid, 'character')} that are not valid Unicode")
+    return "\n".join(out).rstrip("\n") + "\n", notes
 
 
 def strip_magics(source: str) -> tuple[list[str], int]:

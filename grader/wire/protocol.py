@@ -15,12 +15,15 @@ tagged objects cover the rest:
 Nothing is unpickled, ever. `decode` is the trust boundary: it accepts only this grammar, checks
 every tensor (dense, strided, CPU, an allowed dtype, a size cap) and raises `ProtocolError` for
 anything else, so a hostile sandbox can make a check `invalid` but never crash the judge.
+Lone surrogates (valid in JSON's `\ud800` escapes, not in UTF-8) are dropped from every decoded
+string and key: the text a student's code raises or prints must stay encodable downstream.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from typing import Any
 
@@ -34,6 +37,7 @@ MAX_DEPTH = 32
 MAX_TENSORS = 256
 MAX_TENSOR_ELEMENTS = 4 * 1024 * 1024
 MAX_STRING = 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ALLOWED_DTYPES = frozenset(
     {
         torch.float16,
@@ -136,7 +140,7 @@ def _from_tree(node: Any, tensors: dict[str, torch.Tensor], used: set[str], dept
     if isinstance(node, str):
         if len(node) > MAX_STRING:
             raise ProtocolError("string over the size cap")
-        return node
+        return _SURROGATE.sub("", node)
     if isinstance(node, list):
         return [_from_tree(item, tensors, used, depth + 1) for item in node]
     if isinstance(node, dict) and len(node) == 1:
@@ -155,7 +159,7 @@ def _from_tag(
         for pair in body:
             if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
                 raise ProtocolError("dict entries must be [str, value] pairs")
-            out[pair[0]] = _from_tree(pair[1], tensors, used, depth + 1)
+            out[_SURROGATE.sub("", pair[0])] = _from_tree(pair[1], tensors, used, depth + 1)
         return out
     if tag == "$float" and body in ("nan", "inf", "-inf"):
         return float(body)
