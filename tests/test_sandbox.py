@@ -226,7 +226,8 @@ def test_engine_refuses_to_fork_after_cuda_initialisation() -> None:
     import subprocess
     import sys
 
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    paths = [str(Path(__file__).parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", CUDA_ZYGOTE_SCRIPT],
