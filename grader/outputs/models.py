@@ -146,3 +146,13 @@ class BatchResult(_Frozen):
 def total(results: list[ExerciseResult]) -> tuple[float, float]:
     """Sum of scores and of maxima over several exercise results."""
     return sum(r.score for r in results), sum(r.max_score for r in results)
+
+
+def degraded_isolation(batch: BatchResult) -> str:
+    """ "degraded isolation: ..." naming how many runs lacked which layers; "" when none did."""
+    runs = [e for s in batch.submissions for e in s.exercises if e.isolation.engine != "none"]
+    degraded = [run for run in runs if run.isolation.degraded]
+    if not degraded:
+        return ""
+    missing = sorted({name for run in degraded for name in run.isolation.missing})
+    return f"degraded isolation: {len(degraded)} of {len(runs)} runs missing {', '.join(missing)}"

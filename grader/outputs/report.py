@@ -13,7 +13,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, Verdict
+from grader.outputs.models import (
+    BatchResult,
+    CheckResult,
+    ExerciseResult,
+    Verdict,
+    degraded_isolation,
+)
 
 STYLE: dict[Verdict, tuple[str, str]] = {
     "passed": ("✔", "green"),
@@ -162,6 +168,8 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
             )
         parts.append(worst)
     parts += [Text(f"warning: {w}", style="yellow") for w in batch.warnings]
+    if degraded := degraded_isolation(batch):
+        parts.append(Text(degraded, style="yellow"))
     return Group(*parts)
 
 
