@@ -15,9 +15,9 @@ comes back is plain data or a `SandboxOutcome` carrying a verdict, never an obje
 made.
 
 Each sandbox's isolation settings (`SandboxPolicy`) are made from the exercise's `Limits` in
-one place, `sandbox_policy`. Where the machine offers cgroups, the judge makes one per sandbox
-before it starts (`grader.judge.cgroups`): the sandbox joins it before it forks anything, and
-at the end every process in it is killed and the cgroup removed.
+one place, `grader.judge.policy.sandbox_policy`. Where the machine offers cgroups, the judge
+makes one per sandbox before it starts (`grader.judge.cgroups`): the sandbox joins it before
+it forks anything, and at the end every process in it is killed and the cgroup removed.
 
 `GRADE_DISABLE_LAYERS` (comma-separated names from `grader.jail.layers.NAMES`) makes an
 `Engine` skip those isolation layers, as a machine without them would: the results then say
@@ -45,10 +45,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
-import grader
-from grader.jail.layers import NAMES, SandboxPolicy
+from grader.jail.layers import NAMES
 from grader.jail.serve import JailConfig, main
 from grader.judge.cgroups import SandboxCgroup, machine_hierarchy
+from grader.judge.policy import sandbox_policy
 from grader.outputs.models import Limits, Verdict
 from grader.wire.protocol import MAX_FRAME_BYTES, ProtocolError, decode, encode
 
@@ -81,7 +81,6 @@ DISABLE_LAYERS_ENV = "GRADE_DISABLE_LAYERS"
 # Waiting for a new sandbox to say it is ready runs no student code: it is the engine's time,
 # generous because a zygote that died is restarted on the way (a fresh torch import).
 STARTUP_S = 60.0
-WORKDIR_MIN_MB = 64  # the private folder is a tmpfs of max(this, 4 * file_mb) where possible
 
 
 class SandboxOutcome(Exception):
@@ -186,52 +185,6 @@ class Engine:
         with clean_child_environment(), main_module_hidden():
             proc.start()
         return proc
-
-
-def sandbox_policy(
-    limits: Limits,
-    device: str,
-    workdir: Path,
-    probes_path: Path | None,
-    disabled: Sequence[str] = (),
-    cgroup: SandboxCgroup | None = None,
-) -> SandboxPolicy:
-    """The isolation settings of one sandbox, from the exercise's limits (the only reshaping)."""
-    cuda = device.startswith("cuda")
-    readable = readable_paths(probes_path.parent if probes_path else None)
-    return SandboxPolicy(
-        workdir=workdir,
-        readable=tuple(Path(p) for p in readable),
-        cpu_s=limits.cpu_s,
-        memory_mb=None if cuda else limits.memory_mb,  # RLIMIT_AS breaks CUDA
-        file_mb=limits.file_mb,
-        allow_gpu=cuda,
-        workdir_tmpfs_mb=max(WORKDIR_MIN_MB, 4 * limits.file_mb),
-        cgroup=cgroup.paths if cgroup is not None else (),
-        disabled=frozenset(disabled),
-    )
-
-
-def readable_paths(probes_folder: Path | None) -> tuple[str, ...]:
-    """What a sandbox may read: the interpreter, installed packages, grader, the probes."""
-    import site
-    import sysconfig
-
-    paths = {
-        sys.base_prefix,
-        sys.prefix,
-        sysconfig.get_paths()["stdlib"],
-        sysconfig.get_paths()["platstdlib"],
-        str(Path(grader.__file__).parent),
-    }
-    paths.update(site.getsitepackages())
-    with contextlib.suppress(AttributeError):
-        paths.add(site.getusersitepackages())
-    if probes_folder is not None:
-        paths.add(str(probes_folder))
-    for libdir in ("/usr/lib", "/lib", "/usr/lib64", "/lib64", "/etc/ld.so.cache"):
-        paths.add(libdir)
-    return tuple(sorted(p for p in paths if p and os.path.exists(p)))
 
 
 @dataclass
