@@ -261,7 +261,9 @@ class Sandbox:
         if self.engine.cgroups is None:
             return
         try:
-            self.cgroup = SandboxCgroup.create(self.engine.cgroups, self.limits)
+            # on a GPU, tasks and CPU only: the driver's host memory is not the student's
+            cuda = self.device.startswith("cuda")
+            self.cgroup = SandboxCgroup.create(self.engine.cgroups, self.limits, memory=not cuda)
         except OSError as exc:
             self._cgroup_error = f"the judge could not make a cgroup: {exc}"
 
