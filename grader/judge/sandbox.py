@@ -387,7 +387,7 @@ class Sandbox:
     def close(self) -> None:
         self.kill()
         if self.cgroup is not None:
-            self.cgroup.remove()
+            self.cgroup.remove_later()
             self.cgroup = None
         with contextlib.suppress(OSError):
             self.conn.close()
