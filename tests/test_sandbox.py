@@ -265,40 +265,41 @@ def test_a_launched_sandbox_serves_once_ready(engine: Engine) -> None:
 # writer left must reach neither (the next student's sandbox, or a later one in the batch).
 
 
-def hand_over(engine: Engine, writer: str, reader: str) -> tuple[Any, Any, Any]:
-    """(what the writer did, what a reader saw while the writer lived, what one saw after)."""
+def hand_over(engine: Engine, writer: str, reader: str, *told: Any) -> tuple[Any, Any, Any]:
+    """(what the writer did, what a reader saw while the writer lived, what one saw after).
+
+    The readers are given `told` (what they may know, such as a key), or else what the writer
+    returned."""
     with Sandbox(engine, LIMITS, "cpu", "writer.py", "writer") as first:
         first.request("import", 10, "importing", source=textwrap.dedent(writer))
         wrote = first.request("call", 5, "writing", name="write", args=(), kwargs={})
-        seen_live = run(engine, reader, "read", wrote)
-    seen_after = run(engine, reader, "read", wrote)
+        seen_live = run(engine, reader, "read", *(told or (wrote,)))
+    seen_after = run(engine, reader, "read", *(told or (wrote,)))
     return wrote, seen_live, seen_after
 
 
-SYSV_KEY = 0x67726164  # "grad"
-
-SYSV_WRITER = f"""
+SYSV_WRITER = """
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     libc.shmat.restype = ctypes.c_void_p
-    def write():
-        shmid = libc.shmget({SYSV_KEY}, 4096, 0o1666)  # IPC_CREAT | 0666
+    def write(key):
+        shmid = libc.shmget(key, 4096, 0o1666)  # IPC_CREAT | 0666
         if shmid < 0:
             return ["shmget", ctypes.get_errno()]
         ctypes.memmove(libc.shmat(shmid, None, 0), b"expected=0.13585", 16)
-        queue = libc.msgget({SYSV_KEY}, 0o1666)
-        semaphores = libc.semget({SYSV_KEY}, 1, 0o1666)
+        queue = libc.msgget(key, 0o1666)
+        semaphores = libc.semget(key, 1, 0o1666)
         return ["created", shmid >= 0, queue >= 0, semaphores >= 0]
 """
-SYSV_READER = f"""
+SYSV_READER = """
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     libc.shmat.restype = ctypes.c_void_p
-    def read(wrote):
-        found = {{}}
-        for name, call in (("shm", lambda: libc.shmget({SYSV_KEY}, 0, 0)),
-                           ("msg", lambda: libc.msgget({SYSV_KEY}, 0)),
-                           ("sem", lambda: libc.semget({SYSV_KEY}, 0, 0))):
+    def read(key):
+        found = {}
+        for name, call in (("shm", lambda: libc.shmget(key, 0, 0)),
+                           ("msg", lambda: libc.msgget(key, 0)),
+                           ("sem", lambda: libc.semget(key, 0, 0))):
             ident = call()
             found[name] = ctypes.get_errno() if ident < 0 else "FOUND"
             if name == "shm" and ident >= 0:
@@ -307,16 +308,38 @@ SYSV_READER = f"""
 """
 
 
-def test_sysv_ipc_of_one_sandbox_is_invisible_to_the_next(engine: Engine) -> None:
+def remove_host_ipc(key: int) -> list[str]:
+    """Remove what `key` names in the host's IPC namespace; the kinds that were there."""
     import ctypes
-    import errno
 
-    wrote, seen_live, seen_after = hand_over(engine, SYSV_WRITER, SYSV_READER)
+    libc = ctypes.CDLL(None, use_errno=True)
+    found = []
+    for kind, get, remove in (
+        ("shm", lambda: libc.shmget(key, 0, 0), lambda i: libc.shmctl(i, 0, None)),
+        ("msg", lambda: libc.msgget(key, 0), lambda i: libc.msgctl(i, 0, None)),
+        ("sem", lambda: libc.semget(key, 0, 0), lambda i: libc.semctl(i, 0, 0)),
+    ):
+        ident = get()
+        if ident >= 0:
+            found.append(kind)
+            remove(ident)  # IPC_RMID: a failed run leaves nothing behind on the host
+    return found
+
+
+def test_sysv_ipc_of_one_sandbox_is_invisible_to_the_next(engine: Engine) -> None:
+    import errno
+    import secrets
+
+    key = secrets.randbits(30) | 1  # fresh each run: nothing stale on the host can match
+    writer = SYSV_WRITER.replace("def write(key):", f"def write(key={key}):")
+    try:
+        wrote, seen_live, seen_after = hand_over(engine, writer, SYSV_READER, key)
+    finally:
+        leaked = remove_host_ipc(key)
     assert wrote == ["created", True, True, True]  # the writer could write: the test can fail
     nothing = {"shm": errno.ENOENT, "msg": errno.ENOENT, "sem": errno.ENOENT}
     assert seen_live == nothing and seen_after == nothing
-    libc = ctypes.CDLL(None, use_errno=True)
-    assert libc.shmget(SYSV_KEY, 0, 0) < 0, "the segment reached the host's IPC namespace"
+    assert leaked == [], "the writer's objects reached the host's IPC namespace"
 
 
 ABSTRACT_WRITER = """
