@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -66,6 +65,13 @@ EngineOption = Annotated[
 ]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the results model as JSON instead of the report.")
+]
+AllowDegradedOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-degraded",
+        help="Grade even with an isolation layer missing (every result then says which).",
+    ),
 ]
 
 
@@ -201,6 +207,7 @@ def validate_command(
     device: DeviceOption = "cpu",
     engine: EngineOption = "forkserver",
     root: RootOption = None,
+    allow_degraded: AllowDegradedOption = False,
 ) -> None:
     """Check every reference earns full marks, every stub zero, every mutant is caught."""
     registry = load_registry(root)
@@ -212,6 +219,7 @@ def validate_command(
         raise usage_error(str(exc)) from None
     engine_ = Engine(resolve_engine(engine))
     device_ = resolve_device(device)
+    refuse_degraded(allow_degraded)
     judge_threads()
     console = out.make_console()
     findings: list[Finding] = []
@@ -294,6 +302,7 @@ def batch_command(
     ] = 1,
     engine: EngineOption = "forkserver",
     root: RootOption = None,
+    allow_degraded: AllowDegradedOption = False,
 ) -> None:
     """Grade every student's exercises in parallel into the gradebook, then print the table."""
     from grader.staff.batch import LimitOverrides, Settings, default_workers, grade_folder
@@ -307,6 +316,7 @@ def batch_command(
     chosen = dict(item.rpartition("=")[::2] for item in source or [])
     if any(not student for student in chosen):
         raise usage_error("--source takes ID=KIND, e.g. --source 1001=canvas")
+    refuse_degraded(allow_degraded)
     overrides = LimitOverrides(
         import_s=import_timeout,
         call_s=call_timeout,
@@ -378,27 +388,31 @@ def release_command(
 @app.command("doctor")
 def doctor_command() -> None:
     """Show which isolation layers work on this machine and what a missing one means."""
-    from grader.jail.isolation import probe_layers
+    from grader.judge.doctor import examine, missing_layers, verdict
 
     table = Table(title="Sandbox isolation layers on this machine")
     for column in ("layer", "works", "notes"):
         table.add_column(column)
-    layers = probe_layers()
-    for name, (works, note) in layers.items():
-        table.add_row(name, "[green]yes[/]" if works else "[red]no[/]", note)
+    lines = examine()
+    for line in lines:
+        works = {True: "[green]yes[/]", False: "[red]no[/]", None: "[dim]n/a[/]"}[line.works]
+        table.add_row(line.name, works, line.note)
     console = out.make_console()
     console.print(table)
-    informational = {"cgroups", "landlock_abi", "fork"} | (
-        {"user_namespace"} if os.geteuid() == 0 else set()
-    )
-    missing = [
-        name for name, (works, _) in layers.items() if not works and name not in informational
-    ]
-    console.print(
-        "[yellow]degraded isolation:[/] missing " + ", ".join(missing)
-        if missing
-        else "[green]every isolation layer is available[/]"
-    )
+    style = "yellow" if missing_layers(lines) else "green"
+    console.print(f"[{style}]{verdict(lines)}[/]", highlight=False)
+
+
+def refuse_degraded(allow_degraded: bool) -> None:
+    """Staff commands fail closed: with an isolation layer missing they do not start."""
+    from grader.judge.doctor import refusal
+
+    why = refusal()
+    if why is None:
+        return
+    if not allow_degraded:
+        raise usage_error(why)
+    out.error_line(f"grading with degraded isolation (--allow-degraded): {why.split(';')[0]}")
 
 
 gradebook_app = typer.Typer(help="Read the gradebook without grading again.", no_args_is_help=True)

@@ -25,22 +25,17 @@ from pathlib import Path
 import pytest
 
 import grader
-from grader.jail.isolation import (
-    LAYERS,
-    SandboxPolicy,
-    apply_policy,
-    clean_environment,
-    drop_capabilities,
+from grader.jail.layers import NAMES, SandboxPolicy, apply_policy
+from grader.jail.layers.limits import set_rlimits
+from grader.jail.layers.namespaces import (
     enter_mount_namespace,
     enter_network_namespace,
-    enter_pid_namespace,
     enter_user_namespace,
-    install_seccomp,
-    list_interpreter_trees,
-    mount_proc,
-    probe_layers,
-    set_rlimits,
 )
+from grader.jail.layers.pid import enter_pid_namespace, mount_proc
+from grader.jail.layers.privileges import drop_capabilities, scrub_environment
+from grader.jail.layers.probe import list_interpreter_trees, probe_layers
+from grader.jail.layers.seccomp import install_seccomp
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="isolation layers are Linux-only")
 
@@ -130,11 +125,13 @@ def status_field(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def probe() -> dict[str, tuple[bool, str]]:
-    return probe_layers()
+def probe() -> dict[str, tuple[bool | None, str]]:
+    found = probe_layers()
+    assert not isinstance(found, str), found
+    return found[0]
 
 
-def require(probe: dict[str, tuple[bool, str]], *layers: str) -> None:
+def require(probe: dict[str, tuple[bool | None, str]], *layers: str) -> None:
     for layer in layers:
         works, note = probe[layer]
         if not works:
@@ -164,32 +161,34 @@ def listener() -> Iterator[socket.socket]:
 def test_probe_reports_every_layer_and_leaves_the_caller_alone() -> None:
     environment, pid, cwd = dict(os.environ), os.getpid(), os.getcwd()
     capabilities = status_field("CapEff")
-    report = probe_layers()
-    assert set(report) == {*LAYERS, "workdir_tmpfs", "fork", "landlock_abi", "cgroups"}
+    found = probe_layers()
+    assert not isinstance(found, str), found
+    report, elapsed_ms = found
+    assert set(report) == set(NAMES) and elapsed_ms > 0
     for works, note in report.values():
-        assert isinstance(works, bool) and isinstance(note, str)
-    assert report["fork"][0]
-    assert report["landlock_abi"][1].startswith("ABI") or not report["landlock_abi"][0]
+        assert works in (True, False, None) and isinstance(note, str)
+    assert report["cgroups"][0] is None  # no cgroup was made for the probe: nothing to join
     assert (dict(os.environ), os.getpid(), os.getcwd()) == (environment, pid, cwd)
     assert status_field("NoNewPrivs") == "0" and status_field("Seccomp") == "0"
     assert status_field("CapEff") == capabilities
     socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
 
 
-def test_apply_policy_reports_every_layer(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
+def test_apply_policy_reports_every_layer_that_applies(
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     outcome = run_child(lambda: apply_policy(policy))
     assert outcome.error is None
     assert isinstance(outcome.value, dict)
-    assert set(outcome.value) == set(LAYERS)
-    for layer in LAYERS:
-        expected = probe[layer][0] and not (layer == "user_namespace" and os.geteuid() == 0)
-        assert outcome.value[layer] is expected, layer
+    not_asked = {"workdir_tmpfs", "cgroups"}  # no tmpfs size, no cgroup in this policy
+    expected = {n for n in NAMES if probe[n][0] is not None} - not_asked
+    assert set(outcome.value) == expected
+    for layer in expected:
+        assert outcome.value[layer] is probe[layer][0], layer
 
 
 def test_a_failing_layer_is_reported_and_the_others_still_apply(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     require(probe, "seccomp", "network_namespace", "landlock")
 
@@ -208,7 +207,7 @@ def test_a_failing_layer_is_reported_and_the_others_still_apply(
 
 
 def test_files_outside_readable_cannot_be_read(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]], tmp_path: Path
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]], tmp_path: Path
 ) -> None:
     require(probe, "landlock")
     secret = tmp_path / "hidden_checks.py"
@@ -227,7 +226,7 @@ def test_files_outside_readable_cannot_be_read(
 
 
 def test_writes_succeed_only_inside_the_workdir(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]], tmp_path: Path
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]], tmp_path: Path
 ) -> None:
     require(probe, "landlock")
     inside, outside = policy.workdir / "scratch.txt", tmp_path / "results.json"
@@ -249,7 +248,7 @@ def test_writes_succeed_only_inside_the_workdir(
 
 
 def test_workdir_tmpfs_caps_total_size_and_stays_private(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     require(probe, "mount_namespace", "workdir_tmpfs")
     (policy.workdir / "given.txt").write_text("from the grader")
@@ -272,7 +271,7 @@ def test_workdir_tmpfs_caps_total_size_and_stays_private(
 
 
 def test_no_tcp_connection_and_no_name_lookup(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]], listener: socket.socket
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]], listener: socket.socket
 ) -> None:
     if not any(probe[layer][0] for layer in ("network_namespace", "landlock", "seccomp")):
         pytest.skip("no network layer is available here")
@@ -297,7 +296,7 @@ def test_no_tcp_connection_and_no_name_lookup(
 
 
 def test_network_namespace_alone_cuts_loopback(
-    probe: dict[str, tuple[bool, str]], listener: socket.socket
+    probe: dict[str, tuple[bool | None, str]], listener: socket.socket
 ) -> None:
     require(probe, "network_namespace")
     address = listener.getsockname()
@@ -317,7 +316,7 @@ def test_network_namespace_alone_cuts_loopback(
 
 
 def test_double_forked_daemon_is_gone_when_the_sandbox_exits(
-    probe: dict[str, tuple[bool, str]],
+    probe: dict[str, tuple[bool | None, str]],
 ) -> None:
     require(probe, "pid_namespace")
     alive_read, alive_write = os.pipe()  # the daemon holds the write end while it lives
@@ -347,7 +346,7 @@ def test_double_forked_daemon_is_gone_when_the_sandbox_exits(
 
 
 def test_exit_status_and_signals_reach_whoever_waits(
-    probe: dict[str, tuple[bool, str]],
+    probe: dict[str, tuple[bool | None, str]],
 ) -> None:
     require(probe, "pid_namespace")
 
@@ -371,7 +370,7 @@ def test_exit_status_and_signals_reach_whoever_waits(
 
 
 def test_cpu_limit_ends_the_sandbox_with_sigxcpu(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     require(probe, "pid_namespace", "rlimits")
 
@@ -383,7 +382,7 @@ def test_cpu_limit_ends_the_sandbox_with_sigxcpu(
     assert run_child(body).signal == signal.SIGXCPU
 
 
-def test_proc_lists_only_the_sandbox(probe: dict[str, tuple[bool, str]]) -> None:
+def test_proc_lists_only_the_sandbox(probe: dict[str, tuple[bool | None, str]]) -> None:
     require(probe, "pid_namespace", "mount_namespace")
 
     def body() -> object:
@@ -400,7 +399,7 @@ def test_proc_lists_only_the_sandbox(probe: dict[str, tuple[bool, str]]) -> None
 
 
 def test_environment_is_clean(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, probe: dict[str, tuple[bool, str]]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     require(probe, "clean_env")
     monkeypatch.setenv("GRADE_TOKEN", "hunter2")
@@ -410,7 +409,7 @@ def test_environment_is_clean(
         import tempfile
 
         started_with_path = b"PATH=" in Path("/proc/self/environ").read_bytes()
-        clean_environment(tmp_path)
+        scrub_environment(tmp_path)
         return {
             "keys": sorted(os.environ),
             "home": os.environ["HOME"],
@@ -430,7 +429,7 @@ def test_environment_is_clean(
 
 
 def test_file_size_limit_makes_a_big_write_fail(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     require(probe, "rlimits")
     big = policy.workdir / "big.bin"
@@ -449,7 +448,7 @@ def test_file_size_limit_makes_a_big_write_fail(
 
 
 def test_memory_limit_raises_memory_error(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     require(probe, "rlimits")
 
@@ -465,7 +464,7 @@ def test_memory_limit_raises_memory_error(
     assert run_child(body).value == "MemoryError"
 
 
-def test_capabilities_are_dropped(probe: dict[str, tuple[bool, str]]) -> None:
+def test_capabilities_are_dropped(probe: dict[str, tuple[bool | None, str]]) -> None:
     require(probe, "capabilities")
 
     def body() -> object:
@@ -521,7 +520,7 @@ def try_forbidden_calls() -> dict[str, object]:
 
 
 def test_seccomp_denies_inet_sockets_ptrace_and_unshare(
-    probe: dict[str, tuple[bool, str]],
+    probe: dict[str, tuple[bool | None, str]],
 ) -> None:
     require(probe, "seccomp")
 
@@ -548,7 +547,7 @@ LOCKED_DOWN_TORCH = """
 import json, os, sys
 from pathlib import Path
 import torch
-from grader.jail.isolation import SandboxPolicy, apply_policy
+from grader.jail.layers import SandboxPolicy, apply_policy
 workdir, readable = Path(sys.argv[1]), tuple(Path(p) for p in json.loads(sys.argv[2]))
 policy = SandboxPolicy(workdir=workdir, readable=readable, cpu_s=30, memory_mb=4096, file_mb=4)
 apply_policy(policy)
@@ -570,7 +569,7 @@ print(json.dumps([x.grad.tolist(), finite, len(noise), stderr.read_text()]))
 
 
 def test_torch_and_numpy_work_after_full_lockdown(
-    policy: SandboxPolicy, probe: dict[str, tuple[bool, str]]
+    policy: SandboxPolicy, probe: dict[str, tuple[bool | None, str]]
 ) -> None:
     # A fresh interpreter, as the zygote is: forking this test process, which has run torch
     # computations in other tests, could deadlock in torch's thread pools.
@@ -585,3 +584,44 @@ def test_torch_and_numpy_work_after_full_lockdown(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == [[0.0, 0.0, 0.0, 2.0, 4.0], True, 2, ""]
+
+
+# ---- the layer table and the seccomp table --------------------------------------------------
+
+
+def test_every_layer_has_a_unique_name_and_says_what_it_protects() -> None:
+    from grader.jail.layers import LAYERS
+
+    assert len(NAMES) == len(set(NAMES)) == len(LAYERS)
+    assert {"ipc_namespace", "uts_namespace", "cgroups", "seccomp", "landlock"} <= set(NAMES)
+    for layer in LAYERS:
+        assert layer.protects and callable(layer.apply), layer.name
+        assert all(NAMES.index(first) < NAMES.index(layer.name) for first in layer.after)
+
+
+def test_seccomp_table_names_resolve_on_every_architecture() -> None:
+    from grader.jail.layers.seccomp import ARCHES, AUDIT_ARCH, DENIED, NUMBERS, X32_ABI, Arch
+
+    names = [name for group in DENIED.values() for name in group]
+    assert len(names) == len(set(names)) and set(names) <= set(NUMBERS)
+    for special in ("socket", "clone", "clone3", "seccomp"):
+        assert all(number is not None for number in NUMBERS[special])
+    for index, arch_name in enumerate(ARCHES):
+        arch = Arch(arch_name, AUDIT_ARCH[arch_name], X32_ABI[arch_name])
+        numbers = [NUMBERS[name][index] for name in names if NUMBERS[name][index] is not None]
+        assert len(numbers) == len(set(numbers)), f"{arch_name}: two names share a number"
+        assert set(arch.denied()) == set(numbers)
+    assert NUMBERS["ptrace"][0] == 101 and NUMBERS["unshare"] == (272, 97)
+
+
+def test_seccomp_program_keeps_the_x32_guard_and_the_clone_mask() -> None:
+    from grader.jail.layers.namespaces import CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWUTS
+    from grader.jail.layers.seccomp import CLONE_NAMESPACES, Arch, seccomp_program
+
+    for flag in (CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS):
+        assert CLONE_NAMESPACES & flag
+    x86 = seccomp_program(Arch("x86_64", 0xC000003E, True))
+    arm = seccomp_program(Arch("aarch64", 0xC00000B7, False))
+    assert any(op[0] == 0x35 and op[3] == 0x40000000 for op in x86)  # JGE x32 bit: EPERM
+    assert not any(op[0] == 0x35 for op in arm)
+    assert any(op[0] == 0x45 and op[3] == CLONE_NAMESPACES for op in x86)

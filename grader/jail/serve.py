@@ -1,7 +1,7 @@
 """Sandbox-side code: what runs inside the sandbox process, around the student's module.
 
 The zygote (a forkserver with torch preloaded) imports this module once; each sandbox is a
-fork that runs `main`. `main` locks the process down (grader.jail.isolation), says which layers are
+fork that runs `main`. `main` locks the process down (grader.jail.layers), says which layers are
 active *before* any student code runs, then serves the judge's requests: import the
 submission, call one of its functions, or run a public probe. Every reply is plain data
 encoded by grader.wire.protocol. Nothing here decides a score: everything this process says is
@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from grader.jail import isolation
+from grader.jail.layers import SandboxPolicy, lock_down
 from grader.wire.messages import (
     Failure,
     FailureKind,
@@ -46,17 +46,11 @@ class JailConfig:
     """What the judge tells a new sandbox; pickled judge-to-sandbox only (trusted direction)."""
 
     run_dir: str  # judge-owned; holds the capture file; not writable by the sandbox
-    work_dir: str  # the sandbox's private, writable working folder
-    readable: tuple[str, ...]
-    cpu_s: int
-    memory_mb: int | None
-    file_mb: int
+    policy: SandboxPolicy  # the isolation layers' settings, made from the exercise's Limits
     device: str
     module_name: str
     filename: str  # shown in tracebacks: the submission's own name
     probes_path: str | None
-    workdir_mb: int | None = None  # a tmpfs of this size over work_dir (caps all writes)
-    disabled_layers: tuple[str, ...] = ()  # isolation layers not to try (reported missing)
 
 
 def main(conn: Connection, config: JailConfig) -> None:
@@ -126,23 +120,10 @@ def forked_after_cuda() -> bool:
 
 
 def _lock_down(config: JailConfig) -> tuple[dict[str, bool], dict[str, str]]:
-    policy = isolation.SandboxPolicy(
-        workdir=Path(config.work_dir),
-        readable=tuple(Path(p) for p in config.readable),
-        cpu_s=config.cpu_s,
-        memory_mb=config.memory_mb,
-        file_mb=config.file_mb,
-        allow_gpu=config.device.startswith("cuda"),
-        workdir_tmpfs_mb=config.workdir_mb,
-        disabled=frozenset(config.disabled_layers),
-    )
-    as_root = os.geteuid() == 0
-    report = isolation.lock_down(policy)
-    if as_root and not report.get("user_namespace", (True, ""))[0]:
-        del report["user_namespace"]  # root needs no user namespace for the others
-    layers = {name: active for name, (active, _) in report.items()}
+    report = lock_down(config.policy)
+    layers = {name: active for name, (active, _) in report.items() if active is not None}
     notes = {name: note for name, (_, note) in report.items() if note}
-    os.chdir(config.work_dir)
+    os.chdir(config.policy.workdir)
     sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != Path.cwd()]
     torch.manual_seed(0)
     if config.device.startswith("cuda"):

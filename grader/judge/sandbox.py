@@ -15,7 +15,12 @@ crash or `close()` its whole process group is killed. Replies are decoded by
 says `passed`; one of an unknown kind is malformed): what comes back is plain data or a
 `SandboxOutcome` carrying a verdict, never an object the sandbox made.
 
-`GRADE_DISABLE_LAYERS` (comma-separated names from `grader.jail.isolation.LAYERS`) makes an
+Each sandbox's isolation settings (`SandboxPolicy`) are made from the exercise's `Limits` in
+one place, `grader.judge.policy.sandbox_policy`. Where the machine offers cgroups, the judge
+makes one per sandbox before it starts (`grader.judge.cgroups`): the sandbox joins it before
+it forks anything, and at the end every process in it is killed and the cgroup removed.
+
+`GRADE_DISABLE_LAYERS` (comma-separated names from `grader.jail.layers.NAMES`) makes an
 `Engine` skip those isolation layers, as a machine without them would: the results then say
 "degraded isolation" and name them. It exists to test the degraded path, and as a way out
 should a layer misbehave somewhere.
@@ -39,9 +44,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
-import grader
-from grader.jail.isolation import LAYERS
+from grader.jail.layers import NAMES
 from grader.jail.serve import JailConfig, main
+from grader.judge.cgroups import SandboxCgroup, machine_hierarchy
+from grader.judge.policy import sandbox_policy
 from grader.outputs.models import Limits, Verdict
 from grader.wire.frames import receive_frame, send_frame
 from grader.wire.messages import Failure, NotReady, Op, Request, read_ready, read_reply
@@ -76,7 +82,6 @@ DISABLE_LAYERS_ENV = "GRADE_DISABLE_LAYERS"
 # Waiting for a new sandbox to say it is ready runs no student code: it is the engine's time,
 # generous because a zygote that died is restarted on the way (a fresh torch import).
 STARTUP_S = 60.0
-WORKDIR_MIN_MB = 64  # the private folder is a tmpfs of max(this, 4 * file_mb) where possible
 
 
 class SandboxOutcome(Exception):
@@ -101,7 +106,7 @@ class EngineError(Exception):
 
 
 @contextlib.contextmanager
-def clean_environment() -> Iterator[None]:
+def clean_child_environment() -> Iterator[None]:
     """Start child interpreters with no secrets in their environment, from the root folder.
 
     The environment is replaced by a few safe keys (and one compute thread), and the working
@@ -155,9 +160,10 @@ class Engine:
         if disabled_layers is None:
             disabled_layers = os.environ.get(DISABLE_LAYERS_ENV, "").split(",")
         self.disabled_layers = tuple(sorted({name.strip() for name in disabled_layers} - {""}))
-        unknown = ", ".join(sorted(set(self.disabled_layers) - {*LAYERS, "workdir_tmpfs"}))
+        unknown = ", ".join(sorted(set(self.disabled_layers) - set(NAMES)))
         if unknown:
             raise EngineError(f"{DISABLE_LAYERS_ENV}: no such isolation layer: {unknown}")
+        self.cgroups = None if "cgroups" in self.disabled_layers else machine_hierarchy()
         self._started = False
 
     def start(self) -> None:
@@ -168,7 +174,7 @@ class Engine:
             self.context.set_forkserver_preload(self.preload)
             from multiprocessing import forkserver
 
-            with clean_environment(), main_module_hidden():
+            with clean_child_environment(), main_module_hidden():
                 forkserver.ensure_running()
         self._started = True
 
@@ -177,31 +183,9 @@ class Engine:
         proc: multiprocessing.process.BaseProcess = self.context.Process(  # type: ignore[attr-defined]
             target=main, args=(conn, config), daemon=False
         )
-        with clean_environment(), main_module_hidden():
+        with clean_child_environment(), main_module_hidden():
             proc.start()
         return proc
-
-
-def readable_paths(probes_folder: Path | None) -> tuple[str, ...]:
-    """What a sandbox may read: the interpreter, installed packages, grader, the probes."""
-    import site
-    import sysconfig
-
-    paths = {
-        sys.base_prefix,
-        sys.prefix,
-        sysconfig.get_paths()["stdlib"],
-        sysconfig.get_paths()["platstdlib"],
-        str(Path(grader.__file__).parent),
-    }
-    paths.update(site.getsitepackages())
-    with contextlib.suppress(AttributeError):
-        paths.add(site.getusersitepackages())
-    if probes_folder is not None:
-        paths.add(str(probes_folder))
-    for libdir in ("/usr/lib", "/lib", "/usr/lib64", "/lib64", "/etc/ld.so.cache"):
-        paths.add(libdir)
-    return tuple(sorted(p for p in paths if p and os.path.exists(p)))
 
 
 @dataclass
@@ -216,6 +200,8 @@ class Sandbox:
     probes_path: Path | None = None
     layers: dict[str, bool] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    cgroup: SandboxCgroup | None = None  # made by `launch` where the machine has cgroups
+    _cgroup_error: str = ""
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     def __enter__(self) -> Sandbox:
@@ -246,19 +232,22 @@ class Sandbox:
         work.mkdir()
         os.chmod(self.run_dir, 0o755)
         self.conn, child_conn = self.engine.context.Pipe(duplex=True)
+        self._make_cgroup()
+        policy = sandbox_policy(
+            self.limits,
+            self.device,
+            work,
+            self.probes_path,
+            self.engine.disabled_layers,
+            self.cgroup,
+        )
         config = JailConfig(
             run_dir=str(self.run_dir),
-            work_dir=str(work),
-            readable=readable_paths(self.probes_path.parent if self.probes_path else None),
-            cpu_s=self.limits.cpu_s,
-            memory_mb=None if self.device.startswith("cuda") else self.limits.memory_mb,
-            file_mb=self.limits.file_mb,
+            policy=policy,
             device=self.device,
             module_name=self.module_name,
             filename=self.filename,
             probes_path=str(self.probes_path) if self.probes_path else None,
-            workdir_mb=max(WORKDIR_MIN_MB, 4 * self.limits.file_mb),
-            disabled_layers=self.engine.disabled_layers,
         )
         try:
             self.proc = self.engine.process(child_conn, config)
@@ -266,6 +255,18 @@ class Sandbox:
             child_conn.close()
         self.alive = True
         return self
+
+    def _make_cgroup(self) -> None:
+        """The sandbox's cgroup, where the machine has them; a refusal is a missing layer."""
+        self.cgroup, self._cgroup_error = None, ""
+        if self.engine.cgroups is None:
+            return
+        try:
+            # on a GPU, tasks and CPU only: the driver's host memory is not the student's
+            cuda = self.device.startswith("cuda")
+            self.cgroup = SandboxCgroup.create(self.engine.cgroups, self.limits, memory=not cuda)
+        except OSError as exc:
+            self._cgroup_error = f"the judge could not make a cgroup: {exc}"
 
     def wait_ready(self) -> Sandbox:
         """Wait until the launched sandbox reports its isolation layers (EngineError if it
@@ -279,7 +280,9 @@ class Sandbox:
         if isinstance(ready, NotReady):
             self.close()
             raise EngineError(ready.message)
-        self.layers, self.notes = ready.layers, ready.notes
+        self.layers, self.notes = dict(ready.layers), dict(ready.notes)
+        if self._cgroup_error:  # the machine has cgroups, this sandbox is not in one
+            self.layers["cgroups"], self.notes["cgroups"] = False, self._cgroup_error
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -338,6 +341,10 @@ class Sandbox:
         self.proc.join(timeout=2)
         code = self.proc.exitcode
         self.kill()
+        if self.cgroup is not None and self.cgroup.oom_killed():
+            raise SandboxOutcome(
+                "memory", f"{what} used more than {self.limits.memory_mb} MB in all its processes"
+            )
         if code is not None and code < 0:
             sig = signal.Signals(-code)
             if sig == signal.SIGXCPU:
@@ -358,6 +365,8 @@ class Sandbox:
                 os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            self.cgroup.kill()  # every process of the tree, whatever its session
         self.proc.join(timeout=5)
         if pid is not None and self.device.startswith("cuda") and os.path.isdir("/proc"):
             _wait_for_group_exit(pid, GROUP_EXIT_S)
@@ -375,6 +384,9 @@ class Sandbox:
 
     def close(self) -> None:
         self.kill()
+        if self.cgroup is not None:
+            self.cgroup.remove_later()
+            self.cgroup = None
         with contextlib.suppress(OSError):
             self.conn.close()
         shutil.rmtree(self.run_dir, ignore_errors=True)

@@ -13,7 +13,12 @@ import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from grader.outputs.models import BatchResult, ExerciseResult, SubmissionResult
+from grader.outputs.models import (
+    BatchResult,
+    ExerciseResult,
+    SubmissionResult,
+    degraded_isolation,
+)
 from grader.outputs.statistics import (
     ItemStat,
     exercise_ids,
@@ -189,9 +194,12 @@ def _summary(batch: BatchResult) -> str:
     possible = sum(sub.max_score for sub in subs)
     late = sum(sub.late for sub in subs)
     warnings = "".join(f"<li>{_e(warning)}</li>" for warning in batch.warnings)
+    degraded = degraded_isolation(batch)
     return (
         f"<p id='summary'>{len(subs)} students · class average {_percent(scored, possible)}"
-        f" · {late} late</p>" + (f"<ul class='small'>{warnings}</ul>" if warnings else "")
+        f" · {late} late</p>"
+        + (f"<p id='degraded'><strong>{_e(degraded)}</strong></p>" if degraded else "")
+        + (f"<ul class='small'>{warnings}</ul>" if warnings else "")
     )
 
 

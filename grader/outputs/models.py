@@ -49,9 +49,18 @@ class Limits(_Frozen):
     )
     total_s: Annotated[float, Field(gt=0, description="wall-clock budget for all checks")] = 60.0
     cpu_s: Annotated[int, Field(gt=0, description="CPU seconds for the whole sandbox process")] = 60
-    memory_mb: Annotated[int, Field(gt=0, description="address-space limit (CPU runs only)")] = 4096
+    memory_mb: Annotated[
+        int,
+        Field(gt=0, description="address space per process (CPU runs); the tree's, with cgroups"),
+    ] = 4096
     output_kb: Annotated[int, Field(gt=0, description="stdout/stderr kept as feedback")] = 8
     file_mb: Annotated[int, Field(gt=0, description="largest file the sandbox may write")] = 16
+    tasks: Annotated[
+        int, Field(gt=0, description="processes and threads of the whole sandbox (cgroups)")
+    ] = 256
+    cpus: Annotated[
+        float, Field(gt=0, description="CPU cores the whole sandbox may use at once (cgroups)")
+    ] = 1.0
 
 
 class ExerciseMeta(_Frozen):
@@ -137,3 +146,13 @@ class BatchResult(_Frozen):
 def total(results: list[ExerciseResult]) -> tuple[float, float]:
     """Sum of scores and of maxima over several exercise results."""
     return sum(r.score for r in results), sum(r.max_score for r in results)
+
+
+def degraded_isolation(batch: BatchResult) -> str:
+    """ "degraded isolation: ..." naming how many runs lacked which layers; "" when none did."""
+    runs = [e for s in batch.submissions for e in s.exercises if e.isolation.engine != "none"]
+    degraded = [run for run in runs if run.isolation.degraded]
+    if not degraded:
+        return ""
+    missing = sorted({name for run in degraded for name in run.isolation.missing})
+    return f"degraded isolation: {len(degraded)} of {len(runs)} runs missing {', '.join(missing)}"

@@ -16,7 +16,13 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.outputs.console import untrusted
-from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, Verdict
+from grader.outputs.models import (
+    BatchResult,
+    CheckResult,
+    ExerciseResult,
+    Verdict,
+    degraded_isolation,
+)
 
 STYLE: dict[Verdict, tuple[str, str]] = {
     "passed": ("✔", "green"),
@@ -168,6 +174,8 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
             )
         parts.append(worst)
     parts += [untrusted(f"warning: {w}", style="yellow") for w in batch.warnings]
+    if degraded := degraded_isolation(batch):
+        parts.append(Text(degraded, style="yellow"))
     return Group(*parts)
 
 

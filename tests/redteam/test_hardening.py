@@ -34,11 +34,14 @@ def test_disabled_layers_make_a_degraded_report(warm_engine: Engine, registry: R
     degraded = Engine(disabled_layers=("pid_namespace", "seccomp"))
     result = grade(degraded, registry, "exercise2", STUB)
     assert result.score == 0 and {c.status for c in result.checks} == {"not_attempted"}
-    assert result.isolation.degraded and result.isolation.missing == ["pid_namespace", "seccomp"]
+    # the private /proc needs the PID namespace: it is missing too, and says why
+    missing = ["pid_namespace", "private_proc", "seccomp"]
+    assert result.isolation.degraded and result.isolation.missing == missing
     assert "disabled" in result.isolation.notes["seccomp"]
+    assert result.isolation.notes["private_proc"] == "needs pid_namespace"
     text = io.StringIO()
     make_console(file=text, width=120).print(exercise_report(result, "ReLU", "exercise2.py"))
-    assert "degraded isolation: missing pid_namespace, seccomp" in text.getvalue()
+    assert "degraded isolation: missing pid_namespace, private_proc, seccomp" in text.getvalue()
     full = grade(warm_engine, registry, "exercise2", STUB)
     assert not full.isolation.degraded, full.isolation.missing
 
@@ -109,8 +112,8 @@ def test_a_bomb_stops_at_the_namespace_task_cap(warm_engine: Engine) -> None:
     them all, a fork fails too (a fork bomb meets the same cap; see cases/fork_bomb.py)."""
     limits = Limits(import_s=10, call_s=30, total_s=60, cpu_s=30, memory_mb=1 << 20)
     with Sandbox(warm_engine, limits, "cpu", "student.py", "student") as box:
-        note = box.notes.get("pid_namespace", "")
-        if not box.layers.get("pid_namespace") or "fewer than" not in note:
+        note = box.notes.get("private_proc", "")
+        if not box.layers.get("private_proc") or "fewer than" not in note:
             pytest.skip(f"no task cap here: {note or 'no PID namespace'}")
         box.request("import", 10, "importing", source=FILLS_THE_NAMESPACE)
         threads, fork = box.request("call", 30, "calling bomb", name="bomb", args=(), kwargs={})

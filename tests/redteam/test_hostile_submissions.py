@@ -308,6 +308,51 @@ def forkserver_escape(host: Host, *_: object) -> Iterator[Verify]:
     yield verify
 
 
+IPC_READER = """
+import ctypes, socket
+def relu(x):
+    libc = ctypes.CDLL(None, use_errno=True)
+    seen = [name for name, ident in (("shm", libc.shmget(0x52544950, 0, 0)),
+                                     ("msg", libc.msgget(0x52544950, 0))) if ident >= 0]
+    mailbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        mailbox.sendto(b"x", b"\\0grade-relay-{{MARK}}")
+        seen.append("abstract socket")
+    except OSError:
+        pass
+    raise NotImplementedError(f"seen: {seen}")
+"""
+
+
+@contextlib.contextmanager
+def ipc_private(host: Host, engine: Engine, registry: Registry, *_: object) -> Iterator[Verify]:
+    """The next student's sandbox, and the host, see nothing of what the case left."""
+
+    def verify(result: ExerciseResult) -> None:
+        import ctypes
+
+        assert "armed True True" in result.output, result.output  # it did create them
+        reader = grade(engine, registry, "exercise2", IPC_READER.replace("{{MARK}}", host.mark))
+        assert "seen: []" in reader.checks[0].feedback, reader.checks[0].feedback
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.shmget(0x52544950, 0, 0) < 0 and libc.msgget(0x52544950, 0) < 0
+
+    yield verify
+
+
+@contextlib.contextmanager
+def uts_private(host: Host, *_: object) -> Iterator[Verify]:
+    import socket
+
+    name = socket.gethostname()
+
+    def verify(result: ExerciseResult) -> None:
+        assert "armed sandbox" in result.output, result.output  # the host's name never shows
+        assert socket.gethostname() == name and host.mark not in result.output.split()[-1]
+
+    yield verify
+
+
 HOST_CHECKS: dict[str, HostCheck] = {
     "forged_output": forged_output,
     "planted_files": planted_files,
@@ -322,4 +367,6 @@ HOST_CHECKS: dict[str, HostCheck] = {
     "dns": dns,
     "engine_survives": engine_survives,
     "forkserver_escape": forkserver_escape,
+    "ipc_private": ipc_private,
+    "uts_private": uts_private,
 }
