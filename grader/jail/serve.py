@@ -10,6 +10,7 @@ untrusted, and the judge validates it.
 
 from __future__ import annotations
 
+import builtins
 import os
 import stat
 import sys
@@ -22,7 +23,8 @@ from typing import Any
 
 import torch
 
-from grader.jail import isolation
+from grader.jail import isolation, probing
+from grader.wire import protocol
 from grader.wire.protocol import Unencodable, decode, encode
 
 CUDA_FORK_MESSAGE = (
@@ -64,8 +66,39 @@ def main(conn: Connection, config: JailConfig) -> None:
         conn.send_bytes(encode({"ready": False, "message": f"sandbox setup failed: {exc}"}))
         os._exit(70)
     conn.send_bytes(encode({"ready": True, "layers": layers, "notes": notes, "pid": os.getpid()}))
-    _serve(conn, config)
-    os._exit(0)
+    exit_now = os._exit
+    _sealed()["_serve"](conn, config)
+    exit_now(0)
+
+
+def _sealed() -> dict[str, Any]:
+    """This module's globals as a private copy whose functions look names up in it alone.
+
+    Student code can reach `grader.jail.serve` and `grader.wire.protocol` through sys.modules
+    and rebind their functions (`_handle`, `_describe_exception`, `encode`, ...) or the builtins
+    they call. The request loop runs on copies made before any student code: their globals
+    (and builtins) are dictionaries no module attribute leads to.
+    """
+    wire = private_globals(vars(protocol))
+    own = private_globals(globals())
+    own.update({name: wire[name] for name in ("Unencodable", "decode", "encode")})
+    return own
+
+
+def private_globals(module_globals: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a module's globals, with its own functions re-made to read this copy (and a
+    private copy of the builtins) instead of the module's dictionary."""
+    private = dict(module_globals)
+    private["__builtins__"] = dict(vars(builtins))
+    name = module_globals["__name__"]
+    for key, value in module_globals.items():
+        if isinstance(value, types.FunctionType) and value.__module__ == name:
+            copy = types.FunctionType(
+                value.__code__, private, value.__name__, value.__defaults__, value.__closure__
+            )
+            copy.__kwdefaults__ = value.__kwdefaults__
+            private[key] = copy
+    return private
 
 
 def _close_inherited_pipes(conn: Connection) -> None:
@@ -150,16 +183,20 @@ def _prepare_cuda(device: str) -> None:
 
 
 def _serve(conn: Connection, config: JailConfig) -> None:
-    namespace: dict[str, Any] = {}
+    """Answer requests until the judge hangs up. The probes are loaded, and every callable the
+    loop needs is bound here, before the first request can import student code."""
+    namespace: dict[str, Any] = {"probes": _load_probes(config)}
+    receive, send, handle = conn.recv_bytes, conn.send_bytes, _handle
+    flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
     while True:
         try:
-            request = decode(conn.recv_bytes())
+            request = decode(receive())
         except EOFError:
             return
-        frame = _handle(request, namespace, config)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        conn.send_bytes(frame)
+        frame = handle(request, namespace, config)
+        flush_out()
+        flush_err()
+        send(frame)
 
 
 def _handle(request: dict[str, Any], namespace: dict[str, Any], config: JailConfig) -> bytes:
@@ -169,7 +206,6 @@ def _handle(request: dict[str, Any], namespace: dict[str, Any], config: JailConf
     try:
         if request["op"] == "import":
             namespace["module"] = _import_submission(request["source"], config)
-            namespace["probes"] = _load_probes(config)
             return encode({"id": rid, "ok": True, "value": None})
         target = _resolve(request, namespace)
         args, kwargs = request.get("args", ()), request.get("kwargs", {})
@@ -198,19 +234,39 @@ def _import_submission(source: str, config: JailConfig) -> types.ModuleType:
     return module
 
 
-def _load_probes(config: JailConfig) -> types.ModuleType | None:
+def _load_probes(config: JailConfig) -> dict[str, Any]:
+    """The exercise's probes by name, loaded before student code runs.
+
+    The probes and the `grader.jail.probing` they import are private copies (never in
+    sys.modules), with private builtins, so a submission that rebinds names in those modules
+    or in `builtins` changes nothing the probes call. Each probe is taken into this table now;
+    the table lives only in the request loop.
+    """
     if config.probes_path is None:
-        return None
+        return {}
+    helpers = probing.private_copy()
     path = Path(config.probes_path)
     module = types.ModuleType("grader_probes")
     module.__file__ = str(path)
+    module.__dict__["__builtins__"] = probing.private_builtins(helpers)
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)  # noqa: S102
-    return module
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, types.FunctionType) and not name.startswith("_")
+    }
 
 
 def _resolve(request: dict[str, Any], namespace: dict[str, Any]) -> Any:
     name = request["name"]
-    owner = namespace.get("module") if request["op"] == "call" else namespace.get("probes")
+    if request["op"] != "call":
+        if namespace.get("module") is None:
+            raise RuntimeError("the submission was not imported")
+        probe = namespace["probes"].get(name)
+        if probe is None:
+            raise _Missing(f"the exercise has no probe `{name}`")
+        return probe
+    owner = namespace.get("module")
     if owner is None:
         raise RuntimeError("the submission was not imported")
     target = getattr(owner, name, None)
