@@ -261,6 +261,11 @@ def training_flags(module: torch.nn.Module) -> list[bool | None]:
     return flags
 
 
+def grad_enabled() -> bool:
+    """Whether grad mode is on in this thread (torch's C-level flag, bound at load time)."""
+    return bool(_GRAD_ENABLED())
+
+
 def device_of(value: object) -> str:
     """The device type ("cpu", "cuda", "meta") of a tensor, else the value's type name."""
     return _DEVICE(value).type if is_tensor(value) else type(value).__name__
