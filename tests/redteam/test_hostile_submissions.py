@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hostile import LIMITS, Case, Host, grade, leftovers, load_cases
+from hostile import Case, Host, grade, leftovers, load_cases
 
 from grader.judge.registry import Registry
 from grader.judge.sandbox import Engine
@@ -53,12 +53,12 @@ def test_hostile_submission_gains_nothing(
 ) -> None:
     check_host = HOST_CHECKS[case.host] if case.host else no_host_check
     with check_host(host, engine, registry, capfd, monkeypatch) as verify:
-        result = grade(engine, registry, case.exercise, case.text(host.fill()))
+        result = grade(engine, registry, case.exercise, case.text(host.fill()), case.limits)
         verify(result)
     statuses = [check.status for check in result.checks]
     assert set(statuses) <= case.expect, f"{case.name}: {statuses}\n{result.checks[0].feedback}"
     assert result.score <= unarmed_score(case)
-    assert len(result.output) <= LIMITS.output_kb * 1024 + 100
+    assert len(result.output) <= case.limits.output_kb * 1024 + 100
 
 
 def test_an_oversized_source_is_refused_before_any_sandbox(
@@ -112,7 +112,10 @@ def forged_output(
 
 @contextlib.contextmanager
 def planted_files(host: Host, *_: object) -> Iterator[Verify]:
-    victims = [ROOT / "exercises" / "exercise2" / "checks.py", ROOT / "grader" / "judge" / "scoring.py"]
+    victims = [
+        ROOT / "exercises" / "exercise2" / "checks.py",
+        ROOT / "grader" / "judge" / "scoring.py",
+    ]
     before = [fingerprint(path) for path in victims]
     targets = [
         ROOT / f"{host.mark}.json",
