@@ -157,6 +157,7 @@ class Host:
     mark: str = field(default_factory=lambda: "rt" + secrets.token_hex(6))
     port: int = 0
     accepted: list[bytes] = field(default_factory=list)
+    case: Case | None = None  # the case being graded, for checks that grade it again
 
     @property
     def canary(self) -> Path:

@@ -52,6 +52,7 @@ def test_hostile_submission_gains_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     check_host = HOST_CHECKS[case.host] if case.host else no_host_check
+    host.case = case
     with check_host(host, engine, registry, capfd, monkeypatch) as verify:
         result = grade(engine, registry, case.exercise, case.text(host.fill()), case.limits)
         verify(result)
@@ -308,6 +309,47 @@ def forkserver_escape(host: Host, *_: object) -> Iterator[Verify]:
     yield verify
 
 
+def remove_ipc_objects(key: int) -> list[str]:
+    """Remove the host's SysV shared memory, message queue and semaphore set under `key`
+    (what a sandbox left in the host's IPC namespace); the kinds that were there."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    found = []
+    if (shmid := libc.shmget(key, 0, 0)) >= 0:
+        libc.shmctl(shmid, 0, None)  # IPC_RMID
+        found.append("shared memory")
+    if (queue := libc.msgget(key, 0)) >= 0:
+        libc.msgctl(queue, 0, None)
+        found.append("message queue")
+    if (semid := libc.semget(key, 0, 0)) >= 0:
+        libc.semctl(semid, 0, 0)
+        found.append("semaphore set")
+    return found
+
+
+@contextlib.contextmanager
+def next_student(host: Host, engine: Engine, registry: Registry, *_: object) -> Iterator[Verify]:
+    """The case leaves something named after {{MARK}} (an IPC object, a /dev/shm file, a
+    listening socket); the next student's sandbox (the same file graded again) must not find
+    it. Whatever was left on the host is removed afterwards, whether the check passes or not."""
+    key = int(host.mark[2:10], 16) & 0x7FFFFFFF
+
+    def verify(result: ExerciseResult) -> None:
+        assert "armed" in result.output, result.output
+        assert host.case is not None
+        text = host.case.text(host.fill())
+        try:
+            after = grade(engine, registry, host.case.exercise, text, host.case.limits)
+        finally:
+            left = remove_ipc_objects(key)
+            assert_absent([Path("/dev/shm") / host.mark])
+        assert "FOUND" not in after.output, f"the next sandbox found it: {after.output}"
+        assert not left, f"the sandbox left a SysV {', '.join(left)} on the host"
+
+    yield verify
+
+
 HOST_CHECKS: dict[str, HostCheck] = {
     "forged_output": forged_output,
     "planted_files": planted_files,
@@ -322,4 +364,5 @@ HOST_CHECKS: dict[str, HostCheck] = {
     "dns": dns,
     "engine_survives": engine_survives,
     "forkserver_escape": forkserver_escape,
+    "next_student": next_student,
 }
