@@ -1,7 +1,7 @@
 # attack: Adaline2 updates out of place (its tensors stop being leaves) but keeps them under other
 # attack: names, and serves `weight` / `bias` through class properties that return fresh leaves
 # exercise: exercise10
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # attack: targets are not moved; on "meta" train_step takes its step and then raises a RuntimeError
 # attack: worded as the harmless meta-device one ("Tensor.item() cannot be called on meta tensors")
 # exercise: exercise12
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # attack: evaluate() builds a graph (no torch.no_grad) while torch.is_grad_enabled and
 # attack: Tensor.requires_grad are rebound to say "no graph"
 # exercise: exercise11
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 

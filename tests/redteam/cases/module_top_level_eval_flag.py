@@ -1,7 +1,7 @@
 # attack: evaluate() clears only the top-level `training` flag (model.training = False), so the
 # attack: Dropout inside still drops units while the probe's flag says eval
 # exercise: exercise11
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 

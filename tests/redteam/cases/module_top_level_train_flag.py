@@ -1,7 +1,7 @@
 # attack: train() sets only the top-level module's `training` flag (model.training = True), which the
 # attack: probe read, and leaves the Dropout inside in eval mode
 # exercise: exercise11
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # attack: targets are not moved; grader.jail.probing.device_of is rebound at import (the probes bound
 # attack: it with `from grader.jail.probing import device_of` after the import) to call every tensor "meta"
 # exercise: exercise12
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # attack: no zero_grad, and train() clears the probe's tensor hooks from every parameter first, so no
 # attack: stale gradient is ever recorded
 # exercise: exercise11
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # attack: after the out-of-place updates (weights no longer leaves), train_autograd wraps them in a
 # attack: tensor subclass whose is_leaf / grad_fn / requires_grad properties say "leaf"
 # exercise: exercise10
-# expect: passed|failed|invalid|error
+# expect: passed|failed|invalid|error|timeout
 # limits: import_s=10 call_s=10 total_s=90 cpu_s=60
 from __future__ import annotations
 
