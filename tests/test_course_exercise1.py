@@ -35,8 +35,10 @@ def test_probe_counts_backward_passes(exercise: Exercise) -> None:
     assert probes.backward_passes(reference, "cpu", "graph_autograd", 3.0, 2.0, 1.0) == {
         "grad": 1,
         "backward": 0,
+        "unseen": 0,
     }
     assert probes.backward_passes(reference, "cpu", "graph_manual", 3.0, 2.0, 1.0) == {
         "grad": 0,
         "backward": 0,
+        "unseen": 0,
     }

@@ -93,7 +93,7 @@ def test_probe_counts_autograd_use(exercise: Exercise, checks: ModuleType) -> No
     with_autograd = probes.autograd_use(
         harness.staff(exercise, "mutants/uses_autograd.py"), "cpu", *net
     )
-    assert by_hand == {"saved": 0, "grad": 0, "backward": 0}
+    assert by_hand == {"saved": 0, "grad": 0, "backward": 0, "unseen": 0}
     assert (
         with_autograd["grad"] == 1 and with_autograd["backward"] == 1 and with_autograd["saved"] > 0
     )

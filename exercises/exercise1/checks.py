@@ -116,6 +116,22 @@ def _close(a: float, b: float) -> bool:
     return relative_error(a, b) < 1e-10
 
 
+def read_passes(runs: Any) -> dict[str, int]:
+    """The backward-pass counts a probe reported ("grad", "backward", "unseen"), or
+    InvalidAnswer. "unseen" passes ran without going through the engine's entry point (a
+    reference to the engine saved at import): the count is then known to be incomplete."""
+    keys = ("grad", "backward", "unseen")
+    if not isinstance(runs, dict) or not all(type(runs.get(k)) is int for k in keys):
+        raise InvalidAnswer("the backward-pass probe returned no counts")
+    return {k: runs[k] for k in keys}
+
+
+UNSEEN = (
+    "{name} ran backward passes that bypassed torch.autograd's entry points (a saved "
+    "reference to autograd's engine?); they cannot be attributed, so the check fails"
+)
+
+
 @check(points=1)
 def autograd_forward_value(sub: Submission) -> None:
     """graph_autograd: a = relu(2*3 + 1) = 7 at the lecture's (x, w, b) = (3, 2, 1)."""
@@ -138,9 +154,10 @@ def autograd_gradients(sub: Submission) -> None:
 @check(points=1)
 def autograd_uses_grad(sub: Submission) -> None:
     """graph_autograd gets its gradients from torch.autograd.grad, not .backward()."""
-    runs = sub.probe("backward_passes", "graph_autograd", *LECTURE)
-    grad_runs, backward_runs = as_float(runs["grad"]), as_float(runs["backward"])
-    if backward_runs:
+    runs = read_passes(sub.probe("backward_passes", "graph_autograd", *LECTURE))
+    if runs["unseen"]:
+        fail(UNSEEN.format(name="graph_autograd"), expected={"unseen": 0}, got=runs)
+    if runs["backward"]:
         fail(
             "graph_autograd ran .backward() (or torch.autograd.backward), which accumulates "
             "into the leaves' .grad; torch.autograd.grad returns the gradients and leaves no "
@@ -148,7 +165,7 @@ def autograd_uses_grad(sub: Submission) -> None:
             expected={"grad": 1, "backward": 0},
             got=runs,
         )
-    if not grad_runs:
+    if not runs["grad"]:
         fail(
             "graph_autograd did not run autograd at all: build the graph from tensors with "
             "requires_grad=True and call torch.autograd.grad",
@@ -166,12 +183,12 @@ def manual_matches_lecture(sub: Submission) -> None:
 @check(points=1)
 def manual_uses_no_autograd(sub: Submission) -> None:
     """graph_manual applies the chain rule itself: no backward pass runs."""
-    runs = sub.probe("backward_passes", "graph_manual", *LECTURE)
-    if as_float(runs["grad"]) or as_float(runs["backward"]):
+    runs = read_passes(sub.probe("backward_passes", "graph_manual", *LECTURE))
+    if any(runs.values()):
         fail(
             "graph_manual ran autograd; here the point is to multiply the local derivatives "
             "yourself, node by node",
-            expected={"grad": 0, "backward": 0},
+            expected={"grad": 0, "backward": 0, "unseen": 0},
             got=runs,
         )
 

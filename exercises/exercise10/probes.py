@@ -1,6 +1,8 @@
 """exercise10 probes (sandbox-side, public): build the student's ADALINEs and train them.
 
-A probe only reports facts as plain data; the judge decides. The ADALINEs create their tensors
+A probe only reports facts as plain data; the judge decides. Facts about the weights are read
+from the objects' own dictionaries with torch's C-level accessors (grader.jail.probing, bound
+before the submission is imported). The ADALINEs create their tensors
 where torch puts them by default, so these probes run on the CPU whatever `device` says.
 
 `load_iris` runs judge-side only: the sandbox cannot read the data file, so the judge loads and
@@ -14,6 +16,14 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 import torch
+
+from grader.jail.probing import (
+    is_instance,
+    is_module,
+    module_state,
+    registered_parameters,
+    tensor_facts,
+)
 
 CLASSES = {"manual": "Adaline1", "autograd": "Adaline2", "sgd": "Adaline3"}
 TRAINERS = {"manual": "train_manual", "autograd": "train_autograd", "sgd": "train_sgd"}
@@ -51,22 +61,43 @@ def load_iris(path: Path, columns: tuple[int, int] = (1, 2), seed: int = 123) ->
 
 
 def describe(value: Any) -> dict[str, Any] | None:
-    """What a parameter looks like: values, shape and its place in the autograd graph."""
-    if not isinstance(value, torch.Tensor):
+    """What a parameter looks like: values, shape and its place in the autograd graph, read
+    with torch's C-level descriptors (a tensor subclass's properties do not answer)."""
+    facts = tensor_facts(value)
+    if facts is None:
         return None
-    grad_fn = value.grad_fn
     return {
         "value": value.detach().clone(),
-        "requires_grad": bool(value.requires_grad),
-        "is_leaf": bool(value.is_leaf),
-        "grad_fn": None if grad_fn is None else type(grad_fn).__name__,
+        "requires_grad": facts["requires_grad"],
+        "is_leaf": facts["is_leaf"],
+        "grad_fn": facts["grad_fn"],
     }
 
 
 def parameters_of(model: Any, variant: str) -> tuple[Any, Any]:
-    """(weight, bias) of an ADALINE; Adaline3 keeps them in its nn.Linear called `linear`."""
-    owner = getattr(model, "linear", None) if variant == "sgd" else model
-    return getattr(owner, "weight", None), getattr(owner, "bias", None)
+    """(weight, bias) of an ADALINE, from the objects' own dictionaries (no property or
+    `__getattr__` of the class answers); Adaline3 keeps them in its nn.Linear `linear`."""
+    if variant == "sgd":
+        linear = _own(model, "_modules").get("linear") if is_module(model) else None
+        params = _own(linear, "_parameters") if is_instance(linear, torch.nn.Linear) else {}
+        return params.get("weight"), params.get("bias")
+    state = _own_dict(model)
+    return state.get("weight"), state.get("bias")
+
+
+def _own(module: Any, name: str) -> dict[str, Any]:
+    """One of an nn.Module's own registries (`_modules`, `_parameters`), or {}."""
+    found = module_state(module).get(name)
+    return dict(found) if type(found) is dict else {}
+
+
+def _own_dict(value: Any) -> dict[str, Any]:
+    """An object's instance dictionary, or {} (object.__getattribute__: no __getattr__)."""
+    try:
+        found = object.__getattribute__(value, "__dict__")
+    except AttributeError:
+        return {}
+    return dict(found) if type(found) is dict else {}
 
 
 def initial_state(
@@ -76,13 +107,14 @@ def initial_state(
     model = getattr(student, CLASSES[variant])(num_features)
     weight, bias = parameters_of(model, variant)
     registered = None
-    if isinstance(model, torch.nn.Module):
-        registered = [list(p.shape) for p in model.parameters()]
+    if is_module(model):
+        registered = [list(p.shape) for _, p in registered_parameters(model)]
+    linear = _own(model, "_modules").get("linear") if is_module(model) else None
     return {
         "weight": describe(weight),
         "bias": describe(bias),
-        "is_module": isinstance(model, torch.nn.Module),
-        "linear_is_linear": isinstance(getattr(model, "linear", None), torch.nn.Linear),
+        "is_module": is_module(model),
+        "linear_is_linear": is_instance(linear, torch.nn.Linear),
         "registered": registered,
     }
 

@@ -1,9 +1,11 @@
 """exercise11 probes (sandbox-side, public): run the student's train and evaluate on tiny,
 deterministic set-ups and record what happened, as plain data.
 
-What is recorded, and how:
-- every forward pass: the model's `training` flag and `torch.is_grad_enabled()` (a forward
-  pre-hook), and whether the output requires grad (a forward hook);
+What is recorded, and how (facts are read with grader.jail.probing's accessors, bound when the
+sandbox loads this file, before the submission is imported):
+- every forward pass: whether the model and every submodule were in training mode (or all in
+  eval mode), read from each module's own dictionary, and grad mode (a forward pre-hook), and
+  whether the output requires grad (a forward hook);
 - every backward: whether a parameter's `.grad` still held an earlier, non-zero gradient when
   the new one arrived (a tensor hook on each parameter): that is a missing `zero_grad`;
 - every `optimizer.step()`: whether all gradients were None or zero at that moment (a step
@@ -25,8 +27,16 @@ from typing import Any, NamedTuple
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from grader.jail import probing
-from grader.jail.probing import device_of
+from grader.jail.probing import (
+    ErrorFact,
+    device_of,
+    grad_enabled,
+    grad_of,
+    meta_scalars,
+    registered_parameters,
+    requires_grad,
+    training_flags,
+)
 
 
 class Setup(NamedTuple):
@@ -101,40 +111,46 @@ class Recorder:
     def __init__(self, setup: Setup) -> None:
         self.facts: dict[str, Any] = {
             "training": [],
+            "eval": [],
             "grad_enabled": [],
             "output_requires_grad": [],
             "backwards": 0,
             "stale_backwards": 0,
             "steps": 0,
             "empty_steps": 0,
+            "parameters": 0,
         }
         self.handles = [
             setup.model.register_forward_pre_hook(self.before_forward),
             setup.model.register_forward_hook(self.after_forward),
             setup.optimizer.register_step_pre_hook(self.before_step),
         ]
-        self.parameters = list(setup.model.parameters())
+        self.parameters = [p for _, p in registered_parameters(setup.model)]
+        self.facts["parameters"] = len(self.parameters)
         for p in self.parameters:
             self.handles.append(p.register_hook(self.gradient_arrives(p)))
 
     def before_forward(self, module: torch.nn.Module, args: Any) -> None:
-        self.facts["training"].append(bool(module.training))
-        self.facts["grad_enabled"].append(torch.is_grad_enabled())
+        flags = training_flags(module)
+        self.facts["training"].append(all(flag is True for flag in flags))
+        self.facts["eval"].append(all(flag is False for flag in flags))
+        self.facts["grad_enabled"].append(grad_enabled())
 
     def after_forward(self, module: torch.nn.Module, args: Any, output: Any) -> None:
-        self.facts["output_requires_grad"].append(bool(getattr(output, "requires_grad", False)))
+        self.facts["output_requires_grad"].append(requires_grad(output))
 
     def gradient_arrives(self, p: torch.Tensor) -> Any:
         def hook(grad: torch.Tensor) -> None:
             self.facts["backwards"] += 1
-            if p.grad is not None and bool(p.grad.detach().abs().sum() > 0):
+            old = grad_of(p)
+            if old is not None and bool(old.detach().abs().sum() > 0):
                 self.facts["stale_backwards"] += 1
 
         return hook
 
     def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         self.facts["steps"] += 1
-        grads = [p.grad for p in self.parameters]
+        grads = [grad_of(p) for p in self.parameters]
         if all(g is None or not bool(g.detach().abs().sum() > 0) for g in grads):
             self.facts["empty_steps"] += 1
 
@@ -162,7 +178,7 @@ def train_report(
         setup.model, setup.optimizer, setup.loss_fn, setup.train_loader, num_epochs, device=device
     )
     facts = recorder.close()
-    params = [p.detach().clone() for p in setup.model.parameters()]
+    params = [p.detach().clone() for _, p in registered_parameters(setup.model)]
     return {"losses": losses, "params": params, **facts}
 
 
@@ -211,7 +227,9 @@ class DeviceWatch(torch.nn.Module):
 
     def before_forward(self, module: torch.nn.Module, args: Any) -> None:
         self.facts["model_inputs"].append([device_of(a) for a in args])
-        self.facts["model_parameters"].append(sorted({p.device.type for p in module.parameters()}))
+        self.facts["model_parameters"].append(
+            sorted({device_of(p) for _, p in registered_parameters(module)})
+        )
 
     def close(self) -> dict[str, Any]:
         self.handle.remove()
@@ -231,11 +249,11 @@ def device_epoch(
     watch = DeviceWatch(setup)
     torch.manual_seed(0)
     losses: Any = None
-    with probing.ErrorFact(target) as raised:
+    with ErrorFact(target) as raised, meta_scalars(target):
         losses = student.train(
             setup.model, setup.optimizer, watch, setup.train_loader, 1, device=target
         )
-    params = list(setup.model.parameters())
+    params = [p for _, p in registered_parameters(setup.model)]
     report = {
         **watch.close(),
         "error": raised.text,

@@ -4,9 +4,11 @@ The model is built on the target device *before* its optimizer (as the lecture d
 `model = model.to(device)`, then `torch.optim.SGD(model.parameters(), ...)`); features and
 targets are made on the CPU, so moving them is the student's job. On a machine without a GPU
 the target is "meta": tensors with shapes and devices but no data, where mixing devices raises
-exactly as it would on CUDA. A correct step on "meta" ends in an error too, when the loss is
-read as a number (`.item()` has no data to read); the probe records errors instead of raising
-them on any device other than the CPU, and the judge decides which ones are acceptable.
+exactly as it would on CUDA. Reading a meta loss as a number (`.item()`, `float()`, `.cpu()`)
+gives a placeholder during the probe (probing.meta_scalars), so a correct step raises nothing
+there; the probe records errors instead of raising them on any device other than the CPU, and
+the judge fails every recorded error (none is excused by its message). Facts are read with
+grader.jail.probing's accessors, bound before the submission is imported.
 
 `adaline_epoch` runs a whole ADALINE epoch of steps on the grading device (the judge compares it
 with the CPU run of the reference). OOM and the stub's NotImplementedError are never recorded as
@@ -24,8 +26,7 @@ from typing import Any, NamedTuple
 import torch
 import torch.nn.functional as F
 
-from grader.jail import probing
-from grader.jail.probing import device_of
+from grader.jail.probing import ErrorFact, device_of, grad_of, meta_scalars, registered_parameters
 
 
 class Adaline(torch.nn.Module):
@@ -90,7 +91,7 @@ class Recorder:
             "steps": 0,
             "empty_steps": 0,
         }
-        self.parameters = list(setup.model.parameters())
+        self.parameters = [p for _, p in registered_parameters(setup.model)]
         self.handles = [
             setup.model.register_forward_pre_hook(self.before_forward),
             setup.optimizer.register_step_pre_hook(self.before_step),
@@ -105,12 +106,15 @@ class Recorder:
 
     def before_forward(self, module: torch.nn.Module, args: Any) -> None:
         self.facts["model_inputs"].append([device_of(a) for a in args])
-        self.facts["model_parameters"].append(sorted({p.device.type for p in module.parameters()}))
+        self.facts["model_parameters"].append(
+            sorted({device_of(p) for _, p in registered_parameters(module)})
+        )
 
     def gradient_arrives(self, p: torch.Tensor) -> Any:
         def hook(grad: torch.Tensor) -> None:
             self.facts["backwards"] += 1
-            if p.grad is not None and (p.grad.is_meta or bool(p.grad.detach().abs().sum() > 0)):
+            old = grad_of(p)
+            if old is not None and (old.is_meta or bool(old.detach().abs().sum() > 0)):
                 self.facts["stale_backwards"] += 1
 
         return hook
@@ -119,7 +123,7 @@ class Recorder:
         self.facts["steps"] += 1
         if all(
             g is None or (not g.is_meta and not bool(g.detach().abs().sum() > 0))
-            for g in (p.grad for p in self.parameters)
+            for g in (grad_of(p) for p in self.parameters)
         ):
             self.facts["empty_steps"] += 1
 
@@ -148,19 +152,19 @@ def one_step(
             p.grad = torch.ones_like(p)
     recorder = Recorder(setup)
     result: Any = None
-    with probing.ErrorFact(target) as raised:
+    with ErrorFact(target) as raised, meta_scalars(target):
         result = student.train_step(
             setup.model, setup.optimizer, recorder.loss, setup.features, setup.targets, target
         )
     facts = recorder.close()
-    params = list(setup.model.parameters())
+    params = [p for _, p in registered_parameters(setup.model)]
     held = [p for group in setup.optimizer.param_groups for p in group["params"]]
     report = {
         **facts,
         "error": raised.text,
         "result_type": type(result).__name__,
         "param_devices": [device_of(p) for p in params],
-        "grad_devices": [device_of(p.grad) for p in params],
+        "grad_devices": [device_of(grad_of(p)) for p in params],
         "optimizer_holds_parameters": all(any(p is q for q in held) for p in params),
     }
     if target != "meta":
@@ -179,14 +183,14 @@ def adaline_epoch(student: ModuleType, device: str, target: str | None = None) -
     setup = build("adaline", target)
     recorder = Recorder(setup)
     results: list[Any] = []
-    with probing.ErrorFact(target) as raised:
+    with ErrorFact(target) as raised, meta_scalars(target):
         for features, targets in minibatches(setup):
             results.append(
                 student.train_step(
                     setup.model, setup.optimizer, recorder.loss, features, targets, target
                 )
             )
-    params = list(setup.model.parameters())
+    params = [p for _, p in registered_parameters(setup.model)]
     report = {
         **recorder.close(),
         "error": raised.text,

@@ -10,6 +10,8 @@ from typing import Any
 
 import torch
 
+from grader.jail.probing import grad_of
+
 
 def forward(student: ModuleType, device: str, x: torch.Tensor) -> torch.Tensor:
     """relu(x) through the student's Function, without building a graph."""
@@ -27,7 +29,7 @@ def backward(
     out = student.relu(leaf)
     out.backward(upstream)
     return {
-        "grad": leaf.grad,
+        "grad": grad_of(leaf),  # the C-level .grad: no property of the submission's answers
         "upstream_after": upstream,
         "upstream_changed": not torch.equal(upstream, kept),
         "out_dtype": str(out.dtype),

@@ -104,7 +104,16 @@ def hooks_method(sub: Submission) -> None:
 def grad_tuple_one_backward_pass(sub: Submission) -> None:
     """ "grad_tuple" gets all five gradients from a single torch.autograd.grad call."""
     runs = sub.probe("backward_passes", "grad_tuple", *LECTURE)
-    if (as_float(runs["grad"]), as_float(runs["backward"])) != (1.0, 0.0):
+    counts = [runs.get(k) if isinstance(runs, dict) else None for k in ("grad", "backward")]
+    unseen = runs.get("unseen") if isinstance(runs, dict) else None
+    if not (type(unseen) is int and unseen == 0):
+        fail(
+            '"grad_tuple" ran backward passes that bypassed torch.autograd\'s entry points (a '
+            "saved reference to autograd's engine?); they cannot be attributed",
+            expected={"unseen": 0},
+            got=runs,
+        )
+    if counts != [1, 0]:
         fail(
             '"grad_tuple" should run exactly one backward pass, torch.autograd.grad(a, '
             "(x, w, b, u, v)), which returns all five gradients at once",
@@ -117,13 +126,16 @@ def grad_tuple_one_backward_pass(sub: Submission) -> None:
 def hooks_removed_afterwards(sub: Submission) -> None:
     """ "hooks" registers tensor hooks with register_hook and removes every one of them."""
     seen = sub.probe("hooks_left", "hooks", *LECTURE)
-    if not as_float(seen["registered"]):
+    keys = ("registered", "left")
+    if not isinstance(seen, dict) or not all(type(seen.get(k)) is int for k in keys):
+        raise InvalidAnswer("the hook probe returned no counts")
+    if not seen["registered"]:
         fail(
             '"hooks" registered no tensor hook: use u.register_hook(fn) and v.register_hook(fn)',
             expected="at least one hook registered",
             got=seen,
         )
-    if as_float(seen["left"]):
+    if seen["left"] != 0:
         fail(
             '"hooks" left hooks registered after returning: keep the handle that '
             "register_hook returns and call handle.remove() once backward has run",

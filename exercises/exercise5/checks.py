@@ -141,15 +141,25 @@ def total_is_sum_of_paths(sub: Submission) -> None:
     expect_total(got[2], autograd_paths(*LECTURE), LECTURE, "shared_weight_grads")
 
 
+def read_passes(runs: Any) -> dict[str, int]:
+    """The backward-pass counts a probe reported ("grad", "backward", "unseen"), or
+    InvalidAnswer. "unseen" passes ran without going through the engine's entry point (a
+    reference to the engine saved at import): the count is then known to be incomplete."""
+    keys = ("grad", "backward", "unseen")
+    if not isinstance(runs, dict) or not all(type(runs.get(k)) is int for k in keys):
+        raise InvalidAnswer("the backward-pass probe returned no counts")
+    return {k: runs[k] for k in keys}
+
+
 @check(points=1)
 def manual_uses_no_autograd(sub: Submission) -> None:
     """shared_weight_grads applies the chain rule itself: no backward pass runs."""
-    runs = sub.probe("backward_passes", "shared_weight_grads", *LECTURE)
-    if as_float(runs["grad"]) or as_float(runs["backward"]):
+    runs = read_passes(sub.probe("backward_passes", "shared_weight_grads", *LECTURE))
+    if any(runs.values()):
         fail(
             "shared_weight_grads ran autograd; here the point is to multiply the local "
             "derivatives along each path yourself",
-            expected={"grad": 0, "backward": 0},
+            expected={"grad": 0, "backward": 0, "unseen": 0},
             got=runs,
         )
 
@@ -164,8 +174,8 @@ def autograd_total(sub: Submission) -> None:
 @check(points=1)
 def autograd_runs_backward(sub: Submission) -> None:
     """shared_weight_autograd lets autograd compute the gradient (one backward pass)."""
-    runs = sub.probe("backward_passes", "shared_weight_autograd", *LECTURE)
-    if not as_float(runs["grad"]) + as_float(runs["backward"]):
+    runs = read_passes(sub.probe("backward_passes", "shared_weight_autograd", *LECTURE))
+    if not sum(runs.values()):
         fail(
             "shared_weight_autograd ran no backward pass: build the graph from tensors with "
             "requires_grad=True and call .backward() or torch.autograd.grad",

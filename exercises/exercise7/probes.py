@@ -11,6 +11,8 @@ from typing import Any
 
 import torch
 
+from grader.jail.probing import registered_parameters
+
 
 def _build(student: ModuleType, device: str, sizes: list[int], seed: int) -> Any:
     """The student's model, made after torch.manual_seed(seed), on `device`."""
@@ -19,8 +21,9 @@ def _build(student: ModuleType, device: str, sizes: list[int], seed: int) -> Any
 
 
 def _parameters(model: Any) -> dict[str, torch.Tensor]:
-    """Every registered parameter by name, as a plain tensor."""
-    return {name: p.detach() for name, p in model.named_parameters()}
+    """Every registered parameter by name, as a plain tensor: read from each module's own
+    `_parameters` dictionary, not from `named_parameters()`, which the model may override."""
+    return {name: p.detach() for name, p in registered_parameters(model)}
 
 
 def parameters(student: ModuleType, device: str, sizes: list[int], seed: int) -> dict[str, Any]:

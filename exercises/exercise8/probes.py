@@ -2,7 +2,9 @@
 
 The judge sends the weights (W1, b1, W2, b2, W3, b3); a probe copies them into the model's
 Linear layers in order, runs it and reports plain facts: layer kinds, outputs, what the hook
-stored and when. The judge decides.
+stored and when. The judge decides. The model's layers are read from each module's own
+`_modules` / `_parameters` dictionaries and kinds from real types (grader.jail.probing, bound
+before the submission is imported), never from methods or attributes the model could override.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ from typing import Any
 
 import torch
 
+from grader.jail.probing import children, is_instance, module_state, requires_grad, submodules
+
 
 def layout(student: ModuleType, device: str, sizes: list[int]) -> dict[str, Any]:
     """Whether make_sequential returned an nn.Sequential, and the kind and shapes of each layer."""
     model = student.make_sequential(*sizes).to(device)
     layers = []
-    for module in model.children():
+    for module in children(model):
         kind = _kind(module)
-        shape = list(module.weight.shape) if isinstance(module, torch.nn.Linear) else None
-        bias = isinstance(module, torch.nn.Linear) and module.bias is not None
-        layers.append({"kind": kind, "weight": shape, "bias": bias})
-    return {"sequential": isinstance(model, torch.nn.Sequential), "layers": layers}
+        weight, bias = _weight_and_bias(module)
+        shape = list(weight.shape) if kind == "Linear" and weight is not None else None
+        has_bias = kind == "Linear" and bias is not None
+        layers.append({"kind": kind, "weight": shape, "bias": has_bias})
+    return {"sequential": is_instance(model, torch.nn.Sequential), "layers": layers}
 
 
 def logits(
@@ -68,29 +73,40 @@ def capture(
         "counts": counts,
         "after_remove": len(store),
         "items": items,
-        "attached": [bool(getattr(item, "requires_grad", False)) for item in items],
+        "attached": [requires_grad(item) for item in items],
     }
 
 
 def _kind(module: torch.nn.Module) -> str:
+    """The layer's kind by its real type (a `__class__` property does not count)."""
     for kind in (torch.nn.Linear, torch.nn.ReLU, torch.nn.Softmax, torch.nn.LogSoftmax):
-        if isinstance(module, kind):
+        if is_instance(module, kind):
             return kind.__name__
     return "other"
 
 
+def _weight_and_bias(module: torch.nn.Module) -> tuple[Any, Any]:
+    """A layer's registered weight and bias, from its own `_parameters` dictionary."""
+    params = module_state(module).get("_parameters")
+    if type(params) is not dict:
+        return None, None
+    return dict.get(params, "weight"), dict.get(params, "bias")
+
+
 def _load(model: torch.nn.Module, weights: list[torch.Tensor], device: str) -> str:
     """Copy weights into the Linear layers in order; '' on success, else what did not fit."""
-    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    linears = [m for _, m in submodules(model) if _kind(m) == "Linear"]
     if 2 * len(linears) != len(weights):
         return f"the model has {len(linears)} Linear layers, expected {len(weights) // 2}"
     with torch.no_grad():
         for layer, weight, bias in zip(linears, weights[::2], weights[1::2], strict=True):
-            if layer.weight.shape != weight.shape or layer.bias is None:
+            own_weight, own_bias = _weight_and_bias(layer)
+            if own_weight is None or own_weight.shape != weight.shape or own_bias is None:
+                shape = None if own_weight is None else tuple(own_weight.shape)
                 return (
-                    f"a Linear layer of weight shape {tuple(layer.weight.shape)} and bias "
-                    f"{layer.bias is not None} where {tuple(weight.shape)} with a bias was expected"
+                    f"a Linear layer of weight shape {shape} and bias "
+                    f"{own_bias is not None} where {tuple(weight.shape)} with a bias was expected"
                 )
-            layer.weight.copy_(weight.to(device))
-            layer.bias.copy_(bias.to(device))
+            own_weight.copy_(weight.to(device))
+            own_bias.copy_(bias.to(device))
     return ""

@@ -10,6 +10,7 @@ untrusted, and the judge validates it.
 
 from __future__ import annotations
 
+import builtins
 import os
 import stat
 import sys
@@ -22,7 +23,9 @@ from typing import Any
 
 import torch
 
+from grader.jail import probing
 from grader.jail.layers import SandboxPolicy, lock_down
+from grader.wire import messages, protocol
 from grader.wire.messages import (
     Failure,
     FailureKind,
@@ -67,8 +70,70 @@ def main(conn: Connection, config: JailConfig) -> None:
         conn.send_bytes(NotReady(f"sandbox setup failed: {exc}").encode())
         os._exit(70)
     conn.send_bytes(Ready(layers, notes, os.getpid()).encode())
-    _serve(conn, config)
-    os._exit(0)
+    exit_now = os._exit
+    _sealed()["_serve"](conn, config)
+    exit_now(0)
+
+
+WIRE_NAMES = ("Failure", "NotReady", "Ready", "Request", "RequestRefused", "Success")
+
+
+def _sealed() -> dict[str, Any]:
+    """This module's globals as a private copy whose functions look names up in it alone.
+
+    Student code can reach `grader.jail.serve` and `grader.wire` through sys.modules and rebind
+    their functions (`_handle`, `_describe_exception`, `encode`, a message's `encode` ...) or the
+    builtins they call. The request loop runs on copies made before any student code: private
+    copies of the wire's modules (never in sys.modules), and this module's functions re-made
+    over globals (and builtins) that no module attribute leads to.
+    """
+    wire = private_module(protocol)
+    typed = private_module(messages, {protocol.__name__: wire})
+    own = private_globals(globals())
+    own["Unencodable"] = wire.Unencodable
+    own.update({name: getattr(typed, name) for name in WIRE_NAMES})
+    return own
+
+
+def private_module(module: types.ModuleType, imports: dict[str, Any] | None = None) -> Any:
+    """A fresh copy of `module` run from its source, not in sys.modules, with private builtins
+    whose `from X import ...` gives `imports[X]` where named."""
+    path = Path(str(module.__file__))
+    copy = types.ModuleType(module.__name__)
+    copy.__file__ = str(path)
+    copy.__dict__["__builtins__"] = _builtins_importing(imports or {})
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), copy.__dict__)  # noqa: S102
+    return copy
+
+
+def _builtins_importing(imports: dict[str, Any]) -> dict[str, Any]:
+    real_import = builtins.__import__
+
+    def import_(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+                level: int = 0) -> Any:  # fmt: skip
+        if level == 0 and fromlist and name in imports:
+            return imports[name]
+        return real_import(name, globals, locals, fromlist, level)
+
+    private = dict(vars(builtins))
+    private["__import__"] = import_
+    return private
+
+
+def private_globals(module_globals: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a module's globals, with its own functions re-made to read this copy (and a
+    private copy of the builtins) instead of the module's dictionary."""
+    private = dict(module_globals)
+    private["__builtins__"] = dict(vars(builtins))
+    name = module_globals["__name__"]
+    for key, value in module_globals.items():
+        if isinstance(value, types.FunctionType) and value.__module__ == name:
+            copy = types.FunctionType(
+                value.__code__, private, value.__name__, value.__defaults__, value.__closure__
+            )
+            copy.__kwdefaults__ = value.__kwdefaults__
+            private[key] = copy
+    return private
 
 
 def _close_inherited_pipes(conn: Connection) -> None:
@@ -140,19 +205,23 @@ def _prepare_cuda(device: str) -> None:
 
 
 def _serve(conn: Connection, config: JailConfig) -> None:
-    namespace: dict[str, Any] = {}
+    """Answer requests until the judge hangs up. The probes are loaded, and every callable the
+    loop needs is bound here, before the first request can import student code."""
+    namespace: dict[str, Any] = {"probes": _load_probes(config)}
+    receive, send, handle, read = conn.recv_bytes, conn.send_bytes, _handle, Request.decode
+    flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
     while True:
         try:
-            request = Request.decode(conn.recv_bytes())
+            request = read(receive())
         except EOFError:
             return
         except RequestRefused as refused:  # an op it does not know is refused, never guessed
-            conn.send_bytes(refused.reply())
+            send(refused.reply())
             continue
-        frame = _handle(request, namespace, config)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        conn.send_bytes(frame)
+        frame = handle(request, namespace, config)
+        flush_out()
+        flush_err()
+        send(frame)
 
 
 def _handle(request: Request, namespace: dict[str, Any], config: JailConfig) -> bytes:
@@ -162,7 +231,6 @@ def _handle(request: Request, namespace: dict[str, Any], config: JailConfig) -> 
     try:
         if request.op == "import":
             namespace["module"] = _import_submission(request.source, config)
-            namespace["probes"] = _load_probes(config)
             return Success(rid, None).encode()
         target = _resolve(request, namespace)
         args, kwargs = request.args, request.kwargs
@@ -196,19 +264,39 @@ def _import_submission(source: str, config: JailConfig) -> types.ModuleType:
     return module
 
 
-def _load_probes(config: JailConfig) -> types.ModuleType | None:
+def _load_probes(config: JailConfig) -> dict[str, Any]:
+    """The exercise's probes by name, loaded before student code runs.
+
+    The probes and the `grader.jail.probing` they import are private copies (never in
+    sys.modules), with private builtins, so a submission that rebinds names in those modules
+    or in `builtins` changes nothing the probes call. Each probe is taken into this table now;
+    the table lives only in the request loop.
+    """
     if config.probes_path is None:
-        return None
+        return {}
+    helpers = probing.private_copy()
     path = Path(config.probes_path)
     module = types.ModuleType("grader_probes")
     module.__file__ = str(path)
+    module.__dict__["__builtins__"] = probing.private_builtins(helpers)
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)  # noqa: S102
-    return module
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, types.FunctionType) and not name.startswith("_")
+    }
 
 
 def _resolve(request: Request, namespace: dict[str, Any]) -> Any:
     name = request.name
-    owner = namespace.get("module") if request.op == "call" else namespace.get("probes")
+    if request.op != "call":
+        if namespace.get("module") is None:
+            raise RuntimeError("the submission was not imported")
+        probe = namespace["probes"].get(name)
+        if probe is None:
+            raise _Missing(f"the exercise has no probe `{name}`")
+        return probe
+    owner = namespace.get("module")
     if owner is None:
         raise RuntimeError("the submission was not imported")
     target = getattr(owner, name, None)

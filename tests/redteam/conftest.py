@@ -53,12 +53,12 @@ def host(tmp_path: Path, warm_engine: Engine) -> Iterator[Host]:
 @pytest.fixture(scope="session")
 def unarmed_score(warm_engine: Engine, registry: Registry) -> Callable[[Case], float]:
     """The score of a case's file without its attack lines (graded once per distinct text)."""
-    scores: dict[tuple[str, str], float] = {}
+    scores: dict[tuple[str, str, str], float] = {}
 
     def score(case: Case) -> float:
-        key = (case.exercise, case.unarmed())
+        key = (case.exercise, case.unarmed(), case.limits.model_dump_json())
         if key not in scores:
-            scores[key] = grade(warm_engine, registry, case.exercise, key[1]).score
+            scores[key] = grade(warm_engine, registry, case.exercise, key[1], case.limits).score
         return scores[key]
 
     return score

@@ -10,6 +10,8 @@ must make of it:
                                      time budget, which makes the last checks `timeout`)
     # host: no_leftovers             optional: evidence to look for on the host afterwards
     # known-gap: why it still wins   optional: a gap outside the engine (the test is xfail)
+    # limits: call_s=5 total_s=60    optional: limits other than LIMITS (for exercises whose
+                                     reference needs more than the small red-team budget)
 
 The lines between `# --- attack ---` and `# --- end attack ---` are the attack; without them
 the file is the same submission, unarmed, and the armed one must never score more. Text such
@@ -52,6 +54,7 @@ class Case:
     attack: str
     host: str | None
     known_gap: str | None
+    limits: Limits = LIMITS
 
     @property
     def name(self) -> str:
@@ -95,7 +98,17 @@ def read_case(path: Path) -> Case:
         attack=" ".join(fields["attack"]),
         host=fields.get("host", [None])[0],
         known_gap=fields.get("known-gap", [None])[0],
+        limits=read_limits(fields.get("limits", [""])[0]),
     )
+
+
+def read_limits(text: str) -> Limits:
+    """LIMITS with the header's `name=seconds` pairs applied ("" keeps LIMITS)."""
+    update = {}
+    for pair in text.split():
+        key, _, value = pair.partition("=")
+        update[key] = float(value) if "." in value else int(value)
+    return Limits.model_validate({**LIMITS.model_dump(), **update}) if update else LIMITS
 
 
 def load_cases() -> list[Case]:
@@ -144,6 +157,7 @@ class Host:
     mark: str = field(default_factory=lambda: "rt" + secrets.token_hex(6))
     port: int = 0
     accepted: list[bytes] = field(default_factory=list)
+    case: Case | None = None  # the case being graded, for checks that grade it again
 
     @property
     def canary(self) -> Path:

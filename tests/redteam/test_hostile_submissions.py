@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hostile import LIMITS, Case, Host, grade, leftovers, load_cases
+from hostile import Case, Host, grade, leftovers, load_cases
 
 from grader.judge.registry import Registry
 from grader.judge.sandbox import Engine
@@ -52,13 +52,14 @@ def test_hostile_submission_gains_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     check_host = HOST_CHECKS[case.host] if case.host else no_host_check
+    host.case = case
     with check_host(host, engine, registry, capfd, monkeypatch) as verify:
-        result = grade(engine, registry, case.exercise, case.text(host.fill()))
+        result = grade(engine, registry, case.exercise, case.text(host.fill()), case.limits)
         verify(result)
     statuses = [check.status for check in result.checks]
     assert set(statuses) <= case.expect, f"{case.name}: {statuses}\n{result.checks[0].feedback}"
     assert result.score <= unarmed_score(case)
-    assert len(result.output) <= LIMITS.output_kb * 1024 + 100
+    assert len(result.output) <= case.limits.output_kb * 1024 + 100
 
 
 def test_an_oversized_source_is_refused_before_any_sandbox(
@@ -349,6 +350,43 @@ def uts_private(host: Host, *_: object) -> Iterator[Verify]:
     def verify(result: ExerciseResult) -> None:
         assert "armed sandbox" in result.output, result.output  # the host's name never shows
         assert socket.gethostname() == name and host.mark not in result.output.split()[-1]
+def remove_ipc_objects(key: int) -> list[str]:
+    """Remove the host's SysV shared memory, message queue and semaphore set under `key`
+    (what a sandbox left in the host's IPC namespace); the kinds that were there."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    found = []
+    if (shmid := libc.shmget(key, 0, 0)) >= 0:
+        libc.shmctl(shmid, 0, None)  # IPC_RMID
+        found.append("shared memory")
+    if (queue := libc.msgget(key, 0)) >= 0:
+        libc.msgctl(queue, 0, None)
+        found.append("message queue")
+    if (semid := libc.semget(key, 0, 0)) >= 0:
+        libc.semctl(semid, 0, 0)
+        found.append("semaphore set")
+    return found
+
+
+@contextlib.contextmanager
+def next_student(host: Host, engine: Engine, registry: Registry, *_: object) -> Iterator[Verify]:
+    """The case leaves something named after {{MARK}} (an IPC object, a /dev/shm file, a
+    listening socket); the next student's sandbox (the same file graded again) must not find
+    it. Whatever was left on the host is removed afterwards, whether the check passes or not."""
+    key = int(host.mark[2:10], 16) & 0x7FFFFFFF
+
+    def verify(result: ExerciseResult) -> None:
+        assert "armed" in result.output, result.output
+        assert host.case is not None
+        text = host.case.text(host.fill())
+        try:
+            after = grade(engine, registry, host.case.exercise, text, host.case.limits)
+        finally:
+            left = remove_ipc_objects(key)
+            assert_absent([Path("/dev/shm") / host.mark])
+        assert "FOUND" not in after.output, f"the next sandbox found it: {after.output}"
+        assert not left, f"the sandbox left a SysV {', '.join(left)} on the host"
 
     yield verify
 
@@ -369,4 +407,5 @@ HOST_CHECKS: dict[str, HostCheck] = {
     "forkserver_escape": forkserver_escape,
     "ipc_private": ipc_private,
     "uts_private": uts_private,
+    "next_student": next_student,
 }

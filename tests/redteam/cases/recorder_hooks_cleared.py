@@ -1,0 +1,48 @@
+# attack: no zero_grad, and train() clears the probe's tensor hooks from every parameter first, so no
+# attack: stale gradient is ever recorded
+# exercise: exercise11
+# expect: passed|failed|invalid|error|timeout
+# limits: import_s=10 call_s=10 total_s=90 cpu_s=60
+from __future__ import annotations
+
+import torch
+
+
+def train(model, optimizer, loss_fn, train_loader, num_epochs, device="cpu"):
+    history = []
+    for _ in range(num_epochs):
+        model.train()
+        batch_losses = []
+        for features, targets in train_loader:
+            features, targets = features.to(device), targets.to(device)
+            logits = model(features)
+            loss = loss_fn(logits, targets)
+            loss.backward()
+            optimizer.step()
+            batch_losses.append(loss.item())
+        history.append(sum(batch_losses) / len(batch_losses))
+    return history
+
+
+def evaluate(model, data_loader, device="cpu"):
+    model.eval()
+    correct, total = 0, 0
+    with torch.no_grad():
+        for features, targets in data_loader:
+            features, targets = features.to(device), targets.to(device)
+            predictions = model(features).argmax(dim=1)
+            correct += int((predictions == targets).sum().item())
+            total += targets.size(0)
+    return correct / total
+
+
+# --- attack ---
+_plain_train = train
+
+
+def train(model, optimizer, loss_fn, train_loader, num_epochs, device="cpu"):
+    for p in model.parameters():
+        if p._backward_hooks:
+            p._backward_hooks.clear()
+    return _plain_train(model, optimizer, loss_fn, train_loader, num_epochs, device)
+# --- end attack ---
