@@ -350,6 +350,8 @@ def uts_private(host: Host, *_: object) -> Iterator[Verify]:
     def verify(result: ExerciseResult) -> None:
         assert "armed sandbox" in result.output, result.output  # the host's name never shows
         assert socket.gethostname() == name and host.mark not in result.output.split()[-1]
+
+
 def remove_ipc_objects(key: int) -> list[str]:
     """Remove the host's SysV shared memory, message queue and semaphore set under `key`
     (what a sandbox left in the host's IPC namespace); the kinds that were there."""
