@@ -13,6 +13,7 @@ expected values computed here. Every way a check can end maps to one verdict:
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,15 @@ from grader.authoring.check import CheckFailure, CheckSpec, InvalidAnswer
 from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
 from grader.judge.spares import Spares
-from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult, Isolation, Limits, Verdict
+from grader.outputs.models import (
+    VERDICTS,
+    CheckResult,
+    Diagnosis,
+    ExerciseResult,
+    Isolation,
+    Limits,
+    Verdict,
+)
 from grader.wire.protocol import MAX_STRING
 
 
@@ -159,6 +168,19 @@ def judge_threads() -> None:
     torch.set_num_threads(1)
 
 
+def require_assertions() -> None:
+    """Refuse to judge under `python -O` (or PYTHONOPTIMIZE): every `assert` would vanish.
+
+    Checks decide with `fail()`, and tests/test_fail_closed.py refuses `assert` in check files;
+    this is the guard for whatever still relies on one (a course's own helpers, the judge).
+    """
+    if sys.flags.optimize or not __debug__:
+        raise EngineError(
+            "the judge refuses to run under python -O (or PYTHONOPTIMIZE): assert statements "
+            "are stripped there, so a check could pass without deciding; run it without -O"
+        )
+
+
 def run_exercise(
     engine: Engine,
     exercise: Exercise,
@@ -174,6 +196,7 @@ def run_exercise(
     With `spares`, the sandbox comes from there when one fits, and one is started for the next
     submission of this exercise.
     """
+    require_assertions()
     started = time.monotonic()
     limits = limits or exercise.meta.limits
     specs = exercise.checks(include_hidden)
@@ -218,11 +241,16 @@ def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
     return text, None
 
 
+NO_ANSWER: frozenset[Verdict] = frozenset(VERDICTS) - {"passed"}
+
+
 def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
     try:
         spec.function(submission)
     except SandboxOutcome as outcome:
-        return _result(spec, outcome.verdict, outcome.feedback())
+        # A call that produced no answer: never a pass, whatever verdict it carries.
+        verdict = outcome.verdict if outcome.verdict in NO_ANSWER else "invalid"
+        return _result(spec, verdict, outcome.feedback())
     except CheckFailure as failure:
         return _result(spec, "failed", failure.feedback(), failure.diagnosis)
     except AssertionError as failure:
