@@ -4,11 +4,15 @@ The judge never imports the submission. Checks reach it through a `SandboxedSubm
 calls run in a sandbox (grader.judge.sandbox) and come back as plain data; the checks decide with
 expected values computed here. Every way a check can end maps to one verdict:
 
-    returned normally            -> passed
+    returned normally            -> passed (the only way to pass)
     CheckFailure / AssertionError -> failed
     InvalidAnswer                -> invalid
-    SandboxOutcome               -> its verdict (error, not_attempted, timeout, memory, ...)
+    SandboxOutcome               -> its verdict (error, not_attempted, timeout, memory, ...),
+                                    never passed: one claiming "passed" is invalid
     anything else in check code  -> invalid (the answer could not be judged)
+
+A hidden check's student-facing feedback is a fixed sentence for its verdict; its full feedback
+goes to `CheckResult.staff_feedback`, which only staff views render.
 """
 
 from __future__ import annotations
@@ -269,6 +273,7 @@ def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
 def _result(
     spec: CheckSpec, verdict: Verdict, feedback: str, diagnosis: Diagnosis | None = None
 ) -> CheckResult:
+    hidden = spec.hidden and verdict != "passed"
     return CheckResult(
         name=spec.name,
         title=spec.title,
@@ -276,22 +281,34 @@ def _result(
         score=spec.points if verdict == "passed" else 0.0,
         max_score=spec.points,
         hidden=spec.hidden,
-        feedback=_redact(spec, feedback),
+        feedback=HIDDEN_FEEDBACK[verdict] if hidden else feedback,
         diagnosis=_public_diagnosis(spec, diagnosis),
+        staff_feedback=feedback if hidden else "",
     )
 
 
-def _redact(spec: CheckSpec, feedback: str) -> str:
-    """Hidden checks show their title, verdict and first feedback line, never inputs or answers."""
-    if not spec.hidden or not feedback:
-        return feedback
-    return feedback.splitlines()[0][:200]
+# What a student sees of a hidden check besides its title and verdict: a fixed sentence per
+# verdict. Any feedback text can carry the hidden inputs (an exception message that echoes its
+# arguments), the reference's values ("expected 0.13585") or text the submission wrote, so none
+# of it is shown; staff keep it in `staff_feedback`.
+HIDDEN_FEEDBACK: dict[Verdict, str] = {
+    "passed": "",
+    "failed": "wrong answer on this hidden check's inputs",
+    "error": "your code raised an exception on this hidden check's inputs",
+    "not_attempted": "not attempted yet",
+    "timeout": "a time limit was hit during this hidden check",
+    "memory": "the memory limit was hit during this hidden check",
+    "crashed": "your code crashed (killed or exited) during this hidden check",
+    "invalid": "the answer to this hidden check was not of the required form",
+}
 
 
 def _public_diagnosis(spec: CheckSpec, diagnosis: Diagnosis | None) -> Diagnosis | None:
+    """A hidden check names its misconception (code, title, slide) and nothing else: the
+    explanation and evidence can quote hidden inputs (a batch size, a point, a value)."""
     if diagnosis is None or not spec.hidden:
         return diagnosis
-    return diagnosis.model_copy(update={"evidence": ""})
+    return diagnosis.model_copy(update={"explanation": "", "evidence": ""})
 
 
 def _exercise_result(

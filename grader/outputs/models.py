@@ -83,8 +83,15 @@ class CheckResult(_Frozen):
     score: Points
     max_score: Points
     hidden: bool = False
-    feedback: str = ""
+    feedback: str = Field(
+        default="", description="what the student sees; for a hidden check, its verdict only"
+    )
     diagnosis: Diagnosis | None = None
+    staff_feedback: str = Field(
+        default="",
+        description="STAFF ONLY: a hidden check's full feedback (its inputs, the reference's "
+        "values, the submission's own messages); never rendered to students",
+    )
 
 
 class Isolation(_Frozen):
@@ -118,6 +125,21 @@ class ExerciseResult(_Frozen):
     hidden_pending: int = Field(default=0, description="hidden checks not run here (handout)")
     hidden_pending_points: Points = 0.0
     output: str = Field(default="", description="what the submission printed, capped")
+
+    def for_students(self) -> ExerciseResult:
+        """This result without its staff-only detail: what a student's report and `--json` show.
+
+        Staff feedback is dropped, and so is the printed output when a hidden check ran: code
+        under a hidden check can print the inputs it was given.
+        """
+        checks = [c.model_copy(update={"staff_feedback": ""}) for c in self.checks]
+        output = self.output
+        if output and any(c.hidden for c in self.checks):
+            output = HIDDEN_OUTPUT
+        return self.model_copy(update={"checks": checks, "output": output})
+
+
+HIDDEN_OUTPUT = "[not shown: hidden checks ran, and what the code printed could carry their inputs]"
 
 
 class SubmissionResult(_Frozen):
