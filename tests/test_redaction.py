@@ -22,6 +22,7 @@ from grader.judge.sandbox import Engine
 from grader.judge.scoring import HIDDEN_FEEDBACK, Source, run_exercise
 from grader.outputs import exports
 from grader.outputs.console import make_console
+from grader.outputs.html_report import write_html
 from grader.outputs.models import BatchResult, ExerciseResult, SubmissionResult
 from grader.outputs.report import exercise_report
 
@@ -71,6 +72,7 @@ def hidden_reference_value(sub):
 SUBMISSION = f"""
 def double(x):
     if x == 3.0:
+        print("printed during a public check")
         return 6.0
     if repr(x).startswith("{HIDDEN_INPUT[:6]}"):
         print("I was called with", repr(x))
@@ -136,6 +138,8 @@ def test_the_students_report_and_json_are_redacted(graded: ExerciseResult) -> No
     assert_no_secret(report, "the report")
     assert_no_secret(shown.model_dump_json(), "--json")
     assert all(c.staff_feedback == "" for c in shown.checks)
+    assert "printed during a public check" in shown.output  # what came before is kept
+    assert "printed during a public check" in report
 
 
 def test_exports_that_reach_students_are_redacted(graded: ExerciseResult, tmp_path: Path) -> None:
@@ -149,12 +153,21 @@ def test_exports_that_reach_students_are_redacted(graded: ExerciseResult, tmp_pa
     exports.write_gradescope(batch, tmp_path / "gs")
     exports.write_junit(batch, tmp_path / "junit.xml")
     exports.write_csv(batch, tmp_path / "grades.csv", ["exercise7"])
+    write_html(batch, {"exercise7": "doubling"}, tmp_path / "report.html")
     gradescope = (tmp_path / "gs" / "s1" / "results.json").read_text(encoding="utf-8")
     hidden_tests = [t for t in json.loads(gradescope)["tests"] if "hidden point" in t["name"]]
     assert len(hidden_tests) == 2
     assert_no_secret(gradescope, "Gradescope results")
     assert_no_secret((tmp_path / "junit.xml").read_text(encoding="utf-8"), "JUnit")
     assert_no_secret((tmp_path / "grades.csv").read_text(encoding="utf-8"), "CSV")
+    assert_no_secret((tmp_path / "report.html").read_text(encoding="utf-8"), "the HTML report")
+
+
+def test_no_renderer_reads_the_staff_field() -> None:
+    """Every student-facing rendering reads `feedback`; none so much as names staff_feedback."""
+    outputs = Path(__file__).resolve().parent.parent / "grader" / "outputs"
+    for name in ("report.py", "exports.py", "html_report.py", "statistics.py", "console.py"):
+        assert "staff_feedback" not in (outputs / name).read_text(encoding="utf-8"), name
 
 
 def test_staff_views_keep_the_detail(graded: ExerciseResult) -> None:

@@ -157,6 +157,13 @@ class SandboxedSubmission:
             self._sandbox.close()
             self._sandbox = None
 
+    def printed(self) -> str:
+        """What the submission has printed so far (every sandbox together, capped)."""
+        limit = self._limits.output_kb * 1024
+        if self._sandbox is None or len(self.output) >= limit:
+            return self.output
+        return _capped(self.output + self._sandbox.output(limit), limit)
+
     def close(self) -> None:
         self._retire()
 
@@ -213,13 +220,16 @@ def run_exercise(
         engine, exercise, text, source.filename, device, limits, spares
     )
     try:
-        checks = [_run_check(spec, submission) for spec in specs]
+        checks, before_hidden = _run_checks(specs, submission)
     finally:
         submission.close()
     isolation = Isolation(engine=engine.mode, layers=submission.layers, notes=submission.notes)
-    return _exercise_result(
+    result = _exercise_result(
         exercise, checks, isolation, device, started, include_hidden, submission.output
     )
+    if before_hidden is None:
+        return result
+    return result.model_copy(update={"output_before_hidden": before_hidden})
 
 
 def _capped(text: str, limit: int) -> str:
@@ -243,6 +253,19 @@ def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
     if not text.strip():
         return "", ("not_attempted", f"{source.filename} is empty")
     return text, None
+
+
+def _run_checks(
+    specs: list[CheckSpec], submission: SandboxedSubmission
+) -> tuple[list[CheckResult], int | None]:
+    """Every check's result, and how much was printed before the first hidden check ran."""
+    checks: list[CheckResult] = []
+    before_hidden: int | None = None
+    for spec in specs:
+        if spec.hidden and before_hidden is None:
+            before_hidden = len(submission.printed())
+        checks.append(_run_check(spec, submission))
+    return checks, before_hidden
 
 
 NO_ANSWER: frozenset[Verdict] = frozenset(VERDICTS) - {"passed"}
