@@ -152,6 +152,10 @@ def check_command(
         typer.Option("--file", "-f", help="Grade this file instead of exercises/<id>/<id>.py."),
     ] = None,
     json: JsonOption = False,
+    staff: Annotated[
+        bool,
+        typer.Option("--staff", help="With --json: keep hidden checks' staff-only feedback."),
+    ] = False,
     device: DeviceOption = "auto",
     engine: EngineOption = "forkserver",
     root: RootOption = None,
@@ -176,9 +180,10 @@ def check_command(
         include_hidden=exercise.hidden_checks_path is not None,
     )
     if json:
-        out.emit_json(result)
+        out.emit_json(result if staff else result.for_students())
     else:
-        out.make_console().print(exercise_report(result, exercise.meta.title, from_os(str(path))))
+        shown = result.for_students()
+        out.make_console().print(exercise_report(shown, exercise.meta.title, from_os(str(path))))
 
 
 @app.command("list")

@@ -6,8 +6,8 @@ import pytest
 
 from grader.judge.registry import Registry
 from grader.judge.sandbox import Engine, Sandbox
+from grader.judge.scoring import HIDDEN_FEEDBACK, Source, run_exercise
 from grader.judge.scoring import SandboxedSubmission as Submission
-from grader.judge.scoring import Source, run_exercise
 from grader.judge.spares import Spares
 
 
@@ -44,7 +44,11 @@ def test_hidden_feedback_reveals_no_values(engine: Engine, registry: Registry) -
     for check in hidden:
         assert "expected" not in check.feedback and "got" not in check.feedback
         assert "\n" not in check.feedback
+        assert check.feedback == HIDDEN_FEEDBACK[check.status]  # a fixed line per verdict
+        assert "expected" in check.staff_feedback  # the detail is kept, for staff only
         assert check.diagnosis is None or check.diagnosis.evidence == ""
+    public = [c for c in result.checks if not c.hidden]
+    assert all(c.staff_feedback == "" for c in public)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from grader.authoring import (
     as_float,
     check,
     fail,
-    relative_error,
+    within,
 )
 from grader.authoring.diagnose import relu_grad_at_zero
 
@@ -51,7 +51,7 @@ def wrong_entries(got: Graph, expected: Graph) -> list[str]:
     """Names of the entries (a, da/dx, ...) that differ beyond the float64 tolerance."""
     pairs = [("a", got[0], expected[0])]
     pairs += [(f"da/d{k}", got[1][k], expected[1][k]) for k in "xwb"]
-    return [name for name, g, e in pairs if relative_error(g, e) >= 1e-10]
+    return [name for name, g, e in pairs if not within(g, e)]
 
 
 def explain_graph(
@@ -113,7 +113,7 @@ def _scaled_chain(grads: dict[str, float], slope: float, inputs: tuple[float, ..
 
 
 def _close(a: float, b: float) -> bool:
-    return relative_error(a, b) < 1e-10
+    return within(a, b)
 
 
 def read_passes(runs: Any) -> dict[str, int]:

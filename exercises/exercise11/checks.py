@@ -23,7 +23,9 @@ from grader.authoring import (
     diagnose,
     error_text,
     fail,
+    max_difference,
     report_of,
+    within_tolerance,
 )
 
 # train(...) on the "blobs" set-up (probes.build), 4 epochs of SGD(lr=0.5): each epoch's mean
@@ -105,7 +107,7 @@ def expect_losses(
 ) -> None:
     """Per-epoch losses within float32 tolerance (assert_close defaults)."""
     for epoch, (g, e) in enumerate(zip(got, expected, strict=True)):
-        if abs(g - e) > 1e-5 + 1.3e-6 * abs(e):
+        if not within_tolerance(g, e):
             fail(
                 f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, expected {e:.6f}",
                 expected=[round(v, 6) for v in expected],
@@ -117,7 +119,8 @@ def expect_losses(
 def batch_losses(sub: Submission, case: str) -> list[float]:
     """Each training batch's loss at the initial parameters (judge-side, no training)."""
     probes = sub.exercise.probes
-    assert probes is not None, "exercise11 needs its probes.py"
+    if probes is None:
+        raise RuntimeError("exercise11 needs its probes.py")
     setup = probes.build(case, "cpu")
     with torch.no_grad():
         return [setup.loss_fn(setup.model(x), y).item() for x, y in setup.train_loader]
@@ -125,7 +128,7 @@ def batch_losses(sub: Submission, case: str) -> list[float]:
 
 def explain_epoch_loss(got: float, batches: list[float]) -> Diagnosis | None:
     """The epoch loss is the sum, or only the last batch's loss, instead of the mean."""
-    if abs(got - sum(batches)) <= 1e-5 * abs(sum(batches)):
+    if within_tolerance(got, sum(batches), rtol=1e-5, atol=0.0):
         return misconception(
             "sum_not_mean",
             "the epoch loss is the sum of the batch losses",
@@ -133,7 +136,7 @@ def explain_epoch_loss(got: float, batches: list[float]) -> Diagnosis | None:
             f"{len(batches)} batches: mean {sum(batches) / len(batches):.6f}, "
             f"sum {sum(batches):.6f}",
         )
-    if abs(got - batches[-1]) <= 1e-5 * abs(batches[-1]):
+    if within_tolerance(got, batches[-1], rtol=1e-5, atol=0.0):
         return misconception(
             "last_batch_only",
             "only the last batch's loss is kept",
@@ -145,7 +148,8 @@ def explain_epoch_loss(got: float, batches: list[float]) -> Diagnosis | None:
 def expected_accuracy(sub: Submission, case: str) -> tuple[float, list[float]]:
     """Accuracy of argmax(logits) over the whole loader, and the per-batch accuracies."""
     probes = sub.exercise.probes
-    assert probes is not None, "exercise11 needs its probes.py"
+    if probes is None:
+        raise RuntimeError("exercise11 needs its probes.py")
     setup = probes.build(case, "cpu")
     setup.model.eval()
     hits: list[torch.Tensor] = []
@@ -163,7 +167,7 @@ def expect_accuracy(sub: Submission, case: str, what: str) -> None:
         raise InvalidAnswer("the evaluation probe returned no accuracy")
     got = as_float(accuracies[0], "evaluate(...)")
     expected, per_batch = expected_accuracy(sub, case)
-    if abs(got - expected) > 1e-6:
+    if not within_tolerance(got, expected, rtol=0.0, atol=1e-6):
         fail(
             f"{what}: evaluate returned {got:.6g}, expected {expected:.6g}",
             expected=expected,
@@ -173,14 +177,16 @@ def expect_accuracy(sub: Submission, case: str, what: str) -> None:
 
 
 def explain_accuracy(got: float, expected: float, per_batch: list[float]) -> Diagnosis | None:
-    if abs(got - 100 * expected) <= 1e-4:
+    if within_tolerance(got, 100 * expected, rtol=0.0, atol=1e-4):
         return misconception(
             "percent",
             "the accuracy is a percentage",
             "Return a fraction in [0, 1]: correct / total, not 100 * that.",
         )
     mean_of_batches = sum(per_batch) / len(per_batch)
-    if abs(got - mean_of_batches) <= 1e-6 and abs(mean_of_batches - expected) > 1e-6:
+    if within_tolerance(got, mean_of_batches, rtol=0.0, atol=1e-6) and not within_tolerance(
+        mean_of_batches, expected, rtol=0.0, atol=1e-6
+    ):
         return misconception(
             "mean_of_batch_accuracies",
             "the per-batch accuracies are averaged",
@@ -358,7 +364,7 @@ def expect_agreement(
     """Epoch losses and final parameters within AGREEMENT of the CPU run's."""
     got = as_floats(report.get("losses"), "the losses train returned", length=len(losses))
     for epoch, (g, e) in enumerate(zip(got, losses, strict=True)):
-        if abs(g - e) > AGREEMENT * (1 + abs(e)):
+        if not within_tolerance(g, e, rtol=AGREEMENT, atol=AGREEMENT):
             fail(
                 f"{what}: the loss of epoch {epoch + 1} is {g:.6f}, the CPU run's {e:.6f}",
                 expected=losses,
@@ -369,10 +375,10 @@ def expect_agreement(
         raise InvalidAnswer(f"{what}: the probe returned no parameters")
     for i, (value, want) in enumerate(zip(values, params, strict=True)):
         tensor = as_tensor(value, f"{what}: parameter {i}", shape=want.shape)
-        if not torch.allclose(tensor.to(want.dtype), want, rtol=AGREEMENT, atol=AGREEMENT):
+        if not within_tolerance(tensor, want, rtol=AGREEMENT, atol=AGREEMENT):
             fail(
                 f"{what}: parameter {i} differs from the CPU run's by "
-                f"{(tensor - want).abs().max().item():.3g}",
+                f"{max_difference(tensor, want):.3g}",
                 expected=want,
                 got=tensor,
             )

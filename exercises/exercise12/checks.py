@@ -21,6 +21,8 @@ from grader.authoring import (
     diagnose,
     error_text,
     fail,
+    max_difference,
+    within_tolerance,
 )
 
 # The "regression" step of probes.build (Adaline(3), MSE, SGD lr 0.1), computed by torch 2.13
@@ -129,7 +131,7 @@ def expect_parameters(report: dict[str, Any], expected: list[torch.Tensor], what
         raise InvalidAnswer(f"{what}: the probe returned no parameters")
     for i, (got, want) in enumerate(zip(params, expected, strict=True)):
         value = as_tensor(got, f"{what}: parameter {i}", shape=want.shape)
-        if not torch.allclose(value.to(want.dtype), want, rtol=1.3e-6, atol=1e-5):
+        if not within_tolerance(value, want):
             fail(
                 f"{what}: parameter {i} after the step is wrong",
                 expected=want,
@@ -154,7 +156,7 @@ def expect_loss(report: dict[str, Any], expected: float, what: str) -> None:
         raise InvalidAnswer(
             f"{what}: train_step should return a float, got {type(result).__name__}"
         )
-    if abs(result - expected) > 1e-5 + 1.3e-6 * abs(expected):
+    if not within_tolerance(result, expected):
         fail(
             f"{what}: the returned loss is {result:.6f}, expected {expected:.6f} (the loss of "
             "the batch before the step)",
@@ -205,7 +207,7 @@ def expect_agreement(
     for step, (result, expected) in enumerate(zip(results, losses, strict=True)):
         if isinstance(result, bool) or not isinstance(result, (int, float)):
             expect_loss({"result": result}, expected, f"{what}, step {step + 1}")  # says why
-        if abs(result - expected) > AGREEMENT * (1 + abs(expected)):
+        if not within_tolerance(result, expected, rtol=AGREEMENT, atol=AGREEMENT):
             fail(
                 f"{what}: the loss of step {step + 1} is {result:.6f}, the CPU run's "
                 f"{expected:.6f}",
@@ -218,10 +220,10 @@ def expect_agreement(
         raise InvalidAnswer(f"{what}: the probe returned no parameters")
     for i, (value, want) in enumerate(zip(values, params, strict=True)):
         tensor = as_tensor(value, f"{what}: parameter {i}", shape=want.shape)
-        if not torch.allclose(tensor.to(want.dtype), want, rtol=AGREEMENT, atol=AGREEMENT):
+        if not within_tolerance(tensor, want, rtol=AGREEMENT, atol=AGREEMENT):
             fail(
                 f"{what}: parameter {i} differs from the CPU run's by "
-                f"{(tensor - want).abs().max().item():.3g}",
+                f"{max_difference(tensor, want):.3g}",
                 expected=want,
                 got=tensor,
                 diagnosis=explain_step(report),

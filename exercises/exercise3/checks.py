@@ -13,7 +13,15 @@ from typing import Any
 
 import torch
 
-from grader.authoring import Diagnosis, Submission, as_float, check, fail, relative_error
+from grader.authoring import (
+    Diagnosis,
+    InvalidAnswer,
+    Submission,
+    as_float,
+    check,
+    fail,
+    within,
+)
 from grader.authoring.diagnose import diagnose_gradient
 
 TensorFn = Callable[..., torch.Tensor]
@@ -82,8 +90,8 @@ def expected_partial(name: str, vals: Sequence[float], arg: int) -> float:
 def read_values(values: Any, count: int, rule: str) -> torch.Tensor:
     """The numbers a student's derivative function returned, as a float64 tensor."""
     if not isinstance(values, list) or len(values) != count:
-        raise AssertionError(f"the probe returned {type(values).__name__}, not {count} values")
-    numbers = [as_float(v, f"the function {rule} returned, at a point,") for v in values]
+        raise InvalidAnswer(f"the probe returned {type(values).__name__}, not {count} values")
+    numbers = [as_float(v, f"the derivative from {rule}, at a point,") for v in values]
     return torch.tensor(numbers, dtype=torch.float64)
 
 
@@ -158,7 +166,7 @@ def explain_rule(got: torch.Tensor, expected: torch.Tensor, rule: str, names: Se
                  points: Sequence[float]) -> Diagnosis | None:  # fmt: skip
     """The known mistake, or the general gradient diagnosis, that fits a wrong rule."""
     for code, wrong in rule_mistakes(rule, names, points).items():
-        if relative_error(got, wrong) < 1e-8:
+        if within(got, wrong, rel=1e-8):
             return diagnosis_for(code, f"{describe(rule, names)} at x = {list(points)}")
     return diagnose_gradient(got, expected)
 
@@ -178,7 +186,7 @@ def expect_rule(sub: Submission, rule: str, names: Sequence[str], points: Sequen
     answer = sub.probe("rule_derivative", rule, list(names), list(points))
     got = read_values(answer, len(points), rule)
     expected = expected_rule(rule, names, points)
-    if relative_error(got, expected) >= RULE_TOLERANCE:
+    if not within(got, expected, rel=RULE_TOLERANCE):
         fail(
             f"{rule}: the derivative is wrong\nfor {describe(rule, names)} at x = {list(points)}",
             expected=expected,
@@ -230,7 +238,7 @@ def expect_difference(sub: Submission, name: str, vals: Sequence[float], arg: in
             dict(difference_mistakes(name, vals, arg, eps))["not_halved"] / 2,
             1e-9,
         )
-    if relative_error(got, expected) >= tolerance:
+    if not within(got, expected, rel=tolerance):
         where = f"{name} at {tuple(vals)}, arg={arg}" + ("" if eps is None else f", eps={eps}")
         fail(f"central_difference is wrong\nfor {where}", expected=expected, got=got,
              diagnosis=explain_difference(got, expected, name, vals, arg, step, where))  # fmt: skip
@@ -240,7 +248,7 @@ def explain_difference(got: float, expected: float, name: str, vals: Sequence[fl
                        eps: float, where: str) -> Diagnosis | None:  # fmt: skip
     """The known mistake, or the general gradient diagnosis, that fits a wrong difference."""
     for code, wrong in difference_mistakes(name, vals, arg, eps):
-        if relative_error(got, wrong) < 1e-8 and relative_error(wrong, expected) >= 1e-8:
+        if within(got, wrong, rel=1e-8) and not within(wrong, expected, rel=1e-8):
             return diagnosis_for(code, where)
     return diagnose_gradient(got, expected)
 

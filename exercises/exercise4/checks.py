@@ -16,7 +16,7 @@ from grader.authoring import (
     as_float,
     check,
     fail,
-    relative_error,
+    within,
 )
 
 Grads = dict[str, float | None]
@@ -64,7 +64,7 @@ def wrong_keys(got: Grads, expected: dict[str, float]) -> list[str]:
     wrong = []
     for k in KEYS:
         value = got[k]
-        if value is None or relative_error(value, expected[k]) >= 1e-10:
+        if value is None or not within(value, expected[k]):
             wrong.append(f"da/d{k}")
     return wrong
 

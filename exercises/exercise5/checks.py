@@ -18,7 +18,7 @@ from grader.authoring import (
     as_float,
     check,
     fail,
-    relative_error,
+    within,
 )
 from grader.authoring.diagnose import diagnose_gradient
 
@@ -54,7 +54,7 @@ def read_paths(value: Any) -> Paths:
 def explain_term(got: float, expected: Paths, which: int) -> Diagnosis | None:
     """A path term that is the other path's term."""
     other = expected[1 - which]
-    if relative_error(got, other) < TOLERANCE:
+    if within(got, other, rel=TOLERANCE):
         return Diagnosis(
             code="paths_swapped",
             title="upper and lower path swapped",
@@ -67,9 +67,9 @@ def explain_term(got: float, expected: Paths, which: int) -> Diagnosis | None:
 
 def missing_x1(got: float, expected: float, x1: float) -> Diagnosis | None:
     """The answer times x1 is right: dz1/dw1 = x1 was left out of the chain."""
-    if abs(x1) == 1 or expected == 0 or relative_error(got * x1, expected) >= TOLERANCE:
+    if x1 in (1.0, -1.0) or expected == 0 or not within(got * x1, expected, rel=TOLERANCE):
         return None
-    also = " (or, since x1 = 2 here, the 2 of d(y - o)^2/do)" if abs(x1) == 2 else ""
+    also = " (or, since x1 = 2 here, the 2 of d(y - o)^2/do)" if x1 in (2.0, -2.0) else ""
     return Diagnosis(
         code="missing_x1",
         title="the factor dz1/dw1 = x1 is missing",
@@ -91,7 +91,7 @@ def explain(got: float, expected: Paths, which: int, inputs: Paths) -> Diagnosis
 def expect_term(got: float, expected: Paths, which: int, inputs: Paths) -> None:
     """Fail unless the upper (0) or lower (1) term is right; the first line names no inputs."""
     name = ("upper-path term", "lower-path term")[which]
-    if relative_error(got, expected[which]) >= TOLERANCE:
+    if not within(got, expected[which], rel=TOLERANCE):
         fail(
             f"shared_weight_grads: the {name} is wrong\nat (x1, w1, y) = {inputs}",
             expected=expected[which],
@@ -103,7 +103,7 @@ def expect_term(got: float, expected: Paths, which: int, inputs: Paths) -> None:
 def expect_total(got: Any, expected: Paths, inputs: Paths, name: str) -> None:
     """Fail unless dl/dw1 is right, naming a missing or multiplied path where one fits."""
     total = as_float(got, f"{name}: dl/dw1")
-    if relative_error(total, expected[2]) >= TOLERANCE:
+    if not within(total, expected[2], rel=TOLERANCE):
         fail(
             f"{name}: dl/dw1 is wrong\nat (x1, w1, y) = {inputs}",
             expected=expected[2],

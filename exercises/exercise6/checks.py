@@ -19,7 +19,7 @@ from grader.authoring import (
     diagnose,
     expect_tensor,
     fail,
-    relative_error,
+    within,
 )
 
 Network = tuple[torch.Tensor, float, torch.Tensor, torch.Tensor, torch.Tensor]
@@ -127,7 +127,7 @@ def _known_mistake(
     for code, title, explanation in MISTAKES:
         wrong = contributions(net, code)
         wrong = wrong.sum(0) if index is None else wrong[index]
-        if got.shape == wrong.shape and relative_error(got, wrong) < MATCH:
+        if within(got, wrong, rel=MATCH):
             evidence = (
                 f"the first entry comes out as {_first(wrong):.7g} with this mistake, "
                 f"{_first(right):.7g} with the full chain rule"

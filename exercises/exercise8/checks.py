@@ -164,7 +164,8 @@ def sequential_layout(sub: Submission) -> None:
     if not isinstance(report, dict) or not isinstance(report.get("layers"), list):
         raise InvalidAnswer("the layout probe sent back no layers")
     kinds = [layer.get("kind") for layer in report["layers"] if isinstance(layer, dict)]
-    assert report.get("sequential") is True, "make_sequential should return a torch.nn.Sequential"
+    if report.get("sequential") is not True:
+        fail("make_sequential should return a torch.nn.Sequential")
     if kinds != LAYOUT:
         fail("the layers of the Sequential are not the lecture's five", expected=LAYOUT, got=kinds)
     shapes = [layer.get("weight") for layer in report["layers"] if layer.get("kind") == "Linear"]

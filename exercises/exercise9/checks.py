@@ -20,6 +20,8 @@ from grader.authoring import (
     diagnose,
     expect_tensor,
     fail,
+    non_finite,
+    within_tolerance,
 )
 
 SLIDES = "Lecture 06, slides 34-37 and the loss-function cheatsheet"
@@ -119,9 +121,10 @@ def expect_binary(sub: Submission, z: torch.Tensor, y: torch.Tensor, what: str) 
     """The student's binary_loss equals binary_cross_entropy_with_logits (mean)."""
     expected = binary_expected(z, y)
     value = as_loss(sub.call("binary_loss", z, y), what, ())
-    if not torch.isfinite(value):
+    found = non_finite(value)
+    if found is not None:
         fail(
-            f"{what} is {value.item()}, not a finite number",
+            f"{what} returned {found}, not a finite number",
             expected=expected,
             got=value,
             diagnosis=explain_binary(value, z, y),
@@ -163,7 +166,10 @@ def _sum_or_mean(got: torch.Tensor, expected: torch.Tensor, n: int) -> Diagnosis
     if found is None or found.code != "constant_factor":
         return found
     ratio = got.double().sum().item() / expected.double().sum().item()
-    if abs(ratio - n) > 1e-4 * n and abs(ratio - 1 / n) > 1e-4 / n:
+    if not (
+        within_tolerance(ratio, n, rtol=1e-4, atol=0.0)
+        or within_tolerance(ratio, 1 / n, rtol=1e-4, atol=0.0)
+    ):
         return found
     return Diagnosis(
         code="sum_vs_mean",

@@ -9,20 +9,31 @@
 
 Checks run in the trusted judge. They ask the sandbox for plain data through `Submission` and
 decide with the comparison helpers below, which fail closed: NaN, infinity, a wrong type or a
-missing value is never a pass. `diagnose` names autograd misconceptions; `gradcheck` compares
-gradients with central differences; `reports` reads probes' reports.
+missing value is never a pass. Every comparison of an answer with an expected value goes through
+them (`within`, `within_tolerance`, `expect_float`, `expect_tensor`); `tests/test_fail_closed.py`
+refuses raw tolerance comparisons and `assert` in check files. `diagnose` names autograd
+misconceptions; `gradcheck` compares gradients with central differences; `reports` reads probes'
+reports.
 """
 
 from grader.authoring import diagnose, gradcheck
 from grader.authoring.check import CheckFailure, InvalidAnswer, check, fail
 from grader.authoring.expect import (
+    FLOAT32_ATOL,
+    FLOAT32_RTOL,
     FLOAT64_REL,
     as_float,
     as_floats,
     as_tensor,
+    expect_finite,
     expect_float,
     expect_tensor,
+    far_from,
+    max_difference,
+    non_finite,
     relative_error,
+    within,
+    within_tolerance,
 )
 from grader.authoring.gradcheck import compare_gradients
 from grader.authoring.reports import count, error_text, report_of
@@ -30,6 +41,8 @@ from grader.authoring.submission import Submission
 from grader.outputs.models import Diagnosis
 
 __all__ = [
+    "FLOAT32_ATOL",
+    "FLOAT32_RTOL",
     "FLOAT64_REL",
     "CheckFailure",
     "Diagnosis",
@@ -43,10 +56,16 @@ __all__ = [
     "count",
     "diagnose",
     "error_text",
+    "expect_finite",
     "expect_float",
     "expect_tensor",
     "fail",
+    "far_from",
     "gradcheck",
+    "max_difference",
+    "non_finite",
     "relative_error",
     "report_of",
+    "within",
+    "within_tolerance",
 ]

@@ -2,8 +2,9 @@
 
 A check is a pytest-style function in `exercises/<id>/checks.py` (public) or
 `reference/<id>/hidden_checks.py` (hidden). It takes the judge's handle on the
-submission, asks it questions (`sub.call`, `sub.probe`), and decides with plain
-`assert`s or the helpers in `grader.authoring.expect`. Its docstring is the line the student reads.
+submission, asks it questions (`sub.call`, `sub.probe`), and decides with `fail()` and the
+fail-closed helpers in `grader.authoring.expect` (never a bare `assert`: it vanishes under
+`python -O`). Its docstring is the line the student reads.
 
     @check(points=2)
     def gradient_at_zero_is_zero(sub: Submission) -> None:

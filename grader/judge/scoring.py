@@ -4,15 +4,20 @@ The judge never imports the submission. Checks reach it through a `SandboxedSubm
 calls run in a sandbox (grader.judge.sandbox) and come back as plain data; the checks decide with
 expected values computed here. Every way a check can end maps to one verdict:
 
-    returned normally            -> passed
+    returned normally            -> passed (the only way to pass)
     CheckFailure / AssertionError -> failed
     InvalidAnswer                -> invalid
-    SandboxOutcome               -> its verdict (error, not_attempted, timeout, memory, ...)
+    SandboxOutcome               -> its verdict (error, not_attempted, timeout, memory, ...),
+                                    never passed: one claiming "passed" is invalid
     anything else in check code  -> invalid (the answer could not be judged)
+
+A hidden check's student-facing feedback is a fixed sentence for its verdict; its full feedback
+goes to `CheckResult.staff_feedback`, which only staff views render.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +28,15 @@ from grader.authoring.check import CheckFailure, CheckSpec, InvalidAnswer
 from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
 from grader.judge.spares import Spares
-from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult, Isolation, Limits, Verdict
+from grader.outputs.models import (
+    VERDICTS,
+    CheckResult,
+    Diagnosis,
+    ExerciseResult,
+    Isolation,
+    Limits,
+    Verdict,
+)
 from grader.wire.messages import Op
 from grader.wire.protocol import MAX_STRING
 
@@ -145,6 +158,13 @@ class SandboxedSubmission:
             self._sandbox.close()
             self._sandbox = None
 
+    def printed(self) -> str:
+        """What the submission has printed so far (every sandbox together, capped)."""
+        limit = self._limits.output_kb * 1024
+        if self._sandbox is None or len(self.output) >= limit:
+            return self.output
+        return _capped(self.output + self._sandbox.output(limit), limit)
+
     def close(self) -> None:
         self._retire()
 
@@ -158,6 +178,19 @@ def judge_threads() -> None:
     default two threads.
     """
     torch.set_num_threads(1)
+
+
+def require_assertions() -> None:
+    """Refuse to judge under `python -O` (or PYTHONOPTIMIZE): every `assert` would vanish.
+
+    Checks decide with `fail()`, and tests/test_fail_closed.py refuses `assert` in check files;
+    this is the guard for whatever still relies on one (a course's own helpers, the judge).
+    """
+    if sys.flags.optimize or not __debug__:
+        raise EngineError(
+            "the judge refuses to run under python -O (or PYTHONOPTIMIZE): assert statements "
+            "are stripped there, so a check could pass without deciding; run it without -O"
+        )
 
 
 def run_exercise(
@@ -175,6 +208,7 @@ def run_exercise(
     With `spares`, the sandbox comes from there when one fits, and one is started for the next
     submission of this exercise.
     """
+    require_assertions()
     started = time.monotonic()
     limits = limits or exercise.meta.limits
     specs = exercise.checks(include_hidden)
@@ -187,13 +221,16 @@ def run_exercise(
         engine, exercise, text, source.filename, device, limits, spares
     )
     try:
-        checks = [_run_check(spec, submission) for spec in specs]
+        checks, before_hidden = _run_checks(specs, submission)
     finally:
         submission.close()
     isolation = Isolation(engine=engine.mode, layers=submission.layers, notes=submission.notes)
-    return _exercise_result(
+    result = _exercise_result(
         exercise, checks, isolation, device, started, include_hidden, submission.output
     )
+    if before_hidden is None:
+        return result
+    return result.model_copy(update={"output_before_hidden": before_hidden})
 
 
 def _capped(text: str, limit: int) -> str:
@@ -219,11 +256,29 @@ def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
     return text, None
 
 
+def _run_checks(
+    specs: list[CheckSpec], submission: SandboxedSubmission
+) -> tuple[list[CheckResult], int | None]:
+    """Every check's result, and how much was printed before the first hidden check ran."""
+    checks: list[CheckResult] = []
+    before_hidden: int | None = None
+    for spec in specs:
+        if spec.hidden and before_hidden is None:
+            before_hidden = len(submission.printed())
+        checks.append(_run_check(spec, submission))
+    return checks, before_hidden
+
+
+NO_ANSWER: frozenset[Verdict] = frozenset(VERDICTS) - {"passed"}
+
+
 def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
     try:
         spec.function(submission)
     except SandboxOutcome as outcome:
-        return _result(spec, outcome.verdict, outcome.feedback())
+        # A call that produced no answer: never a pass, whatever verdict it carries.
+        verdict = outcome.verdict if outcome.verdict in NO_ANSWER else "invalid"
+        return _result(spec, verdict, outcome.feedback())
     except CheckFailure as failure:
         return _result(spec, "failed", failure.feedback(), failure.diagnosis)
     except AssertionError as failure:
@@ -242,6 +297,7 @@ def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
 def _result(
     spec: CheckSpec, verdict: Verdict, feedback: str, diagnosis: Diagnosis | None = None
 ) -> CheckResult:
+    hidden = spec.hidden and verdict != "passed"
     return CheckResult(
         name=spec.name,
         title=spec.title,
@@ -249,22 +305,34 @@ def _result(
         score=spec.points if verdict == "passed" else 0.0,
         max_score=spec.points,
         hidden=spec.hidden,
-        feedback=_redact(spec, feedback),
+        feedback=HIDDEN_FEEDBACK[verdict] if hidden else feedback,
         diagnosis=_public_diagnosis(spec, diagnosis),
+        staff_feedback=feedback if hidden else "",
     )
 
 
-def _redact(spec: CheckSpec, feedback: str) -> str:
-    """Hidden checks show their title, verdict and first feedback line, never inputs or answers."""
-    if not spec.hidden or not feedback:
-        return feedback
-    return feedback.splitlines()[0][:200]
+# What a student sees of a hidden check besides its title and verdict: a fixed sentence per
+# verdict. Any feedback text can carry the hidden inputs (an exception message that echoes its
+# arguments), the reference's values ("expected 0.13585") or text the submission wrote, so none
+# of it is shown; staff keep it in `staff_feedback`.
+HIDDEN_FEEDBACK: dict[Verdict, str] = {
+    "passed": "",
+    "failed": "wrong answer on this hidden check's inputs",
+    "error": "your code raised an exception on this hidden check's inputs",
+    "not_attempted": "not attempted yet",
+    "timeout": "a time limit was hit during this hidden check",
+    "memory": "the memory limit was hit during this hidden check",
+    "crashed": "your code crashed (killed or exited) during this hidden check",
+    "invalid": "the answer to this hidden check was not of the required form",
+}
 
 
 def _public_diagnosis(spec: CheckSpec, diagnosis: Diagnosis | None) -> Diagnosis | None:
+    """A hidden check names its misconception (code, title, slide) and nothing else: the
+    explanation and evidence can quote hidden inputs (a batch size, a point, a value)."""
     if diagnosis is None or not spec.hidden:
         return diagnosis
-    return diagnosis.model_copy(update={"evidence": ""})
+    return diagnosis.model_copy(update={"explanation": "", "evidence": ""})
 
 
 def _exercise_result(

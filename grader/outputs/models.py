@@ -92,8 +92,15 @@ class CheckResult(_Frozen):
     score: Points
     max_score: Points
     hidden: bool = False
-    feedback: str = ""
+    feedback: str = Field(
+        default="", description="what the student sees; for a hidden check, its verdict only"
+    )
     diagnosis: Diagnosis | None = None
+    staff_feedback: str = Field(
+        default="",
+        description="STAFF ONLY: a hidden check's full feedback (its inputs, the reference's "
+        "values, the submission's own messages); never rendered to students",
+    )
 
 
 class Isolation(_Frozen):
@@ -127,6 +134,26 @@ class ExerciseResult(_Frozen):
     hidden_pending: int = Field(default=0, description="hidden checks not run here (handout)")
     hidden_pending_points: Points = 0.0
     output: str = Field(default="", description="what the submission printed, capped")
+    output_before_hidden: int | None = Field(
+        default=None,
+        description="how much of `output` was printed before the first hidden check ran (None: "
+        "no hidden check ran); students see only that much",
+    )
+
+    def for_students(self) -> ExerciseResult:
+        """This result without its staff-only detail: what a student's report and `--json` show.
+
+        Staff feedback is dropped, and so is what was printed once hidden checks ran: code under
+        a hidden check can print the inputs it was given.
+        """
+        checks = [c.model_copy(update={"staff_feedback": ""}) for c in self.checks]
+        output, cut = self.output, self.output_before_hidden
+        if cut is not None and len(output) > cut:
+            output = output[:cut] + HIDDEN_OUTPUT
+        return self.model_copy(update={"checks": checks, "output": output})
+
+
+HIDDEN_OUTPUT = "\n[not shown: what the code printed during hidden checks, which can carry inputs]"
 
 
 class SubmissionResult(_Frozen):

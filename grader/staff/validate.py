@@ -86,7 +86,7 @@ def _judge(
         return finding(False, "the exercise has no checks")
     if role in ("reference", "alternative"):
         bad = [
-            f"{c.name}: {c.status} ({c.feedback.splitlines()[0] if c.feedback else ''})"
+            f"{c.name}: {c.status} ({_first_line(c.staff_feedback or c.feedback)})"
             for c in result.checks
             if c.status != "passed"
         ]
@@ -103,3 +103,8 @@ def _judge(
     problems += ["loses no points"] if result.score >= result.max_score else []
     caught = ", ".join(f"{n}: {by_name[n].status}" for n in mutant.fails if n in by_name)
     return finding(not problems, "; ".join(problems) if problems else f"caught ({caught})")
+
+
+def _first_line(text: str) -> str:
+    """The first line of a check's feedback (staff see a hidden check's own, not the student's)."""
+    return text.splitlines()[0] if text else ""

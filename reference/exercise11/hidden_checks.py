@@ -11,7 +11,8 @@ from grader.authoring import Submission, as_floats, check, fail
 def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]:
     """The reference's train on the same set-up, judge-side, without touching the global RNG."""
     probes = sub.exercise.probes
-    assert probes is not None, "exercise11 needs its probes.py"
+    if probes is None:
+        raise RuntimeError("exercise11 needs its probes.py")
     setup = probes.build(case, "cpu")
     with torch.random.fork_rng():
         torch.manual_seed(0)
@@ -63,7 +64,8 @@ def hidden_train_after_evaluate(sub: Submission) -> None:
 def reference_epoch(sub: Submission, case: str) -> tuple[list[float], list[torch.Tensor]]:
     """One epoch of the reference's train on the CPU: its losses and final parameters."""
     probes = sub.exercise.probes
-    assert probes is not None, "exercise11 needs its probes.py"
+    if probes is None:
+        raise RuntimeError("exercise11 needs its probes.py")
     setup = probes.build(case, "cpu")
     with torch.random.fork_rng():
         torch.manual_seed(0)

@@ -11,7 +11,8 @@ from grader.authoring import InvalidAnswer, Submission, check
 def reference_step(sub: Submission, case: str) -> tuple[float, list[torch.Tensor]]:
     """The reference's train_step on the same set-up, judge-side, on the CPU."""
     probes = sub.exercise.probes
-    assert probes is not None, "exercise12 needs its probes.py"
+    if probes is None:
+        raise RuntimeError("exercise12 needs its probes.py")
     setup = probes.build(case, "cpu")
     with torch.random.fork_rng():
         loss = sub.exercise.reference.train_step(
@@ -43,7 +44,8 @@ def hidden_integer_targets_moved_to_device(sub: Submission) -> None:
 def reference_epoch(sub: Submission) -> tuple[list[float], list[torch.Tensor]]:
     """The reference's train_step over one ADALINE epoch on the CPU: each loss, final params."""
     probes = sub.exercise.probes
-    assert probes is not None, "exercise12 needs its probes.py"
+    if probes is None:
+        raise RuntimeError("exercise12 needs its probes.py")
     setup = probes.build("adaline", "cpu")
     with torch.random.fork_rng():
         losses = [

@@ -12,7 +12,7 @@ def hidden_random_batch_with_zeros(sub: Submission) -> None:
     """Gradients on a random (4, 5, 3) batch that contains exact zeros."""
     gen = torch.Generator().manual_seed(4701)
     x = torch.randn(4, 5, 3, generator=gen, dtype=torch.float64)
-    x[x.abs() < 0.3] = 0.0
+    x[x.abs() < 0.3] = 0.0  # fail-closed: inputs
     upstream = torch.randn(4, 5, 3, generator=gen, dtype=torch.float64) * 2.5
     sub.exercise.module("checks").expect_gradient(sub, x, upstream, "x.grad on a random batch")
 

@@ -19,7 +19,7 @@ def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
     triples: list[tuple[float, float, float]] = []
     while len(triples) < count:
         x, w, b = (torch.randint(-64, 65, (3,), generator=generator) / 16).tolist()
-        if abs(w * x + b) >= 0.25 and x != w:
+        if abs(w * x + b) >= 0.25 and x != w:  # fail-closed: inputs
             triples.append((x, w, b))
     return triples
 

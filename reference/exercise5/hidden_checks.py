@@ -19,7 +19,8 @@ def random_inputs(seed: int, count: int) -> list[tuple[float, float, float]]:
     while len(found) < count:
         u = torch.rand(3, generator=generator, dtype=torch.float64).tolist()
         x1, w1, y = (6 * u[0] - 3, 3 * u[1] - 1.5, 2 * u[2] - 1)
-        if 0.3 <= abs(x1) and min(abs(abs(x1) - 1), abs(abs(x1) - 2)) > 0.2 and abs(w1) > 0.1:
+        away = min(abs(abs(x1) - 1), abs(abs(x1) - 2))  # from 1 and 2
+        if 0.3 <= abs(x1) and away > 0.2 and abs(w1) > 0.1:  # fail-closed: inputs
             found.append((round(x1, 4), round(w1, 4), round(y, 4)))
     return found
 
