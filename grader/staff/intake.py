@@ -39,10 +39,12 @@ id is graded and a warning lists the sources; staff choose one by its kind (`fol
 `canvas`, `moodle`) with `sources={id: kind}` (`grade batch --source ID=KIND`) or a `source`
 column in the roster, or rename what is wrong on disk.
 
-Memory: intake holds no file contents. A gradable file or archive member is recorded as a
-`Blob` (where it is, its size) and read when it is graded (`SourceFile.read`), one at a
-time. Per student, the files chosen for grading may total `max_archive_mb` MiB; past that
-budget the rest are not graded, with a warning.
+Memory: while it scans, intake holds no file contents. A gradable file or archive member is
+recorded as a `Blob` (where it is, its size; a matched zip member is read through once, in
+chunks, to check its CRC and size); only the chosen files are read, and with `lazy` (what a
+batch uses) not even those: the judge reads each when it grades it (`SourceFile.read`). Per
+student, the chosen files may total `max_archive_mb` MiB; past that budget the rest are not
+graded, with a warning.
 
 Never silently ignored: every file not matched to an exercise, every symlink (not followed),
 every rejected archive and every unreadable notebook is listed in `Intake.warnings`. Skipped
