@@ -11,7 +11,10 @@
 # untracked, not ignored, files), with PYTHONPATH pointing there: the sandboxes' zygote imports
 # the mutated copy too. Results land in $MUTATION_OUT (default benchmarks/mutation-out/):
 # <module>.results.txt (mutmut results), <module>.survivors.diff (every surviving mutant) and a
-# summary line per module in summary.txt (benchmarks/mutation_report.py reads mutmut's cache). Record the scores in benchmarks/README.md.
+# summary line per module in summary.txt (benchmarks/mutation_report.py reads mutmut's cache).
+# Do not call `mutmut results` or `mutmut show` in the scratch copy while a run goes on: mutmut
+# 2 re-reads the source into its cache and the run then dies on a mutant it no longer finds;
+# `python benchmarks/mutation_report.py summary <scratch>/.mutmut-cache MODULE 0` is safe. Record the scores in benchmarks/README.md.
 #
 # Environment: MUTATION_OUT, MUTMUT (default: mutmut on PATH), PYTHON (default: python3),
 # MUTATION_TIME_BASE (seconds a mutant may take beyond 3x the baseline run; default 30),
@@ -30,7 +33,7 @@ limit=${MUTATION_TIMEOUT:-0}  # seconds per module, 0 for none: a stopped run re
 # busy machine that is most of a mutant's cost (1.5 s of CPU instead of 4.2 s for exports).
 lean="-p no:hypothesispytest -p no:benchmark -p no:anyio"
 declare -A TESTS=(
-  [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
+  [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_exports_gradescope.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
   [grader/authoring/expect.py]="$lean tests/test_expect.py"
   [grader/judge/scoring.py]="$lean tests/test_scoring_budget.py tests/test_sandbox_deadlines.py tests/test_judge.py"
   [grader/wire/protocol.py]="-p no:benchmark -p no:anyio tests/test_protocol.py"

@@ -17,7 +17,7 @@ SURVIVING = ("bad_survived", "bad_timeout", "ok_suspicious")
 
 
 def statuses(cache: str) -> list[tuple[int, str, int, str]]:
-    with sqlite3.connect(cache) as db:
+    with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:  # safe during a run
         rows = db.execute(
             "SELECT Mutant.id, Mutant.status, Line.line_number, Line.line FROM Mutant "
             "JOIN Line ON Mutant.line = Line.id ORDER BY Mutant.id"
