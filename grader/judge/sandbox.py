@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -82,6 +83,7 @@ DISABLE_LAYERS_ENV = "GRADE_DISABLE_LAYERS"
 # Waiting for a new sandbox to say it is ready runs no student code: it is the engine's time,
 # generous because a zygote that died is restarted on the way (a fresh torch import).
 STARTUP_S = 60.0
+RUN_DIR_PREFIX = "grade-run-"  # then <pid namespace>-<judge pid>-: whose folder it is
 
 
 class SandboxOutcome(Exception):
@@ -170,6 +172,7 @@ class Engine:
         """Start the zygote now (about 2 s once), instead of on the first sandbox."""
         if self._started:
             return
+        remove_stale_run_dirs(Path(tempfile.gettempdir()))
         if self.mode == "forkserver":
             self.context.set_forkserver_preload(self.preload)
             from multiprocessing import forkserver
@@ -186,6 +189,34 @@ class Engine:
         with clean_child_environment(), main_module_hidden():
             proc.start()
         return proc
+
+
+def _run_dir_owner() -> str:
+    """The prefix of this pid namespace's run folders (pids mean nothing across namespaces)."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"{RUN_DIR_PREFIX}{namespace}"
+
+
+def remove_stale_run_dirs(folder: Path) -> list[Path]:
+    """Remove the run folders in `folder` that a killed judge left: this user's, from this pid
+    namespace, whose judge process is gone. Others' and live ones are left alone."""
+    owner, removed = _run_dir_owner(), []
+    for path in folder.glob(f"{owner}-*-*"):
+        pid = path.name[len(owner) + 1 :].split("-", 1)[0]
+        try:
+            found = path.lstat()
+            if not (pid.isdigit() and stat.S_ISDIR(found.st_mode)) or found.st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except OSError:  # alive under another user, or the folder went away meanwhile
+            continue
+    return removed
 
 
 @dataclass
@@ -227,7 +258,7 @@ class Sandbox:
 
         `wait_ready` must follow before any request (`__enter__` does both).
         """
-        self.run_dir = Path(tempfile.mkdtemp(prefix="grade-run-"))
+        self.run_dir = Path(tempfile.mkdtemp(prefix=f"{_run_dir_owner()}-{os.getpid()}-"))
         work = self.run_dir / "work"
         work.mkdir()
         os.chmod(self.run_dir, 0o755)

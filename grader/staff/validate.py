@@ -1,7 +1,8 @@
 """`grade validate`: prove the course is consistent before students see it.
 
 For every exercise: the reference earns full marks; the unmodified stub earns zero with every
-check `not_attempted`; every known-wrong solution (mutant) loses points on the checks its
+check `not_attempted` (its NotImplementedError: anything else it raises, or an empty stub, is a
+finding); every known-wrong solution (mutant) loses points on the checks its
 header names; every correct alternative earns full marks.
 """
 
@@ -92,8 +93,16 @@ def _judge(
         ]
         return finding(not bad, "full marks" if not bad else "; ".join(bad))
     if role == "stub":
-        bad = [f"{c.name}: {c.status}" for c in result.checks if c.status != "not_attempted"]
-        return finding(not bad, "every check not_attempted" if not bad else "; ".join(bad))
+        if not path.read_text("utf-8-sig", errors="replace").strip():  # defines nothing
+            return finding(False, "the stub is empty: it must define every function")
+        bad = [
+            f"{c.name}: {c.status} ({c.feedback.splitlines()[0] if c.feedback else ''})"
+            for c in result.checks
+            if c.status != "not_attempted"
+        ]
+        if not bad:
+            return finding(True, "every check not_attempted")
+        return finding(False, "must raise NotImplementedError; " + "; ".join(bad))
     assert mutant is not None, "a mutant job carries its parsed header"
     by_name = {c.name: c for c in result.checks}
     unknown = [name for name in mutant.fails if name not in by_name]

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Mutation testing of the code that decides grades and guards the boundary (issue 19).
+#
+#   pip install mutmut==2.5.1            # 2.x: one --paths-to-mutate and --runner per call
+#   benchmarks/mutation.sh               # every module below (about an hour on 2 idle cores)
+#   benchmarks/mutation.sh grader/outputs/exports.py   # one module
+#
+# Each module is mutated with mutmut, and each mutant runs only the test files that cover that
+# module (the TESTS table), with -x: the first failing test kills it. mutmut edits the files it
+# mutates, so every module runs in a scratch copy of the working tree (git's tracked and
+# untracked, not ignored, files), with PYTHONPATH pointing there: the sandboxes' zygote imports
+# the mutated copy too. Results land in $MUTATION_OUT (default benchmarks/mutation-out/):
+# <module>.results.txt (mutmut results), <module>.survivors.diff (every surviving mutant) and a
+# summary line per module in summary.txt (benchmarks/mutation_report.py reads mutmut's cache).
+# Do not call `mutmut results` or `mutmut show` in the scratch copy while a run goes on: mutmut
+# 2 re-reads the source into its cache and the run then dies on a mutant it no longer finds;
+# `python benchmarks/mutation_report.py summary <scratch>/.mutmut-cache MODULE 0` is safe. Record the scores in benchmarks/README.md.
+#
+# Environment: MUTATION_OUT, MUTMUT (default: mutmut on PATH), PYTHON (default: python3),
+# MUTATION_TIME_BASE (seconds a mutant may take beyond 3x the baseline run; default 30),
+# MUTATION_TIMEOUT (stop each module after this many seconds; the summary counts what was left).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${MUTATION_OUT:-${TMPDIR:-/tmp}/grade-mutation-out}
+mutmut=${MUTMUT:-mutmut}
+python=${PYTHON:-python3}
+time_base=${MUTATION_TIME_BASE:-30}
+limit=${MUTATION_TIMEOUT:-0}  # seconds per module, 0 for none: a stopped run reports "untested"
+
+# module -> the pytest arguments that cover it. Plugins the tests do not use are left out and
+# --noconftest is given where they need none of conftest's fixtures (it imports torch): on a
+# busy machine that is most of a mutant's cost (1.5 s of CPU instead of 4.2 s for exports).
+lean="-p no:hypothesispytest -p no:benchmark -p no:anyio"
+declare -A TESTS=(
+  [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_exports_gradescope.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
+  [grader/authoring/expect.py]="$lean tests/test_expect.py"
+  [grader/judge/scoring.py]="$lean tests/test_scoring_budget.py tests/test_sandbox_deadlines.py tests/test_judge.py"
+  [grader/wire/protocol.py]="-p no:benchmark -p no:anyio tests/test_protocol.py"
+  [grader/judge/sandbox.py]="$lean tests/test_sandbox_deadlines.py tests/test_sandbox_tempdirs.py tests/test_sandbox.py"
+  [grader/jail/isolation.py]="$lean tests/test_isolation_seccomp_mask.py tests/test_isolation.py"
+  [grader/staff/intake.py]="$lean --noconftest tests/test_intake.py"
+  [grader/staff/gradebook.py]="$lean --noconftest tests/test_gradebook.py tests/test_gradebook_maximum.py"
+  [grader/staff/validate.py]="$lean tests/test_validate_stubs.py tests/test_validate.py"
+)
+ORDER=(
+  grader/outputs/exports.py grader/authoring/expect.py grader/staff/gradebook.py
+  grader/staff/intake.py grader/wire/protocol.py grader/staff/validate.py
+  grader/judge/scoring.py grader/judge/sandbox.py grader/jail/isolation.py
+)
+
+command -v "$mutmut" >/dev/null || { echo "mutmut not found: pip install mutmut==2.5.1" >&2; exit 2; }
+modules=("$@")
+[ ${#modules[@]} -gt 0 ] || modules=("${ORDER[@]}")
+mkdir -p "$out"
+
+for module in "${modules[@]}"; do
+  tests=${TESTS[$module]:-}
+  [ -n "$tests" ] || { echo "no tests listed for $module (see TESTS)" >&2; exit 2; }
+  name=$(echo "$module" | tr '/' '.')
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/grade-mutation-XXXXXX")
+  (cd "$root" && git ls-files -z --cached --others --exclude-standard \
+     | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$scratch"
+  started=$(date +%s)
+  (
+    cd "$scratch"
+    export PYTHONPATH=$scratch
+    # exit status is a bit mask of what survived or timed out: read from the results instead
+    timeout "$limit" "$mutmut" run --paths-to-mutate "$module" --tests-dir tests --simple-output --no-progress \
+      --test-time-multiplier 3 --test-time-base "$time_base" \
+      --runner "$python -m pytest -x -q -p no:cacheprovider $tests" || true
+    "$mutmut" results > "$out/$name.results.txt" || true
+    : > "$out/$name.survivors.diff"
+    for id in $("$python" "$root/benchmarks/mutation_report.py" survivors .mutmut-cache); do
+      "$mutmut" show "$id" >> "$out/$name.survivors.diff" || true
+    done
+    "$python" "$root/benchmarks/mutation_report.py" summary .mutmut-cache "$module" \
+      "$(( $(date +%s) - started ))" | tee -a "$out/summary.txt"
+  )
+  rm -rf "$scratch"
+done

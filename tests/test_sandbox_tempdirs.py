@@ -1,0 +1,92 @@
+"""A killed run of `grade` leaves its `grade-run-*` folders behind; the next start removes
+those whose judge process is gone, and nothing else: not a live judge's, not another user's,
+not another pid namespace's, not a file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.judge.sandbox import RUN_DIR_PREFIX, Engine, remove_stale_run_dirs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def namespace() -> int:
+    return os.stat("/proc/self/ns/pid").st_ino
+
+
+def run_dirs(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{RUN_DIR_PREFIX}*"))
+
+
+def test_only_folders_of_judges_that_are_gone_are_removed(tmp_path: Path) -> None:
+    gone = tmp_path / f"{RUN_DIR_PREFIX}{namespace()}-{dead_pid()}-abc123"
+    (gone / "work").mkdir(parents=True)
+    (gone / "output.txt").write_text("what a killed run printed")
+    alive = tmp_path / f"{RUN_DIR_PREFIX}{namespace()}-{os.getpid()}-def456"
+    elsewhere = tmp_path / f"{RUN_DIR_PREFIX}{namespace() + 1}-{dead_pid()}-ghi789"
+    unnamed = tmp_path / f"{RUN_DIR_PREFIX}k2j3h4l5"  # no owner in the name: left alone
+    for folder in (alive, elsewhere, unnamed):
+        folder.mkdir()
+    not_a_folder = tmp_path / f"{RUN_DIR_PREFIX}{namespace()}-{dead_pid()}-file"
+    not_a_folder.write_text("a file")
+    assert remove_stale_run_dirs(tmp_path) == [gone]
+    assert run_dirs(tmp_path) == sorted([alive, elsewhere, unnamed, not_a_folder])
+
+
+def test_a_running_sandbox_names_its_judge(tmp_path: Path, engine: Engine) -> None:
+    from grader.judge.sandbox import Sandbox
+    from grader.outputs.models import Limits
+
+    with Sandbox(engine, Limits(), "cpu", "student.py", "student") as box:
+        assert box.run_dir.name.startswith(f"{RUN_DIR_PREFIX}{namespace()}-{os.getpid()}-")
+        assert remove_stale_run_dirs(box.run_dir.parent) == []
+        assert box.run_dir.is_dir()
+
+
+@pytest.mark.skipif(not Path("/proc/self/ns/pid").exists(), reason="needs /proc")
+def test_a_killed_grade_leaves_folders_that_the_next_start_removes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    student = tmp_path / "exercise2.py"
+    student.write_text("import time\ntime.sleep(60)\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    command = [sys.executable, "-c", "from grader.cli import main; main()"]
+    grade = subprocess.Popen(
+        [*command, "exercise2", "--file", str(student), "--root", str(ROOT)],
+        env=env,
+        cwd="/",
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not run_dirs(scratch) and time.monotonic() < deadline and grade.poll() is None:
+            time.sleep(0.1)
+        left = run_dirs(scratch)
+    finally:
+        os.killpg(grade.pid, signal.SIGKILL)  # the judge and the zygote it started
+        grade.wait()
+    assert left, "the grade run never made its folder"
+    assert run_dirs(scratch) == left  # SIGKILL: nothing cleaned up after it
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    Engine("forkserver").start()  # the next start
+    assert run_dirs(scratch) == []
