@@ -409,10 +409,16 @@ def gradebook_export(
     root: RootOption = None,
 ) -> None:
     """Write exports from a gradebook without grading again."""
+    from grader.staff.gradebook import RUNNING_NOTICE
+
     if not any((csv, gradescope, junit, html)):
         raise usage_error("name at least one export: --csv, --gradescope, --junit or --html")
+    batch = open_gradebook(db)
+    for warning in batch.warnings:
+        if warning.startswith(RUNNING_NOTICE):
+            out.make_console(stderr=True).print(f"warning: {warning}", markup=False)
     write_exports(
-        open_gradebook(db),
+        batch,
         load_registry(root),
         csv=csv,
         gradescope=gradescope,

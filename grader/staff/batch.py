@@ -49,12 +49,15 @@ from grader.judge.sandbox import Engine, EngineError, EngineMode, Sandbox, main_
 from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.judge.spares import Spares
 from grader.outputs.models import BatchResult, ExerciseResult, Limits
-from grader.staff.gradebook import Gradebook, content_hash
+from grader.staff.claims import lease
+from grader.staff.gradebook import BatchTicket, Gradebook, Wanted, content_hash
 from grader.staff.intake import Intake, SourceFile, StudentSubmission, read_submissions
 
 WORKER_START_S = 300.0  # a fresh judge imports torch and starts its zygote (seconds, loaded)
 JOB_GRACE_S = 30.0  # judge-side work beyond the sandbox's own limits (loading checks, diagnoses)
 TRIES = 2  # a job whose worker died is tried on a fresh worker once more
+CLAIM_TTL_S = 120.0  # a batch's claims outlive its last heartbeat by this much (other hosts)
+CLAIM_RENEW_S = 20.0  # how often a running batch renews them
 _PR_SET_PDEATHSIG = 1
 
 
@@ -471,22 +474,16 @@ def grade_folder(
     `progress(total)` may return a callback called once per finished job. A timeout is
     confirmed by a second run before it is recorded. A job the grader could not finish is not
     recorded (a re-run tries it again) and is named in the warnings.
+
+    The batch claims each (student, exercise) in the gradebook before grading it; pairs that
+    another live batch holds are skipped, tried once more when this batch's own work is done
+    (their batch may have died), and counted in the warnings.
     """
     intake = read_submissions(folder, registry.ids(), roster)
     db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
-    with Gradebook(db_path) as book:
+    with Gradebook(db_path) as book, _registered(book, db_path) as ticket:
         files = _changed_files(registry, intake, book, regrade)
-        jobs = [
-            Job(
-                sid,
-                ex,
-                source.data,
-                f"{ex}.py",
-                job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
-            )
-            for (sid, ex), (_, source, _) in sorted(files.items(), key=_by_exercise(registry))
-        ]
-        advance = progress(len(jobs)) if progress is not None else (lambda: None)
+        advance: Callable[[], None] = lambda: None  # noqa: E731 - replaced per round
 
         def record(job: Job, result: ExerciseResult) -> None:
             student, source, digest = files[(job.student, job.exercise)]
@@ -498,18 +495,49 @@ def grade_folder(
                 name=student.display_name,
                 late=source.late,
                 notes=[*student.notes, *source.notes],
+                since=ticket.since if regrade else 0,
             )
             advance()
 
-        before = fingerprints(registry, {job.exercise for job in jobs})
-        failures = run_jobs(
-            jobs, settings, workers, record, lambda failure: advance(), retry_when=timed_out
-        )
-        grades = book.latest()
+        def given_up(failure: JobFailure) -> None:
+            advance()
+
+        before = fingerprints(registry, {exercise for _, exercise in files})
+        failures: list[JobFailure] = []
+        wanted = [
+            Wanted(sid, ex, digest, registry.get(ex).meta.version)
+            for (sid, ex), (_, _, digest) in sorted(files.items())
+        ]
+        busy: tuple[Wanted, ...] = ()
+        while wanted:
+            outcome = book.claim(ticket, wanted, regrade=regrade)
+            busy, wanted = outcome.busy, list(outcome.busy)
+            mine = {(item.student, item.exercise) for item in outcome.claimed}
+            if not mine:
+                break
+            jobs = [
+                Job(
+                    sid,
+                    ex,
+                    source.data,
+                    f"{ex}.py",
+                    job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
+                )
+                for (sid, ex), (_, source, _) in sorted(files.items(), key=_by_exercise(registry))
+                if (sid, ex) in mine
+            ]
+            advance = progress(len(jobs)) if progress is not None else (lambda: None)
+            failures += run_jobs(jobs, settings, workers, record, given_up, retry_when=timed_out)
+    grades = _latest(db_path)
     problems = [
         f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
         for f in failures
     ]
+    if busy:
+        problems.append(
+            f"{len(busy)} being graded by another batch (not graded here; its results appear "
+            "in the gradebook as it records them)"
+        )
     problems += [
         f"{exercise}: its checks or probes changed while the batch ran, so its results "
         "may mix both versions; grade it again with --regrade"
@@ -517,6 +545,28 @@ def grade_folder(
         if digest != before[exercise]
     ]
     return _with_intake(grades, intake, problems)
+
+
+@contextlib.contextmanager
+def _registered(book: Gradebook, db_path: Path) -> Iterator[BatchTicket]:
+    """This batch, registered in the gradebook and kept alive by a heartbeat until it ends;
+    its claims go with it (on SIGKILL, when the next batch finds its process gone)."""
+    ticket = book.open_batch(CLAIM_TTL_S)
+
+    def renew() -> None:
+        with Gradebook(db_path) as own:  # a connection of the heartbeat's own thread
+            own.renew_batch(ticket, CLAIM_TTL_S)
+
+    try:
+        with lease(renew, CLAIM_RENEW_S):
+            yield ticket
+    finally:
+        book.close_batch(ticket)
+
+
+def _latest(db_path: Path) -> BatchResult:
+    with Gradebook(db_path) as book:
+        return book.latest()
 
 
 def _by_exercise(registry: Registry) -> Callable[[tuple[tuple[str, str], Any]], tuple[int, str]]:
