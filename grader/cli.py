@@ -248,9 +248,19 @@ def batch_command(
     ] = 1,
     engine: EngineOption = "forkserver",
     root: RootOption = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run on Dask: tcp://HOST:PORT (a running cluster) or local:N (N workers here).",
+        ),
+    ] = None,
 ) -> None:
     """Grade every student's exercises in parallel into the gradebook, then print the table."""
+    from rich.markup import escape
+
     from grader.staff.batch import LimitOverrides, Settings, default_workers, grade_folder
+    from grader.staff.executors import ExecutorError, make_executor
     from grader.staff.intake import IntakeError
 
     registry = load_registry(root)
@@ -271,20 +281,30 @@ def batch_command(
         engine=resolve_engine(engine),
         overrides=overrides,
     )
+    judges = parallel_judges(workers or default_workers(), settings.device, gpu_concurrency)
+    try:
+        executor = make_executor(scheduler, settings, judges)
+    except ExecutorError as exc:
+        raise usage_error(escape(str(exc))) from None
     try:
         with out.progress_bar(enabled=not json) as progress:
             batch = grade_folder(
                 registry,
                 folder,
                 settings,
-                parallel_judges(workers or default_workers(), settings.device, gpu_concurrency),
+                judges,
                 db_path=db,
                 roster=roster,
                 regrade=regrade,
                 progress=progress,
+                executor=executor,
             )
     except IntakeError as exc:
         raise usage_error(str(exc)) from None
+    except ExecutorError as exc:
+        raise usage_error(escape(str(exc))) from None
+    finally:
+        executor.close()
     write_exports(batch, registry, csv=csv, gradescope=gradescope, junit=junit, html=html)
     if json:
         out.emit_json(batch)
