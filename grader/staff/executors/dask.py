@@ -140,6 +140,7 @@ class DaskExecutor:
         retry_when: Callable[[ExerciseResult], bool] | None = None,
     ) -> list[JobFailure]:
         run = _Run(self, deque((job, 1) for job in jobs), on_result, on_failure, retry_when)
+        run.window = self.window()
         try:
             with interrupt_handler(run.interrupts):
                 run.go()
@@ -170,6 +171,7 @@ class _Run:
     interrupts: Interrupts = dataclasses.field(default_factory=Interrupts)
     failures: list[JobFailure] = dataclasses.field(default_factory=list)
     pending: dict[Any, tuple[Job, int]] = dataclasses.field(default_factory=dict)
+    window: int = 8  # futures in flight at most (the executor's `window()`, asked once)
 
     def go(self) -> None:
         done = as_completed()
@@ -180,8 +182,7 @@ class _Run:
             self.top_up(done)
 
     def top_up(self, done: as_completed) -> None:
-        window = self.executor.window()
-        while self.queue and len(self.pending) < window:
+        while self.queue and len(self.pending) < self.window:
             job, tries = self.queue.popleft()
             sent = dataclasses.replace(job, course=self.executor.course)
             key = f"grade-{job.exercise}-{uuid.uuid4().hex}"
