@@ -308,9 +308,17 @@ def batch_command(
     engine: EngineOption = "forkserver",
     root: RootOption = None,
     allow_degraded: AllowDegradedOption = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run on Dask: tcp://HOST:PORT (a running cluster) or local:N (N workers here).",
+        ),
+    ] = None,
 ) -> None:
     """Grade every student's exercises in parallel into the gradebook, then print the table."""
     from grader.staff.batch import LimitOverrides, Settings, default_workers, grade_folder
+    from grader.staff.executors import ExecutorError, make_executor
     from grader.staff.intake import IntakeError
 
     registry = load_registry(root)
@@ -335,21 +343,31 @@ def batch_command(
         engine=resolve_engine(engine),
         overrides=overrides,
     )
+    judges = parallel_judges(workers or default_workers(), settings.device, gpu_concurrency)
+    try:
+        executor = make_executor(scheduler, settings, judges)
+    except ExecutorError as exc:
+        raise usage_error(str(exc)) from None
     try:
         with out.progress_bar(enabled=not json) as progress:
             batch = grade_folder(
                 registry,
                 folder,
                 settings,
-                parallel_judges(workers or default_workers(), settings.device, gpu_concurrency),
+                judges,
                 db_path=db,
                 roster=roster,
                 regrade=regrade,
                 progress=progress,
                 sources=chosen,
+                executor=executor,
             )
     except IntakeError as exc:
         raise usage_error(str(exc)) from None
+    except ExecutorError as exc:
+        raise usage_error(str(exc)) from None
+    finally:
+        executor.close()
     write_exports(batch, registry, exports or {})
     if json:
         out.emit_json(batch)
@@ -455,10 +473,16 @@ def gradebook_export(
     root: RootOption = None,
 ) -> None:
     """Write exports from a gradebook without grading again."""
+    from grader.staff.gradebook import RUNNING_NOTICE
+
     if not exports:
         options = ", ".join(f"--{export.name}" for export in EXPORTS)
         raise usage_error(f"name at least one export: {options}")
-    write_exports(open_gradebook(db), load_registry(root), exports)
+    batch = open_gradebook(db)
+    for warning in batch.warnings:
+        if warning.startswith(RUNNING_NOTICE):
+            out.make_console(stderr=True).print(f"warning: {warning}", markup=False)
+    write_exports(batch, load_registry(root), exports)
 
 
 register_platforms(app, gradebook_app)

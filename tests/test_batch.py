@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -41,6 +42,7 @@ from grader.staff.batch import (
     run_jobs,
     timed_out,
 )
+from grader.staff.gradebook import RUNNING_NOTICE
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "exercise2"
@@ -297,9 +299,10 @@ STUDENTS = 16
 VARIANTS = [SOLUTION, *(mutant(name) for name in MUTANT_SCORES), STUB]
 
 
-def build_many(folder: Path, students: int) -> None:
-    """`students` folders, each with a different exercise2 file (variants, made unique)."""
-    for number in range(students):
+def build_many(folder: Path, students: int, first: int = 0) -> None:
+    """`students` folders from s<first>, each with a different exercise2 file (variants, made
+    unique); a student's file is the same in every folder built."""
+    for number in range(first, first + students):
         student = folder / f"s{number:02d}"
         student.mkdir(parents=True)
         source = VARIANTS[number % len(VARIANTS)] + f"\n# student {number}\n"
@@ -434,6 +437,102 @@ def test_sigkill_then_rerun_matches_a_clean_run(
     assert set(attempts(db).values()) == {1}, "nothing graded twice, nothing lost"
     assert len(attempts(db)) == STUDENTS
     assert essentials(resumed) == essentials(many["clean"])
+
+
+# --- two batches on one gradebook (issue 17) -----------------------------------------------
+
+BEING_GRADED = re.compile(r"^(\d+) being graded by another batch")
+
+
+def both_batches(
+    first: Path, second: Path, db: Path, cwd: Path, reap: list[subprocess.Popen[str]]
+) -> tuple[subprocess.Popen[str], subprocess.Popen[str]]:
+    """Two `grade batch` processes on one gradebook, started together."""
+    started = (start_batch(first, db, cwd), start_batch(second, db, cwd))
+    reap.extend(started)
+    return started
+
+
+def finished(process: subprocess.Popen[str]) -> BatchResult:
+    stdout, stderr = process.communicate(timeout=240)
+    assert process.returncode == 0, stderr[-2000:]
+    return BatchResult.model_validate_json(stdout)
+
+
+def skipped(batch: BatchResult) -> int:
+    """How many pairs a batch left to another one, from its warnings."""
+    found = [BEING_GRADED.match(w) for w in batch.warnings]
+    return sum(int(match.group(1)) for match in found if match)
+
+
+def gradebook_now(db: Path) -> BatchResult:
+    shown = CliRunner().invoke(app, ["gradebook", "show", str(db), "--json", "--root", str(ROOT)])
+    assert shown.exit_code == 0, shown.output
+    return BatchResult.model_validate_json(shown.stdout)
+
+
+SHARED = 8  # students s00..s07 of the `many` folder: enough to overlap and to kill mid-way
+
+
+def assert_graded_once(db: Path, many: dict[str, Any]) -> None:
+    """Every (student, exercise) has exactly one attempt and the grades equal a clean run."""
+    students = [f"s{n:02d}" for n in range(SHARED)]
+    assert attempts(db) == {(student, "exercise2"): 1 for student in students}
+    now = gradebook_now(db)
+    clean = essentials(many["clean"])
+    assert essentials(now) == {student: clean[student] for student in students}
+    assert not [w for w in now.warnings if w.startswith(RUNNING_NOTICE)]
+
+
+@pytest.mark.slow
+def test_two_batches_on_the_same_folder_grade_each_pair_once(
+    many: dict[str, Any], reap: list[subprocess.Popen[str]]
+) -> None:
+    base = many["base"] / "twice"
+    build_many(base / "both", SHARED)
+    db = base / "book.sqlite"
+    one, two = both_batches(base / "both", base / "both", db, base, reap)
+    reports = finished(one), finished(two)
+    assert_graded_once(db, many)
+    assert sorted(skipped(report) for report in reports)[1] > 0, "one batch left work to the other"
+
+
+@pytest.mark.slow
+def test_two_batches_on_overlapping_folders_grade_each_pair_once(
+    many: dict[str, Any], reap: list[subprocess.Popen[str]]
+) -> None:
+    base = many["base"] / "overlap"
+    build_many(base / "first", 5)  # s00..s04
+    build_many(base / "second", 5, first=3)  # s03..s07: s03 and s04 in both
+    db = base / "book.sqlite"
+    one, two = both_batches(base / "first", base / "second", db, base, reap)
+    reports = finished(one), finished(two)
+    assert_graded_once(db, many)
+    assert all(skipped(report) <= 2 for report in reports), "only the overlap is left over"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigkill_one_of_two_batches_then_rerun_loses_and_doubles_nothing(
+    many: dict[str, Any], reap: list[subprocess.Popen[str]]
+) -> None:
+    base = many["base"] / "killed-one"
+    build_many(base / "first", SHARED)  # s00..s07
+    build_many(base / "second", 3, first=5)  # s05..s07, also in the first folder
+    db = base / "book.sqlite"
+    one, two = both_batches(base / "first", base / "second", db, base, reap)
+    wait_for_rows(db, one, 2)
+    while_running = gradebook_now(db)
+    assert any(w.startswith(RUNNING_NOTICE) for w in while_running.warnings)
+    family = descendants(one.pid)
+    one.kill()
+    one.communicate(timeout=30)
+    assert one.returncode == -signal.SIGKILL
+    assert not wait_gone(family)
+    finished(two)
+    rerun = invoke_batch(base / "first", db)
+    assert skipped(rerun) == 0, "a SIGKILLed batch's claims do not block the next one"
+    assert_graded_once(db, many)
 
 
 # --- a dead or stuck worker costs one job ---------------------------------------------------

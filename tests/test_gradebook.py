@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,11 +17,15 @@ import pytest
 
 import grader
 from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult
+from grader.staff import gradebook
+from grader.staff.claims import Process, this_process
 from grader.staff.gradebook import (
     NO_SUBMISSION,
+    RUNNING_NOTICE,
     SCHEMA_VERSION,
     Gradebook,
     GradebookError,
+    Wanted,
     content_hash,
     exercise_sort_key,
 )
@@ -279,3 +285,176 @@ def test_sigkill_loses_nothing_committed_and_a_rerun_completes(tmp_path: Path) -
     assert len(resumed) == PAIRS
     assert resumed == final_content(clean)
     assert all(a["attempt"] == 1 for a in resumed)
+
+
+# --- idempotent recording, batches and claims (issue 17) -------------------------------------
+
+
+def test_recording_the_same_result_twice_adds_no_attempt(book: Gradebook) -> None:
+    first = book.record(
+        "ada", result("exercise1", 2), content_hash=digest("a"), exercise_version="1"
+    )
+    again = book.record(
+        "ada", result("exercise1", 3), content_hash=digest("a"), exercise_version="1"
+    )
+    assert again == first
+    assert [a.attempt for a in book.history("ada", "exercise1")] == [1]
+    book.record("ada", result("exercise1", 3), content_hash=digest("a"), exercise_version="2")
+    book.record("ada", result("exercise1", 3), content_hash=digest("b"), exercise_version="2")
+    assert [a.attempt for a in book.history("ada", "exercise1")] == [1, 2, 3]
+
+
+def test_going_back_to_an_older_file_is_a_new_attempt(book: Gradebook) -> None:
+    for version, passed in (("old", 1), ("new", 3), ("old", 1)):
+        book.record(
+            "ada", result("exercise1", passed), content_hash=digest(version), exercise_version="1"
+        )
+    history = book.history("ada", "exercise1")
+    assert [(a.attempt, a.content_hash) for a in history] == [
+        (1, digest("old")),
+        (2, digest("new")),
+        (3, digest("old")),
+    ]
+    assert book.latest().submissions[0].score == 1.0
+
+
+def test_a_regrade_adds_one_attempt_per_batch_not_per_recording(book: Gradebook) -> None:
+    book.record("ada", result("exercise1", 2), content_hash=digest("a"), exercise_version="1")
+    ticket = book.open_batch(60.0)
+    for _ in range(2):  # two batches regrading at once both record the same result
+        book.record(
+            "ada",
+            result("exercise1", 2),
+            content_hash=digest("a"),
+            exercise_version="1",
+            since=ticket.since,
+        )
+    assert [a.attempt for a in book.history("ada", "exercise1")] == [1, 2]
+
+
+def wanted(student: str, exercise: str = "exercise1", text: str = "") -> Wanted:
+    return Wanted(student, exercise, digest(text or student), "1")
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_live_batch_keeps_its_claims_and_others_skip_them(book: Gradebook) -> None:
+    mine, theirs = book.open_batch(60.0), book.open_batch(60.0)  # both this (live) process
+    first = book.claim(mine, [wanted("ada"), wanted("bob")])
+    assert [w.student for w in first.claimed] == ["ada", "bob"]
+    second = book.claim(theirs, [wanted("bob"), wanted("cy")])
+    assert [w.student for w in second.claimed] == ["cy"]
+    assert [w.student for w in second.busy] == ["bob"]
+    running = book.running()
+    assert [(r.pid, r.claims) for r in running] == [(os.getpid(), 2), (os.getpid(), 1)]
+    assert all(w.startswith(RUNNING_NOTICE) for w in book.latest().warnings)
+    assert len(book.latest().warnings) == 2
+
+
+def test_recording_releases_the_claim_and_done_work_is_not_claimed(book: Gradebook) -> None:
+    mine, theirs = book.open_batch(60.0), book.open_batch(60.0)
+    book.claim(mine, [wanted("ada")])
+    book.record("ada", result("exercise1", 2), content_hash=digest("ada"), exercise_version="1")
+    assert [r.claims for r in book.running()] == [0, 0]
+    outcome = book.claim(theirs, [wanted("ada"), wanted("ada", text="changed")])
+    assert [w.content_hash for w in outcome.done] == [digest("ada")]
+    assert [w.content_hash for w in outcome.claimed] == [digest("changed")]
+    book.close_batch(mine)
+    book.close_batch(theirs)
+    assert book.running() == [] and book.latest().warnings == []
+
+
+def test_a_dead_batch_frees_its_claims(book: Gradebook) -> None:
+    here = socket.gethostname()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    killed = book.open_batch(3600.0, Process(child.pid, here, ""))
+    reused = book.open_batch(3600.0, this_process())
+    expired = book.open_batch(3600.0, Process(1, "elsewhere", ""))
+    remote = book.open_batch(3600.0, Process(1, "elsewhere", ""))
+    for ticket, student in ((killed, "ada"), (reused, "bob"), (expired, "cy"), (remote, "dee")):
+        assert book.claim(ticket, [wanted(student)]).claimed
+    assert len(book.running()) == 4
+    child.kill()  # SIGKILL: the batch never cleans up
+    child.wait()
+    raw = sqlite3.connect(book.path)
+    with raw:  # its pid now belongs to a process started at another time; an expiry passed
+        raw.execute("UPDATE batches SET process_start = '1' WHERE id = ?", (reused.id,))
+        raw.execute("UPDATE batches SET expires = 0 WHERE id = ?", (expired.id,))
+    raw.close()
+    assert [(r.host, r.claims) for r in book.running()] == [("elsewhere", 1)]
+    mine = book.open_batch(60.0)
+    outcome = book.claim(mine, [wanted(s) for s in ("ada", "bob", "cy", "dee")])
+    assert [w.student for w in outcome.claimed] == ["ada", "bob", "cy"]
+    assert [w.student for w in outcome.busy] == ["dee"]
+
+
+def test_this_process_is_alive_and_an_exited_one_is_not() -> None:
+    me = this_process()
+    assert me.pid == os.getpid() and me.may_be_alive()
+    if sys.platform.startswith("linux"):
+        assert me.start.isdigit()
+    assert not Process(dead_pid(), socket.gethostname(), "").may_be_alive()
+
+
+def test_a_version_1_gradebook_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    raw = sqlite3.connect(path)
+    raw.executescript(gradebook._SCHEMA + "PRAGMA user_version = 1;")
+    raw.execute("INSERT INTO students (student, name) VALUES ('ada', 'Ada')")
+    raw.commit()
+    raw.close()
+    with Gradebook(path) as opened:
+        assert opened.schema_version == SCHEMA_VERSION == 2
+        assert opened.students() == {"ada": "Ada"}
+        ticket = opened.open_batch(60.0)
+        assert opened.claim(ticket, [wanted("ada")]).claimed
+
+
+RECORDER = """
+import sys
+from pathlib import Path
+from grader.staff.gradebook import Gradebook, content_hash
+from grader.outputs.models import CheckResult, ExerciseResult
+
+path, start = Path(sys.argv[1]), Path(sys.argv[2])
+with Gradebook(path) as book:
+    while not start.exists():
+        pass
+    for s in range(8):
+        for e in range(1, 6):
+            student, exercise = f"s{s}", f"exercise{e}"
+            check = CheckResult(name="c", status="passed", score=1.0, max_score=1.0)
+            outcome = ExerciseResult(exercise=exercise, score=1.0, max_score=1.0, checks=[check])
+            digest = content_hash(f"{student}/{exercise}".encode())
+            book.record(student, outcome, content_hash=digest, exercise_version="1")
+"""
+
+
+def test_two_processes_recording_the_same_results_add_each_once(tmp_path: Path) -> None:
+    path, start = tmp_path / "shared.sqlite", tmp_path / "go"
+    Gradebook(path).close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    recorders = [
+        subprocess.Popen([sys.executable, "-c", RECORDER, str(path), str(start)], env=env)
+        for _ in range(2)
+    ]
+    time.sleep(1.0)
+    start.touch()
+    for recorder in recorders:
+        assert recorder.wait(timeout=60) == 0
+    raw = sqlite3.connect(path)
+    rows = raw.execute("SELECT student, exercise, attempt FROM attempts").fetchall()
+    raw.close()
+    assert len(rows) == PAIRS
+    assert {attempt for _, _, attempt in rows} == {1}
+
+
+def test_a_batch_declared_dead_by_another_cannot_claim_again(book: Gradebook) -> None:
+    lapsed = book.open_batch(-1.0)  # this process, but its expiry has passed
+    book.claim(book.open_batch(60.0), [wanted("ada")])
+    with pytest.raises(GradebookError, match="expired"):
+        book.claim(lapsed, [wanted("bob")])

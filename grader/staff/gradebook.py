@@ -6,6 +6,16 @@ exercise version. Each `record` is its own transaction, committed before it retu
 journal, `synchronous=FULL`), so a batch killed with SIGKILL keeps every result it recorded and
 a rerun that asks `needs_grading` first picks up where it stopped.
 
+Several batches may share one gradebook. Recording is idempotent: a result whose (student,
+exercise, content hash, exercise version, grader version) equals the latest attempt's adds no
+attempt, whichever batch finished first (the check and the insert are one transaction). A batch
+registers itself (`open_batch`: pid, host, the process's start time, an expiry it renews) and
+claims the (student, exercise) pairs it is about to grade (`claim`); another batch skips pairs
+claimed by a live batch. A batch is dead when its process is gone (same host) or its expiry has
+passed (any host); the next `claim` removes it and its claims, so a SIGKILLed batch blocks
+nobody for long. Readers (`latest`) see one snapshot (WAL), and `running` says which batches
+are still at work.
+
 Roster students live in a `students` table; one with no attempt still appears in `latest()`
 with score 0 and the note "no submission". A student's `max_score` in `latest()` is the sum of
 every exercise the gradebook knows (each exercise's maximum taken from its most recent attempt),
@@ -18,8 +28,10 @@ import hashlib
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -28,9 +40,11 @@ from pydantic import BaseModel, ConfigDict
 
 import grader
 from grader.outputs.models import BatchResult, ExerciseResult, SubmissionResult
+from grader.staff.claims import Process, this_process
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 NO_SUBMISSION = "no submission"
+RUNNING_NOTICE = "a batch is running on this gradebook"
 
 _SCHEMA = """
 CREATE TABLE students (
@@ -57,6 +71,23 @@ CREATE TABLE attempts (
 );
 """
 
+_SCHEMA_2 = """
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    process_start TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE claims (
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    batch INTEGER NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    PRIMARY KEY (student, exercise)
+);
+"""
+
 _LATEST = """
 SELECT * FROM attempts AS a
 WHERE a.attempt = (SELECT MAX(b.attempt) FROM attempts AS b
@@ -68,6 +99,50 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 class GradebookError(Exception):
     """The gradebook file cannot be used (newer schema, bad arguments)."""
+
+
+@dataclass(frozen=True)
+class BatchTicket:
+    """A batch registered in the gradebook: its row id, and the last attempt id before it began
+    (a `--regrade` batch counts only attempts after that one as already done)."""
+
+    id: int
+    since: int
+
+
+@dataclass(frozen=True)
+class RunningBatch:
+    """A live batch as readers see it: who runs it and how many pairs it still holds."""
+
+    pid: int
+    host: str
+    started_at: str
+    claims: int
+
+    def describe(self) -> str:
+        return (
+            f"{RUNNING_NOTICE} (pid {self.pid} on {self.host}, started "
+            f"{self.started_at}, {self.claims} still being graded): these grades may change"
+        )
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A pair a batch wants to grade, with what decides whether it is already done."""
+
+    student: str
+    exercise: str
+    content_hash: str
+    exercise_version: str
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """What `claim` did: pairs now this batch's, pairs a live batch holds, pairs already done."""
+
+    claimed: tuple[Wanted, ...]
+    busy: tuple[Wanted, ...]
+    done: tuple[Wanted, ...]
 
 
 class Attempt(BaseModel):
@@ -176,11 +251,26 @@ class Gradebook:
                     f"{self.path} has schema version {version}; this grader knows "
                     f"{SCHEMA_VERSION} (upgrade the grader)"
                 )
-            if version == 0:
-                for statement in _SCHEMA.split(";"):
+            steps = {1: _SCHEMA, 2: _SCHEMA_2}
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in steps[step].split(";"):
                     if statement.strip():
                         db.execute(statement)
+            if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same committed state."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
@@ -238,14 +328,29 @@ class Gradebook:
         notes: Sequence[str] = (),
         started_at: datetime | None = None,
         finished_at: datetime | None = None,
+        since: int = 0,
     ) -> Attempt:
-        """Store one result as the next attempt, in one committed transaction."""
+        """Store one result as the next attempt, in one committed transaction; release its claim.
+
+        When the latest attempt (recorded after attempt id `since`; `BatchTicket.since` for a
+        `--regrade`) already graded the same bytes at the same exercise and grader version,
+        nothing is added and that attempt is returned: two batches never double a row.
+        """
         if not student:
             raise GradebookError("a student id cannot be empty")
         if not _SHA256.match(content_hash):
             raise GradebookError(f"not a sha256 hex digest: {content_hash!r}")
         started, finished = _utc_iso(started_at), _utc_iso(finished_at)
         with self._transaction() as db:
+            same = self._same_latest(
+                db, student, result.exercise, content_hash, exercise_version, since
+            )
+            if same is not None:
+                db.execute(
+                    "DELETE FROM claims WHERE student = ? AND exercise = ?",
+                    (student, result.exercise),
+                )
+                return same
             self._upsert_student(db, student, name)
             number = db.execute(
                 "SELECT COALESCE(MAX(attempt), 0) + 1 FROM attempts "
@@ -273,8 +378,37 @@ class Gradebook:
                 f"VALUES ({', '.join('?' * len(columns))})",
                 tuple(columns.values()),
             )
+            db.execute(
+                "DELETE FROM claims WHERE student = ? AND exercise = ?",
+                (student, result.exercise),
+            )
             row = db.execute("SELECT * FROM attempts WHERE id = ?", (cursor.lastrowid,))
             return _attempt(row.fetchone())
+
+    @staticmethod
+    def _same_latest(
+        db: sqlite3.Connection,
+        student: str,
+        exercise: str,
+        content_hash: str,
+        exercise_version: str,
+        since: int,
+    ) -> Attempt | None:
+        """The latest attempt when it graded these bytes at this exercise and grader version
+        (and was recorded after attempt id `since`): a result for it would be a duplicate.
+
+        Only the latest attempt counts: a student who goes back to an older file must get a
+        new attempt, or the older grade would not be the current one."""
+        row = db.execute(
+            "SELECT * FROM attempts WHERE student = ? AND exercise = ? "
+            "ORDER BY attempt DESC LIMIT 1",
+            (student, exercise),
+        ).fetchone()
+        if row is None or row["id"] <= since:
+            return None
+        key = (row["content_hash"], row["exercise_version"], row["grader_version"])
+        same = key == (content_hash, exercise_version, grader.__version__)
+        return _attempt(row) if same else None
 
     def history(self, student: str, exercise: str) -> list[Attempt]:
         """Every attempt of one student at one exercise, oldest first."""
@@ -299,16 +433,115 @@ class Gradebook:
         return {key: found[key] for key in sorted(found, key=exercise_sort_key)}
 
     def latest(self) -> BatchResult:
-        """The current grades: latest attempt per student and exercise, totals computed."""
-        by_student: dict[str, list[Attempt]] = {student: [] for student in self.students()}
-        for attempt in self.latest_attempts():
-            by_student.setdefault(attempt.student, []).append(attempt)
-        maxima = self.exercise_maxima()
+        """The current grades: latest attempt per student and exercise, totals computed, read
+        in one snapshot; a warning names each batch still running."""
+        with self._snapshot():
+            by_student: dict[str, list[Attempt]] = {student: [] for student in self.students()}
+            for attempt in self.latest_attempts():
+                by_student.setdefault(attempt.student, []).append(attempt)
+            maxima = self.exercise_maxima()
+            running = self.running()
         return BatchResult(
             submissions=[
                 _submission(student, by_student[student], maxima) for student in sorted(by_student)
-            ]
+            ],
+            warnings=[batch.describe() for batch in running],
         )
+
+    # --- batches and claims ---------------------------------------------------------------
+
+    def open_batch(self, ttl_s: float, process: Process | None = None) -> BatchTicket:
+        """Register a batch run by `process` (default: this one), alive for `ttl_s` unless
+        renewed."""
+        process = process or this_process()
+        with self._transaction() as db:
+            since = db.execute("SELECT COALESCE(MAX(id), 0) FROM attempts").fetchone()[0]
+            cursor = db.execute(
+                "INSERT INTO batches (pid, host, process_start, started_at, expires) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (process.pid, process.host, process.start, _utc_iso(None), time.time() + ttl_s),
+            )
+            assert cursor.lastrowid is not None
+            return BatchTicket(cursor.lastrowid, int(since))
+
+    def renew_batch(self, ticket: BatchTicket, ttl_s: float) -> None:
+        """Push the batch's expiry `ttl_s` from now (its heartbeat)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE batches SET expires = ? WHERE id = ?", (time.time() + ttl_s, ticket.id)
+            )
+
+    def close_batch(self, ticket: BatchTicket) -> None:
+        """The batch is over: drop it and every claim it still holds."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM batches WHERE id = ?", (ticket.id,))
+
+    def claim(
+        self, ticket: BatchTicket, wanted: Sequence[Wanted], *, regrade: bool = False
+    ) -> ClaimOutcome:
+        """In one transaction: forget dead batches, then take every wanted pair that no live
+        batch holds and that still needs grading (for a `regrade`: that no attempt after the
+        ticket's `since` graded already)."""
+        claimed: list[Wanted] = []
+        busy: list[Wanted] = []
+        done: list[Wanted] = []
+        with self._transaction() as db:
+            self._forget_dead(db, ticket)
+            holders = {
+                (row["student"], row["exercise"]): row["batch"]
+                for row in db.execute("SELECT student, exercise, batch FROM claims")
+            }
+            for item in wanted:
+                holder = holders.get((item.student, item.exercise))
+                if holder is not None and holder != ticket.id:
+                    busy.append(item)
+                elif self._already_done(db, item, ticket.since if regrade else 0):
+                    done.append(item)
+                else:
+                    db.execute(
+                        "INSERT OR REPLACE INTO claims (student, exercise, batch) VALUES (?, ?, ?)",
+                        (item.student, item.exercise, ticket.id),
+                    )
+                    claimed.append(item)
+        return ClaimOutcome(tuple(claimed), tuple(busy), tuple(done))
+
+    def _already_done(self, db: sqlite3.Connection, item: Wanted, since: int) -> bool:
+        if since:
+            args = (item.content_hash, item.exercise_version, since)
+            return self._same_latest(db, item.student, item.exercise, *args) is not None
+        return not self.needs_grading(
+            item.student, item.exercise, item.content_hash, item.exercise_version
+        )
+
+    @staticmethod
+    def _forget_dead(db: sqlite3.Connection, ticket: BatchTicket) -> None:
+        """Drop every other dead batch (claims cascade); the caller is alive by definition,
+        but may have been declared dead by another batch (its expiry passed unrenewed)."""
+        now = time.time()
+        rows = db.execute("SELECT * FROM batches").fetchall()
+        if ticket.id not in {row["id"] for row in rows}:
+            raise GradebookError(
+                "this batch's registration expired (its heartbeat stopped) and another batch "
+                "took over its work; run the batch again"
+            )
+        for row in rows:
+            owner = Process(row["pid"], row["host"], row["process_start"])
+            if row["id"] != ticket.id and not (row["expires"] > now and owner.may_be_alive()):
+                db.execute("DELETE FROM batches WHERE id = ?", (row["id"],))
+
+    def running(self) -> list[RunningBatch]:
+        """Every batch that is alive (its process exists, its expiry has not passed)."""
+        now = time.time()
+        rows = self._db.execute(
+            "SELECT b.*, (SELECT COUNT(*) FROM claims AS c WHERE c.batch = b.id) AS held "
+            "FROM batches AS b ORDER BY b.id"
+        ).fetchall()
+        return [
+            RunningBatch(row["pid"], row["host"], row["started_at"], row["held"])
+            for row in rows
+            if row["expires"] > now
+            and Process(row["pid"], row["host"], row["process_start"]).may_be_alive()
+        ]
 
 
 def _submission(

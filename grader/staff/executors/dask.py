@@ -1,0 +1,225 @@
+"""The Dask executor: `grade batch --scheduler tcp://HOST:PORT` (a running cluster) or
+`--scheduler local:N` (a `LocalCluster` of N worker processes on 127.0.0.1, to try it out).
+
+Each Dask worker process keeps one warm `Judge` (registry, zygote, spare sandbox), made by a
+worker plugin when the worker starts, before it has computed anything, so sandboxes fork from
+a zygote that never ran torch code of ours or theirs; every isolation layer is the local pool's.
+A job carries the submission's bytes, the exercise id and the client's `course_version`; a
+worker whose `exercises/` and `reference/` differ answers `fatal` and the batch stops with
+that message. Results stream back with `as_completed` and go to `on_result` on the client
+(which commits them) one by one. A worker that dies mid-job costs that job a retry on another
+worker (Dask's scheduler reschedules it; after `distributed.scheduler.allowed-failures` deaths
+it is given up); a future resolves once, so no job is recorded twice.
+
+Workers run jobs one at a time (the judge is not shared between threads): start them with
+`--nthreads 1` and one `--nworkers` per core.
+"""
+
+# mypy: disable-error-code="no-untyped-call"
+# (distributed ships no type hints for Client, LocalCluster, as_completed)
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import multiprocessing
+import os
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
+
+from grader.judge.sandbox import main_module_hidden
+from grader.outputs.models import ExerciseResult
+from grader.staff.executors import ExecutorError
+from grader.staff.executors.local import TRIES, Interrupts, interrupt_handler
+from grader.staff.jobs import Job, JobFailure, JobResult, Judge, OnResult, Settings, course_version
+
+PLUGIN = "grade-judge"
+ROOT_ENV = "GRADE_COURSE_ROOT"  # a worker host whose course lives at another path
+WINDOW_PER_WORKER = 4  # jobs in flight per worker thread: enough to keep each busy
+
+
+class JudgePlugin(WorkerPlugin):
+    """Gives every worker process one warm `Judge`, built when the worker starts."""
+
+    name = PLUGIN
+    idempotent = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.judge: Judge | None = None
+        self.lock = threading.Lock()  # guards the judge's start
+        self.grading = threading.Lock()  # one job at a time per judge
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self.settings}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["settings"])  # type: ignore[misc]
+
+    def setup(self, worker: Any) -> None:
+        self.ready_judge()
+
+    def ready_judge(self) -> Judge:
+        """The worker's judge, started on first use (normally in `setup`, before any task)."""
+        with self.lock:
+            if self.judge is None:
+                # A Dask worker is a daemonic process by default, and multiprocessing refuses
+                # to start children from one; sandboxes are the judge's, killed by it.
+                multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
+                root = os.environ.get(ROOT_ENV, self.settings.root)
+                self.judge = Judge(dataclasses.replace(self.settings, root=root))
+            return self.judge
+
+    def teardown(self, worker: Any) -> None:
+        if self.judge is not None:
+            self.judge.close()
+
+
+def grade_on_worker(job: Job) -> JobResult:
+    """A Dask task: grade one job with this worker's judge."""
+    plugin = get_worker().plugins.get(PLUGIN)
+    if not isinstance(plugin, JudgePlugin):
+        return JobResult("fatal", "a Dask worker has no judge (the grade plugin is missing)")
+    judge = plugin.ready_judge()
+    with plugin.grading:
+        return judge.grade(job)
+
+
+@dataclass
+class DaskExecutor:
+    """Runs jobs on a Dask cluster; `close` ends the connection (and a cluster it started)."""
+
+    client: Client
+    settings: Settings
+    course: str
+    cluster: LocalCluster | None = None
+
+    @classmethod
+    def connect(cls, scheduler: str, settings: Settings, course: str | None = None) -> DaskExecutor:
+        """`tcp://HOST:PORT` or `local:N`; installs the judge plugin on every worker."""
+        cluster = None
+        workers = _count(scheduler) if scheduler.startswith("local:") else 0
+        try:
+            if workers:
+                with main_module_hidden():  # workers spawn without re-running the caller's script
+                    cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0",
+                        silence_logs=logging.ERROR,
+                    )
+                client = Client(cluster)
+            else:
+                client = Client(scheduler, timeout=30)
+        except (OSError, TimeoutError, ValueError) as exc:
+            if cluster is not None:
+                cluster.close()
+            raise ExecutorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        executor = cls(client, settings, course or course_version(Path(settings.root)), cluster)
+        try:
+            client.register_plugin(JudgePlugin(settings), name=PLUGIN)
+        except Exception as exc:
+            executor.close()
+            raise ExecutorError(f"a Dask worker could not start a judge: {exc}") from None
+        return executor
+
+    def run(
+        self,
+        jobs: Sequence[Job],
+        on_result: OnResult,
+        on_failure: Callable[[JobFailure], None] | None = None,
+        retry_when: Callable[[ExerciseResult], bool] | None = None,
+    ) -> list[JobFailure]:
+        run = _Run(self, deque((job, 1) for job in jobs), on_result, on_failure, retry_when)
+        run.window = self.window()
+        try:
+            with interrupt_handler(run.interrupts):
+                run.go()
+        except BaseException:
+            self.client.cancel(list(run.pending), force=True)
+            raise
+        return run.failures
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()
+
+    def window(self) -> int:
+        threads = sum(self.client.nthreads().values()) or 1
+        return max(8, WINDOW_PER_WORKER * threads)
+
+
+@dataclass
+class _Run:
+    executor: DaskExecutor
+    queue: deque[tuple[Job, int]]
+    on_result: OnResult
+    on_failure: Callable[[JobFailure], None] | None
+    retry_when: Callable[[ExerciseResult], bool] | None
+    interrupts: Interrupts = dataclasses.field(default_factory=Interrupts)
+    failures: list[JobFailure] = dataclasses.field(default_factory=list)
+    pending: dict[Any, tuple[Job, int]] = dataclasses.field(default_factory=dict)
+    window: int = 8  # futures in flight at most (the executor's `window()`, asked once)
+
+    def go(self) -> None:
+        done = as_completed()
+        self.top_up(done)
+        for future in done:
+            job, tries = self.pending.pop(future)
+            self.handle(future, job, tries)
+            self.top_up(done)
+
+    def top_up(self, done: as_completed) -> None:
+        while self.queue and len(self.pending) < self.window:
+            job, tries = self.queue.popleft()
+            sent = dataclasses.replace(job, course=self.executor.course)
+            key = f"grade-{job.exercise}-{uuid.uuid4().hex}"
+            future = self.executor.client.submit(grade_on_worker, sent, key=key, pure=False)
+            self.pending[future] = (job, tries)
+            done.add(future)
+
+    def handle(self, future: Any, job: Job, tries: int) -> None:
+        try:
+            answer: JobResult = future.result()
+        except Exception as exc:  # noqa: BLE001 - KilledWorker and the like: this job only
+            self.give_up(job, f"the Dask task failed: {type(exc).__name__}: {exc}"[:500])
+            return
+        if answer.outcome == "fatal":
+            raise ExecutorError(answer.detail)
+        if answer.outcome != "result":
+            self.give_up(job, answer.detail)
+            return
+        result = answer.result()
+        if self.retry_when is not None and tries < TRIES and self.retry_when(result):
+            self.queue.append((job, tries + 1))
+            return
+        with self.interrupts.deferred():
+            self.on_result(job, result)
+
+    def give_up(self, job: Job, reason: str) -> None:
+        self.failures.append(JobFailure(job, reason))
+        if self.on_failure is not None:
+            with self.interrupts.deferred():
+                self.on_failure(self.failures[-1])
+
+
+def _count(scheduler: str) -> int:
+    try:
+        count = int(scheduler.removeprefix("local:"))
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ExecutorError(f"--scheduler local:N needs a positive N, not {scheduler!r}")
+    return count

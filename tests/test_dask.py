@@ -1,0 +1,137 @@
+"""Tests for grader.staff.executors.dask: `grade batch` on a real dask.distributed cluster.
+
+One `LocalCluster` of two worker processes (one thread each) on 127.0.0.1 serves the module;
+every worker runs the real judge plugin (its own zygote and sandboxes). The same folder graded
+on it and on the local pool must give the same gradebook; a hostile submission costs only its
+own points; a worker SIGKILLed mid-batch loses and doubles nothing; a worker whose course files
+differ from the batch's is refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_batch import attempts, build_many, essentials, row_count
+
+from grader.judge.registry import Registry
+from grader.outputs.models import BatchResult
+from grader.staff.batch import Settings, grade_folder
+from grader.staff.executors import ExecutorError
+from grader.staff.executors.dask import DaskExecutor
+from grader.staff.gradebook import Gradebook
+from grader.staff.jobs import course_version
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDENTS = 6
+HOSTILE = "mallory"  # kills its parent, its process group and PID 1 at import
+
+
+def build_folder(folder: Path) -> None:
+    build_many(folder, STUDENTS)
+    (folder / HOSTILE).mkdir()
+    attack = ROOT / "tests" / "redteam" / "cases" / "kill_parent.py"
+    shutil.copy(attack, folder / HOSTILE / "exercise2.py")
+
+
+def honest(batch: BatchResult) -> dict[str, Any]:
+    return {k: v for k, v in essentials(batch).items() if k != HOSTILE}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[DaskExecutor]:
+    executor = DaskExecutor.connect("local:2", Settings(root=str(ROOT)))
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The folder graded on the local pool: what Dask must reproduce."""
+    base = tmp_path_factory.mktemp("local")
+    build_folder(base / "submissions")
+    db = base / "book.sqlite"
+    batch = grade_folder(
+        Registry(ROOT), base / "submissions", Settings(root=str(ROOT)), 1, db_path=db
+    )
+    return {"batch": batch, "attempts": attempts(db)}
+
+
+def on_dask(folder: Path, db: Path, executor: DaskExecutor) -> BatchResult:
+    return grade_folder(Registry(ROOT), folder, executor.settings, 1, db_path=db, executor=executor)
+
+
+def test_dask_and_the_local_pool_give_the_same_gradebook(
+    cluster: DaskExecutor, local: dict[str, Any], tmp_path: Path
+) -> None:
+    build_folder(tmp_path / "submissions")
+    db = tmp_path / "book.sqlite"
+    batch = on_dask(tmp_path / "submissions", db, cluster)
+    assert batch.warnings == []
+    assert attempts(db) == local["attempts"]
+    assert honest(batch) == honest(local["batch"])
+    assert {sub.student: sub.score for sub in batch.submissions}[HOSTILE] == 0.0
+    assert {sub.student: sub.score for sub in local["batch"].submissions}[HOSTILE] == 0.0
+    assert len(cluster.client.nthreads()) == 2, "the hostile submission killed no worker"
+
+
+def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
+    cluster: DaskExecutor, local: dict[str, Any], tmp_path: Path
+) -> None:
+    build_folder(tmp_path / "submissions")
+    db = tmp_path / "book.sqlite"
+    pids = cluster.client.run(os.getpid)
+    killed: list[int] = []
+
+    def kill_one() -> None:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and row_count(db) < 1:
+            time.sleep(0.05)
+        victim = sorted(pids.values())[0]
+        os.kill(victim, signal.SIGKILL)
+        killed.append(victim)
+
+    killer = threading.Thread(target=kill_one, daemon=True)
+    killer.start()
+    batch = on_dask(tmp_path / "submissions", db, cluster)
+    killer.join(timeout=30)
+    assert killed, "a worker was killed while the batch ran"
+    assert row_count(db) == STUDENTS + 1, "one row per (student, exercise)"
+    assert attempts(db) == local["attempts"]
+    assert [w for w in batch.warnings if "not graded" in w] == []
+    assert honest(batch) == honest(local["batch"])
+
+
+def test_a_worker_with_another_course_version_is_refused(
+    cluster: DaskExecutor, tmp_path: Path
+) -> None:
+    course = tmp_path / "course"
+    for folder in ("exercises", "reference"):
+        shutil.copytree(ROOT / folder, course / folder)
+    checks = course / "exercises" / "exercise2" / "checks.py"
+    checks.write_text(checks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert course_version(course) != course_version(ROOT)
+    client_side = DaskExecutor(cluster.client, Settings(root=str(course)), course_version(course))
+    build_many(tmp_path / "submissions", 2)
+    db = tmp_path / "book.sqlite"
+    with pytest.raises(ExecutorError, match="course files .* are version .* install the same"):
+        grade_folder(
+            Registry(course),
+            tmp_path / "submissions",
+            client_side.settings,
+            1,
+            db_path=db,
+            executor=client_side,
+        )
+    assert attempts(db) == {}
+    with Gradebook(db) as book:
+        assert book.running() == [], "the refused batch released its claims"
