@@ -1,4 +1,4 @@
-"""Tests for grader.staff.notebook: code extraction from .ipynb files, without running anything."""
+"""Tests for grader.judge.notebook: code extraction from .ipynb files, without running anything."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from grader.staff.notebook import DROPPED, HEADER, NotebookError, extract_code, is_ipython_line
+from grader.judge.notebook import DROPPED, HEADER, NotebookError, extract_code, is_ipython_line
 
 
 def notebook_bytes(*cells: tuple[str, str], minor: int = 5) -> bytes:

@@ -181,6 +181,19 @@ class Engine:
         return proc
 
 
+def stop_zygote() -> None:
+    """Stop this process's zygote, if one runs, and wait until it has exited.
+
+    Without it the zygote ends on its own once the judge has exited (its pipe closes), so it
+    would still be running for a moment after the command returned.
+    """
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # CPython's own, since 3.8
+    if callable(stop):
+        stop()
+
+
 def readable_paths(probes_folder: Path | None) -> tuple[str, ...]:
     """What a sandbox may read: the interpreter, installed packages, grader, the probes."""
     import site

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader.staff.notebook import NotebookError, extract_code
+from grader.judge.notebook import NotebookError, extract_code
 
 SKIPPED_NAMES = frozenset({"__pycache__", "__MACOSX", "Thumbs.db", "desktop.ini"})
 ID_COLUMNS = ("id", "student_id", "login", "email")

@@ -1,0 +1,47 @@
+"""One student run, shared by `grade exerciseN`, watch mode and `grader.check()`."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from grader.judge.registry import Exercise
+from grader.judge.sandbox import Engine
+from grader.judge.scoring import run_exercise
+from grader.judge.spares import Spares
+from grader.outputs.models import ExerciseResult
+from grader.outputs.report import exercise_report
+from grader.student.source import StudentSource
+
+
+def grade(
+    engine: Engine,
+    exercise: Exercise,
+    student: StudentSource,
+    device: str,
+    spares: Spares | None = None,
+) -> ExerciseResult:
+    """Grade the student's file: public checks, and hidden ones where staff files are present."""
+    return run_exercise(
+        engine,
+        exercise,
+        student.source,
+        device=device,
+        include_hidden=exercise.hidden_checks_path is not None,
+        spares=spares,
+    )
+
+
+def pick_device(device: str) -> str:
+    """`auto` is CUDA where there is one, else the CPU; anything else is taken as given."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def report(exercise: Exercise, student: StudentSource, result: ExerciseResult) -> RenderableType:
+    """The notes on the file (which one, what was dropped from a notebook), then the report."""
+    notes = [Text(f"note: {note}", style="dim") for note in student.notes]
+    return Group(*notes, exercise_report(result, exercise.meta.title, str(student.path)))
