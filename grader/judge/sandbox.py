@@ -182,16 +182,18 @@ class Engine:
 
 
 def stop_zygote() -> None:
-    """Stop this process's zygote, if one runs, and wait until it has exited.
+    """Stop this process's zygote and multiprocessing's resource tracker, if they run, and wait
+    until they have exited.
 
-    Without it the zygote ends on its own once the judge has exited (its pipe closes), so it
+    Without it they end on their own once the judge has exited (their pipes close), so they
     would still be running for a moment after the command returned.
     """
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
-    stop = getattr(forkserver._forkserver, "_stop", None)  # CPython's own, since 3.8
-    if callable(stop):
-        stop()
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(helper, "_stop", None)  # CPython's own (3.8+), used by its tests
+        if callable(stop):
+            stop()
 
 
 def readable_paths(probes_folder: Path | None) -> tuple[str, ...]:

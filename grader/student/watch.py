@@ -11,10 +11,10 @@ is stopped by the command on its way out.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import watchfiles
 from rich.console import Console
@@ -44,38 +44,59 @@ def watch_exercise(
     file: Path | None,
     device: str,
     console: Console,
-    stop_event: Any = None,
-    on_report: Callable[[], None] | None = None,
+    stop_event: threading.Event | None = None,
 ) -> None:
-    """Grade now, then after every save of the watched files, until Ctrl-C or `stop_event`."""
+    """Grade now, then after every save of the watched files, until Ctrl-C or `stop_event`.
+
+    The watcher runs on a thread of its own and is started before the first run, so a save
+    made while a report is being drawn is not missed; saves that arrive during a run are
+    gathered into one more run.
+    """
     try:
         files = watched_files(exercise, file)
     except SourceError as exc:
         out.error_line(str(exc))
         return
-    names = {str(path) for path in files}
+    stop = stop_event if stop_event is not None else threading.Event()
+    saves: queue.Queue[bool] = queue.Queue()  # True: a save; False: the watcher has ended
+    listener = threading.Thread(target=_listen, args=(files, stop, saves), daemon=True)
+    listener.start()
     engine.start()
     judge_threads()
     spares = Spares()
     try:
         run_once(engine, exercise, file, device, console, spares)
-        if on_report is not None:
-            on_report()
+        while saves.get():
+            while not saves.empty():
+                if not saves.get_nowait():
+                    return
+            run_once(engine, exercise, file, device, console, spares)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        listener.join(timeout=5)
+        spares.close()
+        console.print("stopped watching", style="dim")
+
+
+def _listen(files: list[Path], stop: threading.Event, saves: queue.Queue[bool]) -> None:
+    """Put True on `saves` for every burst of changes to `files`, False once stopped."""
+    names = {str(path) for path in files}
+    try:
         for _ in watchfiles.watch(
             *sorted({path.parent for path in files}),
             watch_filter=lambda _change, path: path in names,
             step=STEP_MS,
             debounce=DEBOUNCE_MS,
-            stop_event=stop_event,
+            stop_event=stop,
             recursive=False,
             raise_interrupt=False,
+            rust_timeout=500,
         ):
-            run_once(engine, exercise, file, device, console, spares)
-            if on_report is not None:
-                on_report()
+            saves.put(True)
     finally:
-        spares.close()
-    console.print("stopped watching", style="dim")
+        saves.put(False)
 
 
 def run_once(
