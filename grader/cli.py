@@ -151,12 +151,12 @@ def check_command(
     root: RootOption = None,
 ) -> None:
     """Grade one exercise: every check, what went wrong and why, and the total."""
-    from grader.student.session import grade, report
+    from grader.student.session import grade, report, student_engine
     from grader.student.source import SourceError, student_source
 
     registry = load_registry(root)
     exercise = find_exercise(registry, exercise_id)
-    engine_ = Engine(resolve_engine(engine))
+    engine_ = student_engine(resolve_engine(engine), exercise)
     if watch:
         if json:
             raise usage_error("--watch redraws the report; it cannot be combined with --json")

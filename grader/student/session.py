@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from grader.judge.registry import Exercise
-from grader.judge.sandbox import Engine
+from grader.judge.sandbox import PRELOAD, Engine, EngineMode
 from grader.judge.scoring import run_exercise
 from grader.judge.spares import Spares
 from grader.outputs.models import ExerciseResult
 from grader.outputs.report import exercise_report
 from grader.student.source import StudentSource
+
+# What the zygote imports only for exercises that declare them (ExerciseMeta.preload): modules
+# torch imports lazily on first use, costly (torch._dynamo alone takes longer than torch).
+LAZY_PRELOADS = ("torch.fx.experimental.symbolic_shapes", "torch._dynamo")
+# What the judge imports on its first torch.testing.assert_close (torch.distributed.tensor, and
+# with it sympy: about 1 s): imported on a thread while the judge waits for the sandbox.
+JUDGE_LAZY_IMPORTS = ("torch.distributed.tensor",)
+
+
+def student_engine(mode: EngineMode, exercise: Exercise) -> Engine:
+    """An engine for one exercise: its zygote preloads what that exercise's sandboxes use."""
+    wanted = set(exercise.meta.preload)
+    return Engine(mode, preload=[m for m in PRELOAD if m not in LAZY_PRELOADS or m in wanted])
+
+
+def warm_judge(modules: Sequence[str] = JUDGE_LAZY_IMPORTS) -> threading.Thread:
+    """Import `modules` on a thread (the interpreter waits for it at exit)."""
+
+    def load() -> None:
+        for name in modules:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=load, name="grade-warm-judge")
+    thread.start()
+    return thread
 
 
 def grade(
@@ -22,12 +51,15 @@ def grade(
     spares: Spares | None = None,
 ) -> ExerciseResult:
     """Grade the student's file: public checks, and hidden ones where staff files are present."""
+    include_hidden = exercise.hidden_checks_path is not None
+    exercise.checks(include_hidden)  # loaded before the warm-up thread imports anything
+    warm_judge()
     return run_exercise(
         engine,
         exercise,
         student.source,
         device=device,
-        include_hidden=exercise.hidden_checks_path is not None,
+        include_hidden=include_hidden,
         spares=spares,
     )
 
