@@ -1,6 +1,6 @@
 """The `grade` command line: one function per command, the docstring as its help.
 
-    grade exercise2 [--file F] [--json]     grade one exercise for a student
+    grade exercise2 [--file F] [--watch] [--json]   grade one exercise for a student
     grade batch DIR [--json]                grade a folder of students (teaching assistants)
     grade validate [IDS...]                 prove references, stubs and mutants behave (CI)
     grade list                              the exercises, in lecture order
@@ -11,6 +11,7 @@ Exit codes: 0 whenever grading ran, whatever the score; 1 when `validate` finds 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import sys
@@ -22,14 +23,14 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from grader.judge.registry import Registry, RegistryError, find_root
-from grader.judge.sandbox import Engine, EngineError, EngineMode
-from grader.judge.scoring import Source, judge_threads, run_exercise
+from grader.judge.registry import Exercise, Registry, RegistryError, find_root
+from grader.judge.sandbox import Engine, EngineError, EngineMode, stop_zygote
+from grader.judge.scoring import judge_threads
 from grader.outputs import console as out
 from grader.outputs.formats import EXPORTS, Course
 from grader.outputs.formats import write_exports as write_formats
 from grader.outputs.models import BatchResult
-from grader.outputs.report import batch_summary, exercise_report, verdict_text
+from grader.outputs.report import batch_summary, verdict_text
 from grader.platforms.commands import register as register_platforms
 from grader.staff.validate import Finding, validate_exercise
 
@@ -37,19 +38,53 @@ DeviceChoice = Literal["auto", "cpu", "cuda"]
 
 
 class ExerciseGroup(TyperGroup):
-    """Treat `grade exercise2 ...` as `grade check exercise2 ...`."""
+    """Treat `grade exercise2 ...` as `grade check exercise2 ...`.
+
+    A first word that is no command is an exercise id (the check command suggests the closest
+    ids when it is unknown), unless it is a near-miss of a command (`grade bacth`). Flags are
+    shown without a `<bool>` placeholder.
+    """
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        if args and args[0] not in self.commands and args[0].startswith("exercise"):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            commands = [name for name, cmd in self.commands.items() if not cmd.hidden]
+            close = difflib.get_close_matches(args[0], commands, n=1, cutoff=0.75)
+            if close and not args[0].startswith("ex"):
+                ctx.fail(f"no such command {args[0]!r}; did you mean {close[0]!r}?")
             args = ["check", *args]
         return super().resolve_command(ctx, args)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return plain_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not isinstance(command, ExerciseGroup):
+            plain_flags([*command.params, command.get_help_option(ctx)])
+        return command
+
+
+def plain_flags(params: list[Any]) -> list[Any]:
+    """Boolean flags take no value: an empty metavar instead of typer's `<bool>`."""
+    for param in params:
+        if param is not None and getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
 
 
 app = typer.Typer(
     cls=ExerciseGroup,
     no_args_is_help=True,
     add_completion=False,
-    help="Grade PyTorch autograd exercises in a sandbox and explain the mistakes.",
+    subcommand_metavar="EXERCISE [--file F] [--watch] | COMMAND [ARGS]...",
+    help=(
+        "Grade PyTorch autograd exercises in a sandbox and explain the mistakes.\n\n"
+        "Grade an exercise: grade EXERCISE, for example [bold]grade exercise2[/] (your "
+        "exercises/exercise2/exercise2.py or .ipynb), [bold]grade exercise2 --file my.ipynb[/], "
+        "[bold]grade exercise2 --watch[/] (again on every save). In Jupyter: "
+        "import grader; grader.check('exercise2'). [bold]grade list[/] shows the exercises."
+    ),
+    rich_markup_mode="rich",
 )
 
 RootOption = Annotated[
@@ -149,8 +184,15 @@ def check_command(
     exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help="e.g. exercise2")],
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Grade this file instead of exercises/<id>/<id>.py."),
+        typer.Option(
+            "--file",
+            "-f",
+            help="Grade this .py or .ipynb instead of exercises/<id>/<id>.py (or .ipynb).",
+        ),
     ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", "-w", help="Grade again on every save; Ctrl-C ends.")
+    ] = False,
     json: JsonOption = False,
     staff: Annotated[
         bool,
@@ -161,45 +203,60 @@ def check_command(
     root: RootOption = None,
 ) -> None:
     """Grade one exercise: every check, what went wrong and why, and the total."""
-    from grader.outputs.text import escape_controls, from_os
+    from grader.student.session import grade, report, student_engine
+    from grader.student.source import SourceError, student_source
 
     registry = load_registry(root)
+    exercise = find_exercise(registry, exercise_id)
+    engine_ = student_engine(resolve_engine(engine), exercise)
+    if watch:
+        if json:
+            raise usage_error("--watch redraws the report; it cannot be combined with --json")
+        from grader.student.watch import watch_exercise
+
+        watch_exercise(engine_, exercise, file, resolve_device(device), out.make_console())
+        return
     try:
-        exercise = registry.get(exercise_id)
-    except RegistryError as exc:
+        student = student_source(exercise, file)
+    except SourceError as exc:
         raise usage_error(str(exc)) from None
-    path = file if file is not None else exercise.stub
-    if not path.is_file():
-        raise usage_error(f"no such file: {path}")
+    engine_.start()  # the zygote imports torch while this process loads the checks
     judge_threads()
-    result = run_exercise(
-        Engine(resolve_engine(engine)),
-        exercise,
-        Source(path.read_bytes(), escape_controls(from_os(path.name))),
-        device=resolve_device(device),
-        include_hidden=exercise.hidden_checks_path is not None,
-    )
+    result = grade(engine_, exercise, student, resolve_device(device))
     if json:
         out.emit_json(result if staff else result.for_students())
     else:
-        shown = result.for_students()
-        out.make_console().print(exercise_report(shown, exercise.meta.title, from_os(str(path))))
+        out.make_console().print(report(exercise, student, result))
+
+
+def find_exercise(registry: Registry, exercise_id: str) -> Exercise:
+    """The exercise, or a usage error naming the closest ids."""
+    ids = registry.ids()
+    if exercise_id not in ids:
+        guess = f"exercise{exercise_id}" if exercise_id.isdigit() else exercise_id.lower()
+        close = difflib.get_close_matches(guess, ids, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise usage_error(f"unknown exercise {exercise_id!r}{hint} (grade list shows them all)")
+    return registry.get(exercise_id)
 
 
 @app.command("list")
 def list_command(root: RootOption = None) -> None:
-    """List the exercises in lecture order, with titles and points."""
+    """List the exercises in lecture order, with titles and points (public + hidden)."""
     registry = load_registry(root)
     table = Table(title="Lecture 06 exercises")
-    for column in ("id", "title", "points", "hidden"):
-        table.add_column(column, justify="right" if column in ("points", "hidden") else "left")
+    for column in ("id", "title", "points", "public", "hidden"):
+        table.add_column(column, justify="left" if column in ("id", "title") else "right")
     for exercise in registry.exercises():
+        public = exercise.max_score(include_hidden=False)
         hidden = exercise.hidden_summary
+        hidden_points = hidden.points if hidden else 0.0
         table.add_row(
             exercise.id,
             exercise.meta.title,
-            f"{exercise.max_score(include_hidden=False):g}",
-            f"{hidden.points:g}" if hidden else "-",
+            f"{public + hidden_points:g}",
+            f"{public:g}",
+            f"{hidden_points:g}" if hidden else "-",
         )
     out.make_console().print(table)
 
@@ -498,6 +555,8 @@ def main() -> None:
     except KeyboardInterrupt:
         out.error_line("interrupted")
         sys.exit(130)
+    finally:
+        stop_zygote()  # nothing of this command is left running once it returns
 
 
 __all__ = ["app", "main", "verdict_text"]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from typer.testing import CliRunner
 
 from grader.cli import app
+from grader.judge.registry import Registry
+from tests.notebooks import solution_notebook, write_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -140,3 +145,161 @@ def test_batch_limit_overrides_apply_to_every_exercise(tmp_path: Path) -> None:
     checks = json.loads(result.stdout)["submissions"][0]["exercises"][0]["checks"]
     assert {c["status"] for c in checks} == {"timeout"}
     assert any("0.5 s" in c["feedback"] for c in checks)
+
+
+# --- the student's loop: notebooks, help, errors (issue 12) ----------------------------------
+
+
+def course_copy(tmp_path: Path) -> Path:
+    """A course folder of our own (exercises and reference), to write a student's notebook in."""
+    root = tmp_path / "course"
+    for name in ("exercises", "reference"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def scored(data: dict) -> tuple[float, float, list[tuple[str, str]]]:
+    return data["score"], data["max_score"], [(c["name"], c["status"]) for c in data["checks"]]
+
+
+def test_a_notebook_earns_the_same_score_by_every_route(tmp_path: Path) -> None:
+    """The solution over several cells (`from __future__` not first, a magic) earns full marks
+    through --file, `grade exercise2`, `grader.check()` and `grade batch`, check by check."""
+    import grader
+
+    root = course_copy(tmp_path)
+    notebook = solution_notebook(root / "exercises/exercise2/exercise2.ipynb", "exercise2")
+    by_file = runner.invoke(app, ["exercise2", "--file", str(notebook), "--json"])
+    assert by_file.exit_code == 0, by_file.output
+    plain = runner.invoke(app, ["exercise2", "--root", str(root), "--json"])
+    assert plain.exit_code == 0, plain.output
+    in_kernel = grader.check("exercise2", notebook, display=False)
+    (tmp_path / "subs" / "frank").mkdir(parents=True)
+    shutil.copy(notebook, tmp_path / "subs" / "frank" / "exercise2.ipynb")
+    batch = invoke("batch", str(tmp_path / "subs"), "--db", str(tmp_path / "b.sqlite"), "--json")
+    assert batch.exit_code == 0, batch.output
+    graded = json.loads(batch.stdout)["submissions"][0]["exercises"][0]
+    expected = scored(json.loads(by_file.stdout))
+    assert expected[0] == expected[1] == 12
+    assert scored(json.loads(plain.stdout)) == expected
+    assert scored(in_kernel.model_dump()) == expected
+    assert scored(graded) == expected
+
+
+def test_when_both_files_exist_the_newer_is_graded_and_named(tmp_path: Path) -> None:
+    root = course_copy(tmp_path)
+    folder = root / "exercises/exercise2"
+    solution_notebook(folder / "exercise2.ipynb", "exercise2")
+    os.utime(folder / "exercise2.py", (1_000_000_000, 1_000_000_000))
+    result = runner.invoke(app, ["exercise2", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "graded exercise2.ipynb, saved after exercise2.py" in result.stdout
+    assert "Total: 12 / 12" in result.stdout
+    os.utime(folder / "exercise2.ipynb", (900_000_000, 900_000_000))
+    stub = json.loads(runner.invoke(app, ["exercise2", "--root", str(root), "--json"]).stdout)
+    assert stub["score"] == 0  # the .py (the stub) is now the newer one
+
+
+def test_notebook_tracebacks_name_the_cell_and_its_line(tmp_path: Path) -> None:
+    source = (ROOT / "reference/exercise2/solution.py").read_text()
+    broken = source.replace(
+        "        (x,) = ctx.saved_tensors\n",
+        "        (x,) = ctx.saved_tensors\n        raise ValueError('boom')\n",
+    )
+    notebook = write_notebook(tmp_path / "mine.ipynb", broken)
+    data = json.loads(invoke("exercise2", "--file", str(notebook), "--json").stdout)
+    cells = [c for c in nbformat.read(notebook, as_version=4).cells]
+    number, cell = next((i, c) for i, c in enumerate(cells, 1) if "boom" in c.source)
+    line = cell.source.splitlines().index("        raise ValueError('boom')") + 1
+    backward = next(c for c in data["checks"] if c["name"] == "backward_multiplies_upstream")
+    assert backward["status"] == "error"
+    assert f'File "mine.ipynb", cell {number}, line {line}, in backward' in backward["feedback"]
+
+
+def test_help_shows_how_to_grade_an_exercise_first_and_no_placeholders() -> None:
+    result = runner.invoke(app, ["--help"], prog_name="grade")
+    assert result.exit_code == 0
+    usage = next(line for line in result.stdout.splitlines() if "Usage:" in line)
+    assert "grade [OPTIONS] EXERCISE" in usage
+    assert "grade exercise2" in result.stdout and "grader.check" in result.stdout
+    for args in (["--help"], ["exercise2", "--help"], ["batch", "--help"]):
+        assert "<bool>" not in runner.invoke(app, args).stdout
+    assert "--watch" in runner.invoke(app, ["exercise2", "--help"]).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["exercse2"], "unknown exercise 'exercse2'; did you mean exercise2"),
+        (["2"], "unknown exercise '2'; did you mean exercise2"),
+        (["exercise2", "--file", "."], "is a folder; give a .py file or a .ipynb notebook"),
+        (["exercise2", "--file", "README.md"], "is not a Python file or a notebook"),
+    ],
+)
+def test_student_mistakes_get_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert result.output.count("error:") == 1
+
+
+def test_a_near_miss_of_a_command_is_suggested() -> None:
+    result = runner.invoke(app, ["bacth", "subs"])
+    assert result.exit_code == 2 and "did you mean 'batch'?" in result.output
+
+
+def test_list_shows_the_points_the_report_counts(registry: Registry) -> None:
+    result = invoke("list")
+    row = next(line for line in result.stdout.splitlines() if "exercise2 " in line)
+    cells = [cell.strip() for cell in row.split("│") if cell.strip()]
+    assert cells[-3:] == ["12", "8", "4"]
+    data = json.loads(invoke("exercise2", "--json").stdout)
+    assert data["max_score"] == 12  # what the report totals
+
+
+def test_nothing_is_left_running_after_grade(tmp_path: Path) -> None:
+    """`grade exercise2` in a session of its own: once it exits, no process of its session
+    (the zygote included) and no sandbox is left."""
+    proc = subprocess.Popen(
+        ["grade", "exercise2", "--root", str(ROOT), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    assert json.loads(out)["exercise"] == "exercise2"
+    assert left_in_session(proc.pid) == []
+
+
+def left_in_session(sid: int) -> list[str]:
+    """Live processes whose session or process group is `sid` (zombies do not count)."""
+    left = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if sid in (int(stat[2]), int(stat[3])) and stat[0] not in ("Z", "X"):
+            left.append(f"{entry.name}: {(entry / 'cmdline').read_bytes()[:80]!r}")
+    return left
+
+
+def test_without_fork_the_spawn_engine_runs_and_names_missing_layers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A platform without fork (forced here) grades with the spawn engine; a platform without
+    namespaces (forced by GRADE_DISABLE_LAYERS) says which layers are missing."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setenv("GRADE_DISABLE_LAYERS", "pid_namespace,network_namespace")
+    solution = str(ROOT / "reference/exercise2/solution.py")
+    data = json.loads(invoke("exercise2", "--file", solution, "--json").stdout)
+    assert data["isolation"]["engine"] == "spawn"
+    assert not data["isolation"]["layers"].get("pid_namespace", True)
+    report = invoke("exercise2", "--file", solution)
+    assert "degraded isolation: missing" in report.stdout
+    assert "network_namespace" in report.stdout and "pid_namespace" in report.stdout

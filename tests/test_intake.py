@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.judge.notebook import extract_code
 from grader.staff.intake import (
     CanvasName,
     ExerciseName,
@@ -25,7 +26,6 @@ from grader.staff.intake import (
     read_roster,
     read_submissions,
 )
-from grader.staff.notebook import extract_code
 
 IDS = ("exercise1", "exercise2", "exercise3", "exercise12")
 MOODLE = "Jane Doe_4242_assignsubmission_file_"

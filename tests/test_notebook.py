@@ -1,4 +1,4 @@
-"""Tests for grader.staff.notebook: code extraction from .ipynb files, without running anything."""
+"""Tests for grader.judge.notebook: code extraction from .ipynb files, without running anything."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import warnings
 
 import pytest
 
-from grader.staff.notebook import DROPPED, HEADER, NotebookError, extract_code, is_ipython_line
+from grader.judge.notebook import (
+    DROPPED,
+    HEADER,
+    HOISTED,
+    NotebookError,
+    extract_code,
+    is_ipython_line,
+    locate,
+    relocate,
+)
 
 
 def notebook_bytes(*cells: tuple[str, str], minor: int = 5) -> bytes:
@@ -181,3 +190,55 @@ def test_corrupt_notebooks_raise_a_clear_error(data: bytes, reason: str) -> None
 )
 def test_is_ipython_line(line: str, expected: bool) -> None:
     assert is_ipython_line(line) is expected
+
+
+def test_from_future_anywhere_is_hoisted_and_the_code_compiles() -> None:
+    data = notebook_bytes(
+        ("code", "import torch"),
+        ("code", '"""The stub."""\n\nfrom __future__ import annotations  # PEP 563\nx: int = 1'),
+        ("code", "from __future__ import annotations\ndef f() -> None:\n    pass"),
+    )
+    code, notes = extract_code(data)
+    lines = code.splitlines()
+    assert lines[:3] == [HEADER, "from __future__ import annotations", "# cell 1"]
+    assert lines.count(HOISTED) == 2 and notes == []
+    compile(code, "exercise2.ipynb", "exec")
+
+
+def test_indented_or_quoted_future_lines_are_left_alone() -> None:
+    source = (
+        'if True:\n    from __future__ import annotations\ns = """\nfrom __future__ import x\n"""'
+    )
+    code, _ = extract_code(notebook_bytes(("code", source)))
+    assert code == f"{HEADER}\n# cell 1\n{source}\n"
+
+
+def test_a_cell_calling_grader_check_is_dropped_with_a_note() -> None:
+    data = notebook_bytes(
+        ("code", "x = 1"),
+        ("code", "import grader\nresult = grader.check('exercise2')\nprint(result.score)"),
+        ("code", "s = 'grader.check(x)'\n# grader.check('exercise2')"),
+    )
+    code, notes = extract_code(data)
+    assert "# cell 2\n# grade: cell dropped (it calls grader.check)\n" in code
+    assert "s = 'grader.check(x)'" in code  # a string or a comment is not a call
+    assert notes == ["dropped 1 cell calling grader.check()"]
+
+
+def test_locate_and_relocate_map_joined_lines_back_to_cells() -> None:
+    data = notebook_bytes(
+        ("markdown", "# Title"),
+        ("code", "from __future__ import annotations\nimport torch"),
+        ("code", "def f():\n    raise ValueError('x')"),
+    )
+    code, _ = extract_code(data)
+    lines = code.splitlines()
+    raising = lines.index("    raise ValueError('x')") + 1
+    assert locate(code, raising) == (3, 2)
+    assert locate(code, 2) is None  # the hoisted import belongs to no cell
+    assert locate(code, 10_000) is None and locate("x = 1\n", 1) is None
+    trace = f'File "nb.ipynb", line {raising}, in f\nSyntaxError: bad (line {raising}: x)'
+    assert relocate(trace, code) == (
+        'File "nb.ipynb", cell 3, line 2, in f\nSyntaxError: bad (cell 3, line 2: x)'
+    )
+    assert relocate(trace, "plain = 1\n") == trace  # not a notebook: unchanged

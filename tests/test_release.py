@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 from typer.testing import CliRunner
 
@@ -89,3 +90,43 @@ def test_release_refuses_a_non_empty_folder(tmp_path: Path, registry: Registry) 
         write_handout(registry, tmp_path)
     result = CliRunner().invoke(app, ["release", str(tmp_path), "--root", str(ROOT)])
     assert result.exit_code == 2
+
+
+def test_each_stub_ships_as_a_notebook(handout: Path, registry: Registry) -> None:
+    for exercise in registry.exercises():
+        path = handout / "exercises" / exercise.id / f"{exercise.id}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        kinds = [cell.cell_type for cell in notebook.cells]
+        assert kinds[0] == "markdown" and kinds[-1] == "code" and kinds.count("code") == 2
+        readme = (exercise.folder / "README.md").read_text(encoding="utf-8")
+        assert notebook.cells[0].source.splitlines()[0] == readme.splitlines()[0]
+        code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        assert code[0] == exercise.stub.read_text(encoding="utf-8").rstrip("\n")
+        assert code[1] == f"import grader\n\ngrader.check({exercise.id!r})"
+
+
+def test_the_handout_notebook_grades_as_not_attempted(handout: Path) -> None:
+    """The stub in a notebook compiles (its `from __future__` is hoisted, the check cell is
+    left out): every check is not_attempted, none an error."""
+    notebook = handout / "exercises" / "exercise2" / "exercise2.ipynb"
+    result = CliRunner().invoke(
+        app, ["exercise2", "--root", str(handout), "--file", str(notebook), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {check["status"] for check in data["checks"]} == {"not_attempted"}
+
+
+def test_student_readme_installs_cpu_torch_first_and_explains_grading(handout: Path) -> None:
+    readme = (handout / "README.md").read_text(encoding="utf-8")
+    commands = [line.strip() for line in readme.splitlines() if line.strip().startswith("pip ")]
+    assert commands[0].startswith("pip install torch==2.13.0 ") and "#" in commands[0]
+    assert commands[0].split("#")[0].strip() == "pip install torch==2.13.0"  # the CPU build
+    assert commands[1] == "pip install -e ."
+    assert "--index-url https://download.pytorch.org/whl/cu" in commands[2]  # the CUDA one
+    assert "pip install torch -e ." not in readme
+    for heading in ("## Grade in a terminal", "## Grade in Jupyter", "## Hidden checks"):
+        assert heading in readme
+    assert "grader.check('exercise2')" in readme and "grade exercise2 --watch" in readme
+    assert "| exercise2 | ReLU and its derivative: a custom autograd Function | 12 |" in readme

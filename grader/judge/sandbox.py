@@ -200,6 +200,21 @@ def _run_dir_owner() -> str:
     return f"{RUN_DIR_PREFIX}{namespace}"
 
 
+def stop_zygote() -> None:
+    """Stop this process's zygote and multiprocessing's resource tracker, if they run, and wait
+    until they have exited.
+
+    Without it they end on their own once the judge has exited (their pipes close), so they
+    would still be running for a moment after the command returned.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(helper, "_stop", None)  # CPython's own (3.8+), used by its tests
+        if callable(stop):
+            stop()
+
+
 def remove_stale_run_dirs(folder: Path) -> list[Path]:
     """Remove the run folders in `folder` that a killed judge left: this user's, from this pid
     namespace, whose judge process is gone. Others' and live ones are left alone."""

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from grader.authoring.check import CheckFailure, CheckSpec, InvalidAnswer
+from grader.judge.notebook import is_notebook_code, relocate
 from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
 from grader.judge.spares import Spares
@@ -224,6 +225,8 @@ def run_exercise(
         checks, before_hidden = _run_checks(specs, submission)
     finally:
         submission.close()
+    if is_notebook_code(text):  # tracebacks say "cell 4, line 2", not a joined file's line
+        checks = [c.model_copy(update={"feedback": relocate(c.feedback, text)}) for c in checks]
     isolation = Isolation(engine=engine.mode, layers=submission.layers, notes=submission.notes)
     result = _exercise_result(
         exercise, checks, isolation, device, started, include_hidden, submission.output

@@ -73,6 +73,12 @@ class ExerciseMeta(_Frozen):
     version: str = Field(default="1", description="bump when checks change; forces a regrade")
     functions: tuple[str, ...] = Field(description="names the stub defines and students implement")
     limits: Limits = Limits()
+    preload: tuple[str, ...] = Field(
+        default=(),
+        description="modules torch imports lazily that this exercise's sandboxes use (e.g. "
+        "torch._dynamo, on the first optimizer.step()): a one-exercise zygote (grade exerciseN) "
+        "imports them before forking; one for many exercises imports them all",
+    )
 
 
 class Diagnosis(_Frozen):

@@ -78,8 +78,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from grader.judge.notebook import NotebookError, extract_code
 from grader.outputs.text import from_os, normalise
-from grader.staff.notebook import NotebookError, extract_code
 
 SKIPPED_NAMES = frozenset({"__pycache__", "__MACOSX", "Thumbs.db", "desktop.ini"})
 ID_COLUMNS = ("id", "student_id", "login", "email")

@@ -1,7 +1,10 @@
 """`grade release OUT`: the student handout, built from public material only.
 
 The handout holds the `grader` package, `exercises/` (stubs, READMEs, public checks and
-probes, data files), the packaging files and a student README. It never holds `reference/`
+probes, data files), the packaging files and a student README. Each stub also ships as a
+notebook, `exercises/<id>/<id>.ipynb`, made with nbformat from the stub and its README: the
+task in markdown cells, the stub's code in a code cell, and a last cell that checks it with
+`grader.check` (the grader drops that cell when it grades the notebook). It never holds `reference/`
 (solutions, hidden checks, mutants), sample submissions, staff tests or CI. For each exercise
 with hidden checks it writes `hidden.json` with their count and points only, so students
 learn how much is still to be graded but not what it tests.
@@ -10,10 +13,14 @@ learn how much is still to be graded but not what it tests.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
-from grader.judge.registry import Registry
+import nbformat
+
+from grader.judge.registry import Exercise, Registry
 
 PACKAGING_FILES = ("pyproject.toml", "LICENSE")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "*.egg-info", "hidden.json")
@@ -36,6 +43,7 @@ def write_handout(registry: Registry, out: Path) -> list[Path]:
     for exercise in registry.exercises():
         target = out / "exercises" / exercise.id
         shutil.copytree(exercise.folder, target, ignore=IGNORED)
+        write_notebook(exercise, target / f"{exercise.id}.ipynb")
         summary = exercise.hidden_summary
         if summary is not None and summary.count:
             (target / "hidden.json").write_text(
@@ -49,25 +57,100 @@ def write_handout(registry: Registry, out: Path) -> list[Path]:
     return sorted(p for p in out.rglob("*") if p.is_file())
 
 
+def write_notebook(exercise: Exercise, path: Path) -> None:
+    """The exercise as a notebook: README sections, the stub's code, a cell that checks it."""
+    readme = exercise.folder / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else f"# {exercise.meta.title}"
+    sections = [part.strip() for part in re.split(r"\n(?=## )", text) if part.strip()]
+    v4: Any = nbformat.v4  # nbformat is untyped
+    check_cell = f"import grader\n\ngrader.check({exercise.id!r})"
+    cells = [
+        *(v4.new_markdown_cell(section) for section in sections),
+        v4.new_markdown_cell(
+            "## Your code\n\nReplace each `raise NotImplementedError(...)` below. Split the code "
+            "over as many cells as you like; save the notebook before you check it."
+        ),
+        v4.new_code_cell(exercise.stub.read_text(encoding="utf-8").rstrip("\n")),
+        v4.new_markdown_cell(
+            "## Check your work\n\nThis grades the notebook as saved, in a sandbox, and shows "
+            "every check (keep this call in a cell of its own: it is not graded)."
+        ),
+        v4.new_code_cell(check_cell),
+    ]
+    notebook = v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.validate(notebook)
+    writes: Any = nbformat.writes
+    path.write_text(writes(notebook), encoding="utf-8")
+
+
 def student_readme(registry: Registry) -> str:
+    ids = registry.ids()
+    example = "exercise2" if "exercise2" in ids else (ids[0] if ids else "exercise1")
     lines = [
         "# Lecture 06 exercises: automatic differentiation with PyTorch",
         "",
-        "Install once (CPU build of torch shown; any torch 2.6+ works):",
+        "## Install",
         "",
-        "    pip install torch -e .",
+        "Python 3.10 or newer, in a virtual environment. First torch, then this folder:",
         "",
-        "Edit `exercises/<id>/<id>.py`, then grade it on your machine:",
+        "    python -m venv .venv && . .venv/bin/activate     # Windows: .venv\\Scripts\\activate",
+        "    pip install torch==2.13.0                         # the CPU build: all you need",
+        "    pip install -e .",
         "",
-        "    grade exercise2            # the report: every check, what went wrong and why",
-        "    grade exercise2 --json     # the same results as JSON",
-        "    grade list                 # all exercises",
+        "Install torch first: `pip install -e .` alone would let pip choose a torch build, and on",
+        "Linux that is a CUDA build of several GiB. If `pip install torch==2.13.0` starts to",
+        "download `nvidia-*` packages, stop it and use the CPU index instead:",
+        "`pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu`.",
         "",
-        "Your code runs in a sandbox; the public checks run here, and staff run hidden checks",
-        "with other inputs when they grade. The report says how many hidden checks remain.",
+        "With an NVIDIA GPU you may use a CUDA build instead (`cu128` for a recent driver; see",
+        "https://pytorch.org/get-started/locally/ for the one that fits yours):",
         "",
-        "| exercise | title |",
-        "|---|---|",
+        "    pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128",
+        "",
+        "## Grade in a terminal",
+        "",
+        "Each exercise is a folder `exercises/<id>/` with the task (`README.md`), the code to",
+        "complete (`<id>.py`) and the same as a notebook (`<id>.ipynb`). Work in either:",
+        "",
+        f"    grade {example}                  # the report: every check, what went wrong and why",
+        f"    grade {example} --watch          # grade again on every save (Ctrl-C stops)",
+        f"    grade {example} --file mine.ipynb  # grade another .py or .ipynb file",
+        f"    grade {example} --json           # the same results as JSON",
+        "    grade list                       # all exercises and their points",
+        "",
+        f"`grade {example}` grades `{example}.py`, or `{example}.ipynb` when that was saved last",
+        "(the report says which). Errors point at your code: in a notebook as `cell 4, line 2`.",
+        "",
+        "## Grade in Jupyter",
+        "",
+        "Open `exercises/<id>/<id>.ipynb`, write your code, save (Ctrl-S), and run the last cell:",
+        "",
+        "    import grader",
+        f"    grader.check({example!r})",
+        "",
+        "It grades the saved notebook (found from Jupyter's `__session__` or `JPY_SESSION_NAME`;",
+        f"or give the path: `grader.check({example!r}, 'mine.ipynb')`), shows the report in the",
+        "notebook and returns the results. Magics (`%time`) and shell lines (`!ls`) are left out",
+        "of grading, and so is the cell that calls `grader.check`.",
+        "",
+        "## Hidden checks",
+        "",
+        "Your code runs in a sandbox; the public checks run on your machine. Staff also run",
+        "hidden checks, with other inputs, when they grade: the report says how many there are",
+        "and their points, never what they test. Passing the public checks by special-casing",
+        "their inputs does not pass the hidden ones.",
+        "",
+        "| exercise | title | points (public + hidden) |",
+        "|---|---|---|",
     ]
-    lines += [f"| {e.id} | {e.meta.title} |" for e in registry.exercises()]
+    for exercise in registry.exercises():
+        public = exercise.max_score(include_hidden=False)
+        summary = exercise.hidden_summary
+        hidden = summary.points if summary else 0.0
+        lines.append(f"| {exercise.id} | {exercise.meta.title} | {public + hidden:g} |")
     return "\n".join(lines) + "\n"

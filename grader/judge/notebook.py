@@ -5,6 +5,8 @@ raises `NotebookError` with the reason) and joins its code cells into one Python
 never runs anything. What plain Python cannot run is removed, and each removal is reported:
 
 - a cell whose first line is a cell magic (`%%timeit`, `%%capture`, ...) is dropped whole;
+- so is a cell that calls `grader.check(...)` at its top level (the notebook's own check: in a
+  sandbox it could only fail), so keep that call in a cell of its own;
 - a line magic (`%matplotlib inline`), a shell escape (`!pip install ...`), an assignment from
   either (`files = !ls`, `t = %timeit -o f()`) and a `get_ipython()` call are replaced by
   `pass` at the same indentation, which is what IPython's own rewrite of them amounts to when
@@ -17,9 +19,16 @@ expression inside brackets, after a backslash, or inside a triple-quoted string 
 Notebook JSON is student text: a `\ud800` escape decodes to a lone surrogate, which no file
 can hold; such characters are dropped from the code (with a note), never a crash.
 
+A `from __future__` import is valid only at the top of a module, and every stub starts with
+one: wherever a cell has one (at the top level), it is moved to the top of the joined file and
+its line becomes `pass`, so a stub pasted into any cell still compiles.
+
 Line numbers stay meaningful: each code cell is preceded by `# cell N`, where N counts all
-cells (markdown included) from the top of the notebook, so a traceback's line can be traced
-back to the cell the student sees.
+cells (markdown included) from the top of the notebook, and a cell's lines are kept one for
+one. `locate` turns a line of the joined file back into (cell, line), and `relocate` rewrites
+a traceback's `File "...", line 17` as `File "...", cell 4, line 2`: this is the one module
+that turns notebooks into graded source, for the student command, `grader.check()`, the batch
+and the handout.
 """
 
 from __future__ import annotations
@@ -35,6 +44,12 @@ from grader.outputs.text import drop_surrogates
 
 HEADER = "# notebook code cells, extracted by grade; '# cell N' is the N-th cell from the top"
 DROPPED = "pass  # grade: IPython-only line removed"
+HOISTED = "pass  # grade: `from __future__` import moved to the top"
+_CHECK_CALL = re.compile(r"^(?:[\w.,\s]+=\s*)?grader\.check\(")
+_CELL_MARK = re.compile(r"^# cell (\d+)$")
+_FUTURE = re.compile(r"^from\s+__future__\s+import\s+[\w\s,]+?\s*(#.*)?$")
+_FILE_LINE = re.compile(r'(File "[^"\n]*", )line (\d+)')
+_SYNTAX_LINE = re.compile(r"\(line (\d+): ")
 _ASSIGNED_MAGIC = re.compile(r"^[\w\s.,\[\]()*]+=\s*[%!]")
 _ASSIGNED_IPYTHON = re.compile(r"^[\w.]+\s*=\s*get_ipython\(")
 
@@ -48,9 +63,11 @@ def extract_code(data: bytes) -> tuple[str, list[str]]:
     cells = _read_cells(data)
     invalid = sum(len(source) - len(drop_surrogates(source)) for _, source in cells)
     cells = [(kind, drop_surrogates(source)) for kind, source in cells]
-    out = [HEADER]
+    out: list[str] = []
+    futures: list[str] = []
     dropped_lines = 0
     magic_cells: list[str] = []
+    check_cells = 0
     for number, (kind, source) in enumerate(cells, start=1):
         if kind != "code":
             continue
@@ -60,14 +77,76 @@ def extract_code(data: bytes) -> tuple[str, list[str]]:
             out.extend([f"# grade: cell dropped ({magic} cell magic)", ""])
             magic_cells.append(magic)
             continue
+        if _calls_check(source):
+            out.extend(["# grade: cell dropped (it calls grader.check)", ""])
+            check_cells += 1
+            continue
         kept, dropped = strip_magics(source)
-        out.extend(kept)
+        out.extend(_hoist_futures(kept, futures))
         dropped_lines += dropped
         out.append("")
+    head = [HEADER, *dict.fromkeys(futures)]
+    code = "\n".join(head + out).rstrip("\n") + "\n"
     notes = _notes(cells, dropped_lines, magic_cells)
     if invalid:
         notes.append(f"removed {_count(invalid, 'character')} that are not valid Unicode")
-    return "\n".join(out).rstrip("\n") + "\n", notes
+    if check_cells:
+        notes.append(f"dropped {_count(check_cells, 'cell')} calling grader.check()")
+    return code, notes
+
+
+def is_notebook_code(code: str) -> bool:
+    """True for source that `extract_code` made (it starts with its header line)."""
+    return code.startswith(HEADER + "\n")
+
+
+def locate(code: str, line: int) -> tuple[int, int] | None:
+    """(cell number, line in that cell) of a 1-based line of `extract_code`'s output.
+
+    None for a line of the header (the hoisted `from __future__` imports), one past the end,
+    or source that is not an extracted notebook.
+    """
+    if not is_notebook_code(code) or line < 1:
+        return None
+    lines = code.split("\n")
+    if line > len(lines):
+        return None
+    for number in range(line - 1, -1, -1):
+        mark = _CELL_MARK.match(lines[number])
+        if mark:
+            return (int(mark.group(1)), line - 1 - number) if number < line - 1 else None
+    return None
+
+
+def relocate(text: str, code: str) -> str:
+    """Feedback with the joined file's line numbers turned into "cell N, line M"."""
+    if not is_notebook_code(code):
+        return text
+
+    def in_file(found: re.Match[str]) -> str:
+        where = locate(code, int(found.group(2)))
+        return f"{found.group(1)}cell {where[0]}, line {where[1]}" if where else found.group(0)
+
+    def in_syntax_error(found: re.Match[str]) -> str:
+        where = locate(code, int(found.group(1)))
+        return f"(cell {where[0]}, line {where[1]}: " if where else found.group(0)
+
+    return _SYNTAX_LINE.sub(in_syntax_error, _FILE_LINE.sub(in_file, text))
+
+
+def _hoist_futures(lines: list[str], futures: list[str]) -> list[str]:
+    """The cell's lines with top-level `from __future__` imports replaced by `pass` (and
+    appended to `futures`)."""
+    scanner = _Scanner()
+    kept = []
+    for line in lines:
+        if scanner.at_statement_start() and _FUTURE.match(line):
+            futures.append(line.split("#", 1)[0].strip())
+            kept.append(HOISTED)
+        else:
+            kept.append(line)
+            scanner.feed(line)
+    return kept
 
 
 def strip_magics(source: str) -> tuple[list[str], int]:
@@ -98,6 +177,16 @@ def is_ipython_line(line: str) -> bool:
         or bool(_ASSIGNED_MAGIC.match(text))
         or bool(_ASSIGNED_IPYTHON.match(text))
     )
+
+
+def _calls_check(source: str) -> bool:
+    """True when a top-level statement of the cell calls `grader.check(`."""
+    scanner = _Scanner()
+    for line in source.split("\n"):
+        if scanner.at_statement_start() and _CHECK_CALL.match(line):
+            return True
+        scanner.feed(line)
+    return False
 
 
 def _cell_magic(source: str) -> str:
