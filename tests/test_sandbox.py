@@ -602,3 +602,27 @@ def test_memory_is_bounded_for_the_whole_tree(engine: Engine) -> None:
             assert found.verdict == "memory", found.message
             return
     assert isinstance(held, int) and held <= 5
+
+
+def test_cgroups_of_judges_that_are_gone_are_swept(engine: Engine) -> None:
+    """A judge killed with SIGKILL leaves its cgroups behind; the next engine removes them."""
+    require_cgroups(engine)
+    from grader.judge.cgroups import SandboxCgroup, machine_hierarchy
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)  # a judge that is gone
+    assert engine.cgroups is not None
+    left = SandboxCgroup.create(engine.cgroups, LIMITS)
+    for folder in left.paths:
+        folder.rename(folder.with_name(f"grade-{pid}-abandoned"))
+    stale = [folder.with_name(f"grade-{pid}-abandoned") for folder in left.paths]
+    mine = SandboxCgroup.create(engine.cgroups, LIMITS)  # a live judge's: kept
+    try:
+        assert all(folder.exists() for folder in stale)
+        assert machine_hierarchy() is not None
+        assert not any(folder.exists() for folder in stale)
+        assert all(folder.exists() for folder in mine.paths)
+    finally:
+        mine.remove()

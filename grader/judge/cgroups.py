@@ -27,11 +27,15 @@ REMOVE_S = 2.0  # how long `remove` waits for the killed processes to be gone
 
 
 def machine_hierarchy() -> Hierarchy | None:
-    """This machine's cgroup hierarchy for sandboxes, or None (then `why_none` says why)."""
+    """This machine's cgroup hierarchy for sandboxes, or None (then `why_none` says why).
+
+    Cgroups that judges no longer running left behind are removed on the way."""
     try:
-        return find_hierarchy()
+        hierarchy = find_hierarchy()
     except NoCgroups:
         return None
+    sweep_abandoned(hierarchy)
+    return hierarchy
 
 
 def why_none() -> str:
@@ -137,9 +141,10 @@ class SandboxCgroup:
                     time.sleep(0.005)
 
     def remove_later(self) -> None:
-        """`kill` now, `remove` in a background thread: the judge goes on at once."""
+        """`kill` now, `remove` in a background thread: the judge goes on at once. (Not a
+        daemon: an exiting judge waits for it, at most `REMOVE_S`.)"""
         self.kill()
-        threading.Thread(target=self.remove, name="grade-cgroup-remove", daemon=True).start()
+        threading.Thread(target=self.remove, name="grade-cgroup-remove").start()
 
     def oom_killed(self) -> bool:
         """True when the kernel killed a process here for the memory limit."""
@@ -153,3 +158,35 @@ class SandboxCgroup:
                     if key == "oom_kill" and int(value) > 0:
                         return True
         return False
+
+
+def sweep_abandoned(hierarchy: Hierarchy) -> int:
+    """Remove the sandbox cgroups of judges that are gone (killed with SIGKILL, say): their
+    processes are killed and their folders removed. Returns how many were removed."""
+    removed = 0
+    for _, parent in hierarchy.parents:
+        with contextlib.suppress(OSError):
+            for folder in parent.iterdir():
+                owner = _owner(folder.name)
+                if owner is None or _alive(owner):
+                    continue
+                SandboxCgroup(hierarchy, {"any": folder}).remove()
+                removed += not folder.exists()
+    return removed
+
+
+def _owner(name: str) -> int | None:
+    parts = name.split("-")
+    if len(parts) == 3 and parts[0] == "grade" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
