@@ -52,7 +52,7 @@ from grader.judge.registry import Registry  # noqa: E402
 from grader.judge.sandbox import PRELOAD, Engine  # noqa: E402
 from grader.judge.scoring import Source, judge_threads, run_exercise  # noqa: E402
 from grader.judge.spares import Spares  # noqa: E402
-from grader.staff.batch import warm_up  # noqa: E402
+from grader.staff.jobs import warm_up  # noqa: E402
 
 ENGINES: dict[str, Callable[[], Engine]] = {
     "forkserver": lambda: Engine("forkserver"),

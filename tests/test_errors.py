@@ -4,6 +4,7 @@ errors that only look alike (another class, other text) are not."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
@@ -106,3 +107,41 @@ def _raise(mistake: Callable[[], None]) -> BaseException:
     except Exception as exc:  # noqa: BLE001 - the test wants the error itself
         return exc
     raise AssertionError(f"{mistake.__name__} did not raise")
+
+
+CUT_GRAPH_RELU = """
+import torch
+
+
+class ReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        check = (x.detach() * 2).sum()
+        check.backward()  # the detached copy has no graph: PyTorch raises
+        return grad_output * (x > 0).to(grad_output.dtype)
+
+
+def relu(x):
+    return ReLU.apply(x)
+"""
+
+
+def test_the_judge_names_the_error_a_submission_raised(engine: Any, registry: Any) -> None:
+    """Through a real sandbox: the check's verdict is `error`, and it names the misconception."""
+    from grader.judge.scoring import Source, run_exercise
+
+    result = run_exercise(
+        engine, registry.get("exercise2"), Source(CUT_GRAPH_RELU.encode(), "exercise2.py")
+    )
+    errors = [check for check in result.checks if check.status == "error"]
+    assert errors, [check.status for check in result.checks]
+    assert all(check.diagnosis is not None for check in errors)
+    assert {check.diagnosis.code for check in errors if check.diagnosis} == {"graph_cut"}
+    public = [check for check in errors if not check.hidden]
+    assert public and "graph was cut" in public[0].diagnosis.title  # type: ignore[union-attr]

@@ -27,15 +27,16 @@ from typing import Any
 
 import pytest
 
+from grader.judge.notebook import extract_code
 from grader.outputs.console import make_console, untrusted
 from grader.outputs.exports import write_csv, write_gradescope, write_junit
 from grader.outputs.html_report import write_html
 from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, SubmissionResult
 from grader.outputs.report import batch_summary, exercise_report
 from grader.outputs.text import escape_controls, from_os, normalise
-from grader.staff.batch import _recordable, _unrecordable
 from grader.staff.intake import read_submissions
-from grader.staff.notebook import extract_code
+from grader.staff.jobs import recordable as _recordable
+from grader.staff.jobs import unrecordable as _unrecordable
 from grader.wire.protocol import decode, encode
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from grader.authoring.check import CheckFailure, CheckSpec, InvalidAnswer
+from grader.authoring.errors import diagnose_error_text
 from grader.judge.notebook import is_notebook_code, relocate
 from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
@@ -281,7 +282,10 @@ def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
     except SandboxOutcome as outcome:
         # A call that produced no answer: never a pass, whatever verdict it carries.
         verdict = outcome.verdict if outcome.verdict in NO_ANSWER else "invalid"
-        return _result(spec, verdict, outcome.feedback())
+        # The student's code raised: name the misconception PyTorch's error points to (feedback
+        # only; the verdict is `error` whatever the text says).
+        named = diagnose_error_text(outcome.feedback()) if verdict == "error" else None
+        return _result(spec, verdict, outcome.feedback(), named)
     except CheckFailure as failure:
         return _result(spec, "failed", failure.feedback(), failure.diagnosis)
     except AssertionError as failure:
