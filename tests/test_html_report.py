@@ -4,6 +4,7 @@ structure, escaping, and a real headless Chromium render."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import struct
@@ -100,6 +101,7 @@ class Page(HTMLParser):
         super().__init__()
         self.tags: list[str] = []
         self.attributes: list[str] = []
+        self.hrefs: list[str] = []
         self.text: list[str] = []
         self.rows: dict[str, int] = {}
         self._table = ""
@@ -108,6 +110,7 @@ class Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         self.attributes += [name for name, _ in attrs]
+        self.hrefs += [value or "" for name, value in attrs if name == "href"]
         if tag == "table":
             self._table = dict(attrs).get("id") or ""
         if tag == "tr":
@@ -120,8 +123,10 @@ class Page(HTMLParser):
 def test_page_has_every_section_and_no_active_content() -> None:
     page = Page(render_html(batch(), META))
     assert "script" not in page.tags and "img" not in page.tags
-    assert not [a for a in page.attributes if a.startswith("on") or a in ("src", "href")]
-    assert page.rows == {"grades": 5, "items": 7, "diagnoses": 2}  # header rows included
+    assert not [a for a in page.attributes if a.startswith("on") or a == "src"]
+    assert page.hrefs and all(re.fullmatch(r"#(grades|student-\d+)", h) for h in page.hrefs)
+    summary_tables = {table: n for table, n in page.rows.items() if table}  # not per student
+    assert summary_tables == {"grades": 5, "items": 7, "diagnoses": 2}  # header rows included
     assert page.tags.count("svg") == 2
     text = "".join(page.text)
     for hostile in (PWN_ID, PWN_FEEDBACK, PWN_DIAGNOSIS, META["exercise2"]):

@@ -71,7 +71,7 @@ def write_csv(
             writer.writerow(
                 [
                     _cell(sub.student),
-                    _cell(names.get(sub.student, "")),
+                    _cell(names.get(sub.student) or sub.name),
                     *(scores.get(exercise, "") for exercise in exercise_ids),
                     _number(sub.score),
                     _number(sub.max_score),
@@ -213,6 +213,8 @@ def _testsuite(root: ET.Element, sub: SubmissionResult) -> list[CheckResult]:
     for key, value in (("score", sub.score), ("max_score", sub.max_score)):
         ET.SubElement(properties, "property", name=key, value=_number(value))
     ET.SubElement(properties, "property", name="late", value=str(sub.late).lower())
+    if sub.name:
+        ET.SubElement(properties, "property", name="student_name", value=_xml(sub.name))
     for ex in sub.exercises:
         for check in ex.checks:
             _testcase(suite, ex.exercise, check)

@@ -59,11 +59,22 @@ def _html(batch: BatchResult, course: Course, path: Path) -> None:
     write_html(batch, course.titles, path)
 
 
+def _html_staff(batch: BatchResult, course: Course, path: Path) -> None:
+    from grader.outputs.html_report import write_html
+
+    write_html(batch, course.titles, path, staff=True)
+
+
 EXPORTS: tuple[Export, ...] = (
     Export("csv", "Write one row per student.", _csv),
     Export("gradescope", "Write <student>/results.json files here.", _gradescope),
     Export("junit", "Write JUnit XML.", _junit),
-    Export("html", "Write a self-contained HTML report.", _html),
+    Export("html", "Write a self-contained HTML report (what students may see).", _html),
+    Export(
+        "html-staff",
+        "The HTML report with hidden checks' staff-only detail, marked (not for students).",
+        _html_staff,
+    ),
 )
 
 

@@ -9,10 +9,10 @@ report. Every string that a student can influence (ids, feedback, diagnosis text
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from grader.outputs.html_students import anchor, student_sections
 from grader.outputs.models import (
     BatchResult,
     ExerciseResult,
@@ -26,7 +26,7 @@ from grader.outputs.statistics import (
     score_distribution,
     top_diagnoses,
 )
-from grader.outputs.text import escape_controls
+from grader.outputs.text import html_text
 
 PAGE_TITLE = "grade: class report"
 
@@ -46,6 +46,8 @@ td.zero { background: #f9c9c4; } td.none { background: #eceff3; color: #6b7280; 
 .histograms { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure { margin: 0; border: 1px solid #c9ced8; padding: .5rem; }
 figcaption { font-size: .9em; margin-bottom: .3rem; }
+pre.feedback { white-space: pre-wrap; margin: 0; font-size: .85em; }
+details.staff { color: #7c2d12; font-size: .85em; }
 """
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -53,7 +55,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 def _e(text: object) -> str:
     """Escaped for HTML, with control characters shown as escapes (as on the terminal)."""
-    return html.escape(escape_controls(str(text), one_line=False), quote=True)
+    return html_text(text)
 
 
 def _number(value: float) -> str:
@@ -81,9 +83,10 @@ def _score_cell(result: ExerciseResult | None) -> str:
     return f'<td class="num {kind}">{_number(result.score)}/{_number(result.max_score)}</td>'
 
 
-def _student_row(sub: SubmissionResult, ids: Sequence[str]) -> str:
+def _student_row(position: int, sub: SubmissionResult, ids: Sequence[str]) -> str:
     results = {ex.exercise: ex for ex in sub.exercises}
-    cells = [f"<td>{_e(sub.student)}</td>"]
+    name = f'<br><span class="small">{_e(sub.name)}</span>' if sub.name else ""
+    cells = [f'<td><a href="#{anchor(position)}">{_e(sub.student)}</a>{name}</td>']
     cells += [_score_cell(results.get(ex)) for ex in ids]
     cells.append(f'<td class="num"><b>{_number(sub.score)}</b>/{_number(sub.max_score)}</td>')
     cells.append(f'<td class="num">{_percent(sub.score, sub.max_score)}</td>')
@@ -96,7 +99,7 @@ def _grade_table(batch: BatchResult, ids: Sequence[str], meta: Mapping[str, str]
     heads = "".join(
         f'<th>{_e(ex)}<br><span class="small">{_e(meta.get(ex, ""))}</span></th>' for ex in ids
     )
-    rows = "\n".join(_student_row(sub, ids) for sub in batch.submissions)
+    rows = "\n".join(_student_row(i, sub, ids) for i, sub in enumerate(batch.submissions))
     return (
         '<h2>Grades</h2>\n<table id="grades">\n'
         f"<thead><tr><th>student</th>{heads}<th>total</th><th>%</th><th>late</th>"
@@ -203,8 +206,9 @@ def _summary(batch: BatchResult) -> str:
     )
 
 
-def render_html(batch: BatchResult, exercise_meta: Mapping[str, str]) -> str:
-    """The whole report page; `exercise_meta` maps exercise id to title, in lecture order."""
+def render_html(batch: BatchResult, exercise_meta: Mapping[str, str], staff: bool = False) -> str:
+    """The whole report page; `exercise_meta` maps exercise id to title, in lecture order.
+    With `staff`, each student's section also shows hidden checks' staff-only detail, marked."""
     ids = _ordered_exercises(batch, exercise_meta)
     body = "\n".join(
         [
@@ -214,6 +218,7 @@ def render_html(batch: BatchResult, exercise_meta: Mapping[str, str]) -> str:
             _histograms(batch, ids, exercise_meta),
             _items(batch),
             _diagnoses(batch),
+            student_sections(batch, staff),
         ]
     )
     return (
@@ -224,6 +229,9 @@ def render_html(batch: BatchResult, exercise_meta: Mapping[str, str]) -> str:
     )
 
 
-def write_html(batch: BatchResult, exercise_meta: Mapping[str, str], path: Path) -> None:
+def write_html(
+    batch: BatchResult, exercise_meta: Mapping[str, str], path: Path, staff: bool = False
+) -> None:
     """Write `render_html` to `path` as UTF-8."""
-    path.write_text(render_html(batch, exercise_meta), encoding="utf-8", errors="replace")
+    page = render_html(batch, exercise_meta, staff)
+    path.write_text(page, encoding="utf-8", errors="replace")

@@ -164,6 +164,7 @@ HIDDEN_OUTPUT = "\n[not shown: what the code printed during hidden checks, which
 
 class SubmissionResult(_Frozen):
     student: str
+    name: str = Field(default="", description="the display name (roster or LMS), if known")
     score: Points
     max_score: Points
     exercises: list[ExerciseResult]

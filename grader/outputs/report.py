@@ -129,7 +129,8 @@ def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
         for exercise_id in exercise_ids:
             ex = by_id.get(exercise_id)
             cells.append(Text("—") if ex is None else _score_cell(ex))
-        name = untrusted(sub.student + (" (late)" if sub.late else ""))
+        shown = sub.student + (f" · {sub.name}" if sub.name and sub.name != sub.student else "")
+        name = untrusted(shown + (" (late)" if sub.late else ""))
         table.add_row(name, *cells, f"{sub.score:g}/{sub.max_score:g}")
     return table
 

@@ -54,3 +54,10 @@ def escape_controls(text: str, *, one_line: bool = True) -> str:
 def _escape(found: re.Match[str]) -> str:
     code = ord(found.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def html_text(text: object) -> str:
+    """Escaped for HTML, with control characters shown as escapes (as on the terminal)."""
+    import html
+
+    return html.escape(escape_controls(str(text), one_line=False), quote=True)

@@ -436,14 +436,16 @@ class Gradebook:
         """The current grades: latest attempt per student and exercise, totals computed, read
         in one snapshot; a warning names each batch still running."""
         with self._snapshot():
-            by_student: dict[str, list[Attempt]] = {student: [] for student in self.students()}
+            names = self.students()
+            by_student: dict[str, list[Attempt]] = {student: [] for student in names}
             for attempt in self.latest_attempts():
                 by_student.setdefault(attempt.student, []).append(attempt)
             maxima = self.exercise_maxima()
             running = self.running()
         return BatchResult(
             submissions=[
-                _submission(student, by_student[student], maxima) for student in sorted(by_student)
+                _submission(student, by_student[student], maxima, names.get(student, ""))
+                for student in sorted(by_student)
             ],
             warnings=[batch.describe() for batch in running],
         )
@@ -545,7 +547,7 @@ class Gradebook:
 
 
 def _submission(
-    student: str, attempts: list[Attempt], maxima: dict[str, float]
+    student: str, attempts: list[Attempt], maxima: dict[str, float], name: str = ""
 ) -> SubmissionResult:
     notes: list[str] = []
     for attempt in attempts:
@@ -558,6 +560,7 @@ def _submission(
         notes.append(f"{NO_SUBMISSION} for {', '.join(missing)}")
     return SubmissionResult(
         student=student,
+        name=name,
         score=sum(attempt.result.score for attempt in attempts),
         max_score=sum(maxima.values()),
         exercises=[attempt.result for attempt in attempts],
