@@ -172,9 +172,21 @@ class SubmissionResult(_Frozen):
     notes: list[str] = Field(default_factory=list)
 
 
+class BatchRun(_Frozen):
+    """What one `grade batch` did: how many (student, exercise) files it graded, found unchanged
+    in the gradebook, left to another batch or could not grade, and where the gradebook is."""
+
+    graded: int = 0
+    unchanged: int = 0
+    busy: int = 0
+    not_graded: int = 0
+    gradebook: str = ""
+
+
 class BatchResult(_Frozen):
     submissions: list[SubmissionResult]
     warnings: list[str] = Field(default_factory=list)
+    run: BatchRun | None = Field(default=None, description="set by grade batch, not by show")
 
 
 def total(results: list[ExerciseResult]) -> tuple[float, float]:

@@ -147,6 +147,8 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
     from grader.outputs.statistics import most_failed_checks, score_distribution
 
     parts: list[RenderableType] = [batch_table(batch, exercise_ids)]
+    if batch.run is not None:
+        parts.append(run_line(batch))
     graded = [
         ex
         for ex in exercise_ids
@@ -178,6 +180,20 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
     if degraded := degraded_isolation(batch):
         parts.append(Text(degraded, style="yellow"))
     return Group(*parts)
+
+
+def run_line(batch: BatchResult) -> Text:
+    """What this batch did, in one line: graded, unchanged, left to another batch, not graded."""
+    run = batch.run
+    if run is None:
+        return Text("")
+    parts = [f"graded {run.graded}", f"unchanged {run.unchanged} (already in the gradebook)"]
+    if run.busy:
+        parts.append(f"{run.busy} being graded by another batch")
+    if run.not_graded:
+        parts.append(f"{run.not_graded} not graded (see the warnings)")
+    line = Text(", ".join(parts) + "; gradebook: ")
+    return line.append_text(untrusted(run.gradebook))
 
 
 def _first_line(text: str) -> str:

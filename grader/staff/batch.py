@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.judge.registry import Registry
-from grader.outputs.models import BatchResult, ExerciseResult
+from grader.outputs.models import BatchResult, BatchRun, ExerciseResult
 from grader.staff.claims import lease
 from grader.staff.executors import Executor
 from grader.staff.executors.local import LocalPool, default_workers, run_jobs
@@ -23,6 +23,7 @@ from grader.staff.gradebook import BatchTicket, Gradebook, Wanted, content_hash
 from grader.staff.intake import (
     ArchiveError,
     Intake,
+    IntakeError,
     SourceFile,
     StudentSubmission,
     read_submissions,
@@ -87,10 +88,18 @@ def grade_folder(
     # A local judge reads each file when it grades it; a remote one gets the bytes in the job.
     lazy = isinstance(runner, LocalPool)
     intake = read_submissions(folder, registry.ids(), roster, sources=sources, lazy=lazy)
-    db_path = db_path or folder.resolve().parent / "gradebook.sqlite"
+    if not intake.students:
+        unmatched = (
+            f" ({len(intake.warnings)} entries matched no exercise)" if intake.warnings else ""
+        )
+        raise IntakeError(f"no submissions found in {folder}{unmatched}")
+    db_path = db_path or default_gradebook(folder)
     with Gradebook(db_path) as book, _registered(book, db_path) as ticket:
         unrecorded: list[str] = []
         files = _changed_files(registry, intake, book, regrade, unrecorded)
+        found = sum(len(student.files) for student in intake.students)
+        unchanged = found - len(files) - len(unrecorded)  # the unreadable are not unchanged
+        graded: list[tuple[str, str]] = []
         advance: Callable[[], None] = lambda: None  # noqa: E731 - replaced per round
 
         def store(job: Job, result: ExerciseResult) -> None:
@@ -113,9 +122,11 @@ def grade_folder(
                     store(job, result)
                 except Exception:  # noqa: BLE001 - student text the gradebook refused
                     store(job, recordable(result))
+                graded.append((job.student, job.exercise))
             except Exception as exc:  # noqa: BLE001 - still refused: record why, not the result
                 try:
                     store(job, unrecordable(result, exc))
+                    graded.append((job.student, job.exercise))
                 except Exception as again:  # noqa: BLE001 - nothing recorded; say so
                     unrecorded.append(
                         f"{job.student}: {job.exercise} not recorded "
@@ -168,7 +179,21 @@ def grade_folder(
         for exercise, digest in fingerprints(registry, set(before)).items()
         if digest != before[exercise]
     ]
-    return _with_intake(grades, intake, problems)
+    run = BatchRun(
+        graded=len(graded),
+        unchanged=unchanged,
+        busy=len(busy),
+        not_graded=len(failures) + len(unrecorded),
+        gradebook=str(db_path),
+    )
+    return _with_intake(grades, intake, problems).model_copy(update={"run": run})
+
+
+def default_gradebook(folder: Path) -> Path:
+    """The gradebook of a submissions folder when none is named: `<folder>.gradebook.sqlite`
+    beside it, so two folders in one parent never share one."""
+    folder = folder.resolve()
+    return folder.parent / f"{folder.name}.gradebook.sqlite"
 
 
 @contextlib.contextmanager
