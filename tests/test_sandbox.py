@@ -573,25 +573,33 @@ ALLOCATES_IN_CHILDREN = """
     import os, select, signal, time
     def f(children, mb):
         read_end, write_end = os.pipe()
+        pids = []
         for _ in range(children):
-            if os.fork() == 0:
+            pid = os.fork()
+            if pid == 0:
                 signal.alarm(30)
                 block = b"\\x01" * (mb * 1024 * 1024)  # every page written
-                os.write(write_end, b"+")
+                os.write(write_end, os.getpid().to_bytes(4, "little"))
                 time.sleep(30)
                 os._exit(len(block) & 0)
+            pids.append(pid)
         os.close(write_end)
-        held, deadline = 0, time.monotonic() + 8
-        while held < children and time.monotonic() < deadline:
+        data, deadline = b"", time.monotonic() + 8
+        while len(data) < 4 * children and time.monotonic() < deadline:
             if select.select([read_end], [], [], 0.2)[0]:
-                held += len(os.read(read_end, 64))
-        return held
+                chunk = os.read(read_end, 64)
+                if not chunk:
+                    break  # every child has ended
+                data += chunk
+        held = {int.from_bytes(data[i : i + 4], "little") for i in range(0, len(data), 4)}
+        # those still alive hold their whole block now (the killed ones held it once)
+        return sum(1 for pid in held if os.waitpid(pid, os.WNOHANG) == (0, 0))
 """
 
 
 def test_memory_is_bounded_for_the_whole_tree(engine: Engine) -> None:
     """Eight children of 200 MB each, under a 1024 MB limit: each fits its own address-space
-    limit, but together they do not, and at most five ever hold their memory at once."""
+    limit, but together they do not, and at most five hold their memory at once."""
     require_cgroups(engine)
     limits = LIMITS.model_copy(update={"memory_mb": 1024, "call_s": 15})
     with Sandbox(engine, limits, "cpu", "student.py", "student") as box:
