@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -500,12 +501,18 @@ app.add_typer(gradebook_app, name="gradebook")
 
 
 def open_gradebook(db: Path) -> BatchResult:
-    from grader.staff.gradebook import Gradebook
+    """The gradebook's current grades; a file that is not a gradebook is one line, untouched."""
+    from grader.staff.gradebook import Gradebook, GradebookError, is_gradebook
 
     if not db.is_file():
         raise usage_error(f"no such gradebook: {db}")
-    with Gradebook(db) as book:
-        return book.latest()
+    if not is_gradebook(db):
+        raise usage_error(f"{db} is not a grade gradebook (made by grade batch)")
+    try:
+        with Gradebook(db) as book:
+            return book.latest()
+    except (GradebookError, sqlite3.Error) as exc:
+        raise usage_error(f"{db}: {exc}") from None
 
 
 @gradebook_app.command("show")

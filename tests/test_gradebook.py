@@ -458,3 +458,42 @@ def test_a_batch_declared_dead_by_another_cannot_claim_again(book: Gradebook) ->
     book.claim(book.open_batch(60.0), [wanted("ada")])
     with pytest.raises(GradebookError, match="expired"):
         book.claim(lapsed, [wanted("bob")])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"hello, not a database", b""],
+    ids=["text", "empty"],
+)
+def test_gradebook_show_on_a_file_that_is_no_gradebook_is_one_line(
+    tmp_path: Path, content: bytes
+) -> None:
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    path = tmp_path / "notes.sqlite"
+    path.write_bytes(content)
+    before = path.read_bytes()
+    for command in (["show"], ["export", "--csv", str(tmp_path / "g.csv")]):
+        done = CliRunner().invoke(app, ["gradebook", command[0], str(path), *command[1:]])
+        assert done.exit_code == 2, done.output
+        assert "not a grade gradebook" in done.output and "Traceback" not in done.output
+    assert path.read_bytes() == before  # never turned into a gradebook
+
+
+def test_another_programs_database_is_left_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    from grader.staff.gradebook import is_gradebook
+
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    assert not is_gradebook(other)
+    real = tmp_path / "gradebook.sqlite"
+    with Gradebook(real):
+        pass
+    assert is_gradebook(real)
+    with sqlite3.connect(other) as db:
+        assert [row[0] for row in db.execute("SELECT name FROM sqlite_master")] == ["t"]

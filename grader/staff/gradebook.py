@@ -97,6 +97,23 @@ WHERE a.attempt = (SELECT MAX(b.attempt) FROM attempts AS b
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+def is_gradebook(path: Path) -> bool:
+    """Whether `path` is a gradebook, read without changing it (a file that is no database, or
+    another program's database, is not one)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+    return bool(version >= 1 and {"students", "attempts"} <= tables)
+
+
 class GradebookError(Exception):
     """The gradebook file cannot be used (newer schema, bad arguments)."""
 
