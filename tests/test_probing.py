@@ -271,3 +271,24 @@ def test_private_builtins_give_the_copy_to_the_probes_imports() -> None:
     exec(compile(source, "probes.py", "exec"), namespace)  # noqa: S102
     assert namespace["probing"] is copy and namespace["device_of"] is copy.device_of
     assert namespace["torch"] is torch and isinstance(namespace["probing"], types.ModuleType)
+
+
+def test_a_stubs_not_implemented_is_its_verdict_but_torchs_on_meta_is_a_fact() -> None:
+    """Told apart by where the error left the code (a `raise` statement in the student's file,
+    or a torch call), never by its message."""
+    from grader.jail.probing import raised_by_a_raise_statement, tolerated
+
+    def stub() -> None:
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")  # same words
+
+    try:
+        stub()
+    except NotImplementedError as exc:
+        assert raised_by_a_raise_statement(exc) and not tolerated(exc, "meta")
+    try:
+        torch.zeros(2, device="meta").to("cpu")
+    except NotImplementedError as exc:
+        assert not raised_by_a_raise_statement(exc) and tolerated(exc, "meta")
+        assert not tolerated(exc, "cpu")
+    else:
+        raise AssertionError("torch no longer raises copying a meta tensor to the CPU")

@@ -42,9 +42,10 @@ FORGER = textwrap.dedent(
     """
 )
 
-# What a failure reply's kind may become: the sandbox reports these itself, anything else is
-# an `error` (the call did not answer).
+# What a failure reply's kind may become: the sandbox reports these itself; any other reply is
+# malformed (grader.wire.messages.read_reply): `invalid`, and the sandbox is killed.
 SANDBOX_KINDS = {"error", "not_attempted", "memory", "invalid"}
+MALFORMED = "was malformed"
 
 
 def forged_outcome(engine: Engine, reply: dict[str, Any]) -> SandboxOutcome | Any:
@@ -64,15 +65,18 @@ def test_a_forged_failure_reply_never_passes(engine: Engine, kind: object) -> No
     reply = {"ok": False, "kind": kind, "message": f"FORGED {kind}", "traceback": ""}
     outcome = forged_outcome(engine, reply)
     assert isinstance(outcome, SandboxOutcome)
-    assert f"FORGED {kind}" in outcome.message  # the forged frame was the one read
-    expected = kind if isinstance(kind, str) and kind in SANDBOX_KINDS else "error"
-    assert outcome.verdict == expected != "passed"
+    if isinstance(kind, str) and kind in SANDBOX_KINDS:
+        assert f"FORGED {kind}" in outcome.message  # the forged frame was the one read
+        assert outcome.verdict == kind
+    else:
+        assert MALFORMED in outcome.message and outcome.verdict == "invalid"
 
 
 @pytest.mark.parametrize("ok", [1, "true", "passed", None, [True]])
 def test_a_reply_whose_ok_is_not_true_is_no_answer(engine: Engine, ok: object) -> None:
     outcome = forged_outcome(engine, {"ok": ok, "kind": "passed", "value": 6.0, "message": "F"})
-    assert isinstance(outcome, SandboxOutcome) and outcome.verdict == "error"
+    assert isinstance(outcome, SandboxOutcome) and outcome.verdict == "invalid"
+    assert MALFORMED in outcome.message
 
 
 def test_a_reply_for_another_id_is_malformed(engine: Engine) -> None:
@@ -133,7 +137,10 @@ def test_a_submission_forging_its_reply_scores_nothing(
     result = run_exercise(engine, exercise, Source(source.encode(), "exercise7.py"))
     by_name = {c.name: c for c in result.checks}
     forged = by_name["doubles_three"]
-    assert "FORGED" in forged.feedback and forged.status != "passed"
-    assert forged.status == (kind if kind in SANDBOX_KINDS else "error")
+    assert forged.status != "passed"
+    if kind in SANDBOX_KINDS:
+        assert "FORGED" in forged.feedback and forged.status == kind
+    else:
+        assert MALFORMED in forged.feedback and forged.status == "invalid"
     assert by_name["outcome_claiming_passed"].status == "invalid"
     assert result.score == 0

@@ -16,6 +16,7 @@ is checked against the engine's own graph-task counter, which no Python referenc
 from __future__ import annotations
 
 import builtins
+import dis
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -285,7 +286,33 @@ def tolerated(exc: BaseException, target: str) -> bool:
     if target == "cpu" or not isinstance(exc, Exception):
         return False
     out_of_memory = (MemoryError, getattr(torch.cuda, "OutOfMemoryError", MemoryError))
-    return not isinstance(exc, (NotImplementedError, *out_of_memory))
+    if isinstance(exc, out_of_memory):
+        return False
+    return not (isinstance(exc, NotImplementedError) and raised_by_a_raise_statement(exc))
+
+
+_TORCH_FOLDER = str(Path(torch.__file__).resolve().parent)
+
+
+def raised_by_a_raise_statement(exc: BaseException) -> bool:
+    """Whether `exc` left a `raise` statement of code outside torch (a stub's
+    `raise NotImplementedError(...)`), rather than torch's own C++ (meta's "no data").
+
+    Read from where the innermost frame stopped, never from the message: a stub raises with
+    RAISE_VARARGS; a NotImplementedError out of a torch call stops at the call instruction.
+    """
+    tb = exc.__traceback__
+    if tb is None:  # never raised: nothing says torch raised it, so it keeps the stub's verdict
+        return True
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    if str(Path(code.co_filename).resolve()).startswith(_TORCH_FOLDER):
+        return False
+    for instruction in dis.get_instructions(code):
+        if instruction.offset == tb.tb_lasti:
+            return instruction.opname in ("RAISE_VARARGS", "RERAISE")
+    return False
 
 
 class ErrorFact:

@@ -351,6 +351,8 @@ def uts_private(host: Host, *_: object) -> Iterator[Verify]:
         assert "armed sandbox" in result.output, result.output  # the host's name never shows
         assert socket.gethostname() == name and host.mark not in result.output.split()[-1]
 
+    yield verify
+
 
 def remove_ipc_objects(key: int) -> list[str]:
     """Remove the host's SysV shared memory, message queue and semaphore set under `key`
