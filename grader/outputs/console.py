@@ -81,11 +81,3 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int], Callable[[], 
 
     with progress:
         yield start
-
-
-def inert(text: str, limit: int = 200) -> str:
-    """Untrusted text for one terminal line: control characters escaped, cut to `limit`."""
-    shown = "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."

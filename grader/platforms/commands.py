@@ -10,6 +10,7 @@ import typer
 
 from grader.judge.registry import Registry, RegistryError, find_root
 from grader.outputs import console as out
+from grader.outputs.text import escape_controls
 from grader.platforms import gradescope, prairielearn
 
 
@@ -133,16 +134,18 @@ def canvas_command(
             plan = canvas.plan_push(book.latest(), exercise, ids)
         console = out.make_console()
         for student in plan.unmatched:
-            console.print(f"unmatched (no Canvas user id): {out.inert(student)}", markup=False)
+            console.print(
+                f"unmatched (no Canvas user id): {escape_controls(student)}", markup=False
+            )
         for student in plan.ungraded:
             console.print(
-                f"no result for {', '.join(exercise)}: {out.inert(student)}", markup=False
+                f"no result for {', '.join(exercise)}: {escape_controls(student)}", markup=False
             )
         if dry_run:
             for grade in plan.grades:
                 console.print(
                     f"would post {grade.score:g}/{grade.max_score:g} to Canvas user "
-                    f"{grade.canvas_user} ({out.inert(grade.student)})",
+                    f"{grade.canvas_user} ({escape_controls(grade.student)})",
                     markup=False,
                 )
             return
@@ -153,7 +156,7 @@ def canvas_command(
     posted = sum(result == "posted" for result in outcome.values())
     for student, result in outcome.items():
         if result != "posted":
-            console.print(f"{out.inert(student)}: {out.inert(result)}", markup=False)
+            console.print(f"{escape_controls(student)}: {escape_controls(result)}", markup=False)
     console.print(f"posted {posted} of {len(plan.grades)} grades", markup=False)
 
 
