@@ -42,7 +42,8 @@ class ExportError(Exception):
     """An export cannot be written (kept for callers; student data never raises it)."""
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
+    """A score as exports show it: at most four decimals, no trailing zeros."""
     return format(round(value, 4), "g")
 
 
@@ -67,14 +68,14 @@ def write_csv(
         writer = csv.writer(handle)
         writer.writerow(["student", "name", *exercise_ids, "total", "max_total", "late"])
         for sub in batch.submissions:
-            scores = {ex.exercise: _number(ex.score) for ex in sub.exercises}
+            scores = {ex.exercise: number(ex.score) for ex in sub.exercises}
             writer.writerow(
                 [
                     _cell(sub.student),
                     _cell(names.get(sub.student) or sub.name),
                     *(scores.get(exercise, "") for exercise in exercise_ids),
-                    _number(sub.score),
-                    _number(sub.max_score),
+                    number(sub.score),
+                    number(sub.max_score),
                     "yes" if sub.late else "no",
                 ]
             )
@@ -93,7 +94,8 @@ def safe_folder_name(student: str) -> str:
     return f"{cleaned or 'student'}-{digest}"
 
 
-def _check_output(check: CheckResult) -> str:
+def check_output(check: CheckResult) -> str:
+    """A check's feedback as plain text, as students see it (hidden checks arrive redacted)."""
     lines = [] if check.status in ("passed", "failed") else [f"Outcome: {check.status}."]
     if check.feedback:
         lines.append(check.feedback)
@@ -115,7 +117,7 @@ def _gradescope_tests(exercises: list[ExerciseResult]) -> list[dict[str, object]
             "score": check.score,
             "max_score": check.max_score,
             "status": "passed" if check.status == "passed" else "failed",
-            "output": _check_output(check),
+            "output": check_output(check),
             "visibility": "after_published" if check.hidden else "visible",
             "tags": [ex.exercise],
         }
@@ -130,7 +132,7 @@ def gradescope_results(sub: SubmissionResult) -> dict[str, object]:
     The submission's captured stdout is left out: code under a hidden check could print the
     hidden inputs it was given.
     """
-    lines = [f"{ex.exercise}: {_number(ex.score)}/{_number(ex.max_score)}" for ex in sub.exercises]
+    lines = [f"{ex.exercise}: {number(ex.score)}/{number(ex.max_score)}" for ex in sub.exercises]
     lines += sub.notes
     if sub.late:
         lines.append("This submission was late.")
@@ -192,7 +194,7 @@ def _testcase(suite: ET.Element, exercise: str, check: CheckResult) -> None:
     outcome = ET.SubElement(
         case, tag, message=_xml(f"{check.status}: {check.title or check.name}"), type=check.status
     )
-    outcome.text = _xml(_check_output(check)) or None
+    outcome.text = _xml(check_output(check)) or None
 
 
 def _counts(checks: list[CheckResult]) -> dict[str, str]:
@@ -211,7 +213,7 @@ def _testsuite(root: ET.Element, sub: SubmissionResult) -> list[CheckResult]:
     suite = ET.SubElement(root, "testsuite", attributes)
     properties = ET.SubElement(suite, "properties")
     for key, value in (("score", sub.score), ("max_score", sub.max_score)):
-        ET.SubElement(properties, "property", name=key, value=_number(value))
+        ET.SubElement(properties, "property", name=key, value=number(value))
     ET.SubElement(properties, "property", name="late", value=str(sub.late).lower())
     if sub.name:
         ET.SubElement(properties, "property", name="student_name", value=_xml(sub.name))

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import grader
 from grader.judge.registry import Registry
+from grader.outputs.exports import check_output, number
 from grader.outputs.models import CheckResult, ExerciseResult
 from grader.platforms.upload import GradedUpload, grade_upload
 
@@ -230,35 +231,19 @@ def _test(
         "score": check.score,
         "max_score": check.max_score,
         "status": "passed" if check.status == "passed" else "failed",
-        "output": check_text(check),
+        "output": check_output(check),
         "output_format": "text",
         "visibility": hidden if check.hidden else "visible",
         "tags": [result.exercise, check.status],
     }
 
 
-def check_text(check: CheckResult) -> str:
-    """A check's feedback as students see it (plain text: student text is never markup)."""
-    lines = [] if check.status in ("passed", "failed") else [f"Outcome: {check.status}."]
-    if check.feedback:
-        lines.append(check.feedback)
-    if check.diagnosis is not None:
-        lines.append(f"Likely misconception: {check.diagnosis.title}.")
-        if not check.hidden:
-            lines.append(check.diagnosis.explanation)
-            if check.diagnosis.slide:
-                lines.append(f"See {check.diagnosis.slide}.")
-    return "\n".join(lines)
-
-
 def summary_markdown(graded: GradedUpload, late: bool | None, notes: list[str]) -> str:
     """The top-of-page summary: a table of exercises, then notes (escaped: they name files)."""
     lines = ["| exercise | score |", "|---|---|"]
     for result in graded.results:
-        lines.append(
-            f"| {result.exercise} | {_points(result.score)} / {_points(result.max_score)} |"
-        )
-    lines.append(f"| **total** | **{_points(graded.score)} / {_points(graded.max_score)}** |")
+        lines.append(f"| {result.exercise} | {number(result.score)} / {number(result.max_score)} |")
+    lines.append(f"| **total** | **{number(graded.score)} / {number(graded.max_score)}** |")
     if late:
         lines += ["", "This submission was late."]
     shown = [*graded.notes, *notes]
@@ -273,10 +258,6 @@ def markdown_text(text: str) -> str:
     """Text shown literally in Markdown: one line, every markup character escaped."""
     flat = " ".join(text.split())
     return "".join(f"\\{c}" if c in "\\`*_{}[]()<>#+-.!|~" else c for c in flat)[:500]
-
-
-def _points(value: float) -> str:
-    return format(round(value, 4), "g")
 
 
 def autograder_root() -> Path:

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.judge.registry import Registry, RegistryError
+from grader.outputs.exports import check_output
 from grader.outputs.models import ExerciseResult
-from grader.platforms.gradescope import check_text
 from grader.platforms.upload import GradedUpload, grade_upload
 
 RESULTS_LIMIT = 1_000_000  # bytes PrairieLearn accepts in results.json
@@ -75,7 +75,7 @@ def prairielearn_results(graded: GradedUpload) -> dict[str, Any]:
             "points": check.score,
             "max_points": check.max_score,
             "message": check.status,
-            "output": check_text(check),
+            "output": check_output(check),
         }
         for result in graded.results
         for check in result.checks
