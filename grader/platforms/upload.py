@@ -19,8 +19,7 @@ from grader.judge.sandbox import Engine
 from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.outputs.models import CheckResult, ExerciseResult, Isolation
 from grader.staff.intake import IntakeError, SourceFile, read_submissions
-
-SOURCE_SUFFIXES = (".py", ".ipynb")
+from grader.student.source import SOURCE_SUFFIXES, SourceError, read_source
 
 
 @dataclass(frozen=True)
@@ -87,28 +86,11 @@ def _single_source(upload: Path) -> SourceFile | None:
     ]
     if len(files) != 1:
         return None
-    path = files[0]
-    renamed = Path(tempfile.mkdtemp(prefix="grade-upload-"))
-    try:
-        (renamed / "upload").mkdir()
-        (renamed / "upload" / f"single{path.suffix.lower()}").write_bytes(path.read_bytes())
-        intake = read_submissions(renamed, ["single"])
-    except (OSError, IntakeError):
+    try:  # the student command's reading: a .py as it is, a notebook's code cells joined
+        read = read_source(files[0])
+    except SourceError:
         return None
-    finally:
-        for leftover in sorted(renamed.rglob("*"), reverse=True):
-            leftover.unlink() if leftover.is_file() else leftover.rmdir()
-        renamed.rmdir()
-    for student in intake.students:
-        for source in student.files:
-            return SourceFile(
-                exercise="",
-                origin=path.name,
-                data=source.data,
-                late=False,
-                notes=source.notes,
-            )
-    return None
+    return SourceFile(exercise="", origin=files[0].name, data=read.source.data, notes=read.notes)
 
 
 def grade_upload(
