@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import dis
+import sys
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,38 +48,50 @@ _MODULE = torch.nn.Module
 _MODULE_STATE = torch.nn.Module.__dict__["__dict__"].__get__  # the instance's own __dict__
 
 
+def private_module(module: types.ModuleType, imports: dict[str, Any] | None = None) -> Any:
+    """A fresh copy of `module` run from its source, not in sys.modules, with private builtins
+    whose `from X import ...` gives `imports[X]` (where it has every name imported)."""
+    path = Path(str(module.__file__))
+    copy = types.ModuleType(module.__name__)
+    copy.__file__ = str(path)
+    copy.__dict__["__builtins__"] = builtins_importing(imports or {})
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), copy.__dict__)  # noqa: S102
+    return copy
+
+
+def builtins_importing(imports: dict[str, Any]) -> dict[str, Any]:
+    """A private copy of the builtins whose `from X import a, b` gives `imports[X]` when it has
+    `a` and `b`; every other import is the real one."""
+    real_import = builtins.__import__
+
+    def import_(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+                level: int = 0) -> Any:  # fmt: skip
+        given = imports.get(name) if level == 0 and fromlist else None
+        if given is not None and all(hasattr(given, item) for item in fromlist):
+            return given
+        return real_import(name, globals, locals, fromlist, level)
+
+    private = dict(vars(builtins))
+    private["__import__"] = import_
+    return private
+
+
 def private_copy() -> types.ModuleType:
     """A fresh copy of this module, not in sys.modules, with private builtins.
 
     The sandbox loads it (and the exercise's probes against it) before the submission is
     imported, so rebinding `grader.jail.probing.<name>` or a builtin changes nothing it uses.
     """
-    path = Path(__file__)
-    module = types.ModuleType(__name__)
-    module.__file__ = str(path)
-    module.__dict__["__builtins__"] = dict(vars(builtins))
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)  # noqa: S102
-    return module
+    copy: types.ModuleType = private_module(sys.modules[__name__])
+    return copy
 
 
 def private_builtins(helpers: types.ModuleType) -> dict[str, Any]:
     """Builtins for a probes module: a private copy whose `import` of `grader.jail.probing`
     (`from grader.jail import probing`, `from grader.jail.probing import x`) gives `helpers`."""
-    real_import = builtins.__import__
     package = types.ModuleType("grader.jail")
     package.probing = helpers  # type: ignore[attr-defined]
-
-    def import_(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
-                level: int = 0) -> Any:  # fmt: skip
-        if level == 0 and name == __name__ and fromlist:
-            return helpers
-        if level == 0 and name == "grader.jail" and fromlist and "probing" in fromlist:
-            return package
-        return real_import(name, globals, locals, fromlist, level)
-
-    private = dict(vars(builtins))
-    private["__import__"] = import_
-    return private
+    return builtins_importing({__name__: helpers, "grader.jail": package})
 
 
 # ---- backward passes -------------------------------------------------------------------------

@@ -87,37 +87,12 @@ def _sealed() -> dict[str, Any]:
     copies of the wire's modules (never in sys.modules), and this module's functions re-made
     over globals (and builtins) that no module attribute leads to.
     """
-    wire = private_module(protocol)
-    typed = private_module(messages, {protocol.__name__: wire})
+    wire = probing.private_module(protocol)
+    typed = probing.private_module(messages, {protocol.__name__: wire})
     own = private_globals(globals())
     own["Unencodable"] = wire.Unencodable
     own.update({name: getattr(typed, name) for name in WIRE_NAMES})
     return own
-
-
-def private_module(module: types.ModuleType, imports: dict[str, Any] | None = None) -> Any:
-    """A fresh copy of `module` run from its source, not in sys.modules, with private builtins
-    whose `from X import ...` gives `imports[X]` where named."""
-    path = Path(str(module.__file__))
-    copy = types.ModuleType(module.__name__)
-    copy.__file__ = str(path)
-    copy.__dict__["__builtins__"] = _builtins_importing(imports or {})
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), copy.__dict__)  # noqa: S102
-    return copy
-
-
-def _builtins_importing(imports: dict[str, Any]) -> dict[str, Any]:
-    real_import = builtins.__import__
-
-    def import_(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
-                level: int = 0) -> Any:  # fmt: skip
-        if level == 0 and fromlist and name in imports:
-            return imports[name]
-        return real_import(name, globals, locals, fromlist, level)
-
-    private = dict(vars(builtins))
-    private["__import__"] = import_
-    return private
 
 
 def private_globals(module_globals: dict[str, Any]) -> dict[str, Any]:
