@@ -166,6 +166,9 @@ def test_relu_grad_at_zero_names_the_value(relu: Relu, at_zero: str) -> None:
     found = relu_grad_at_zero(got, upstream * (x > 0), x, grad_output=upstream)
     assert found is not None and f"taken as {at_zero} instead of 0" in found.title
     assert found.evidence.startswith("x[1] = 0")
+    # Said plainly: the version that gives this value is wrong at 0, not a convention to follow.
+    assert f"give exactly this {at_zero} at x = 0, so they are wrong there" in found.explanation
+    assert "torch.relu" in found.explanation
 
 
 def test_relu_grad_at_zero_stays_quiet() -> None:
