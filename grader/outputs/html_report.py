@@ -23,8 +23,8 @@ from grader.outputs.statistics import (
     ItemStat,
     exercise_ids,
     item_analysis,
+    misconception_analysis,
     score_distribution,
-    top_diagnoses,
 )
 from grader.outputs.text import html_text
 
@@ -175,18 +175,22 @@ def _items(batch: BatchResult) -> str:
 
 
 def _diagnoses(batch: BatchResult) -> str:
-    stats = top_diagnoses(batch, 10)
+    stats = misconception_analysis(batch)
+    heading = "<h2>Item analysis by misconception (most students first)</h2>\n"
     if not stats:
-        return "<h2>Most frequent diagnoses</h2>\n<p>No misconception was diagnosed.</p>"
+        return heading + "<p>No misconception was diagnosed.</p>"
     rows = "\n".join(
-        f"<tr><td>{_e(stat.title)}<br><span class='small'>{_e(stat.code)}</span></td>"
+        f"<tr><td class='num'>{rank}</td>"
+        f"<td>{_e(stat.title)}<br><span class='small'>{_e(stat.code)}</span></td>"
         f"<td class='num'>{stat.students}</td><td class='num'>{stat.occurrences}</td>"
-        f"<td>{_e(', '.join(stat.exercises))}</td></tr>"
-        for stat in stats
+        f"<td class='num'>{100 * stat.share:.0f}%</td>"
+        f"<td class='small'>{_e(', '.join(stat.checks))}</td></tr>"
+        for rank, stat in enumerate(stats, start=1)
     )
     return (
-        "<h2>Most frequent diagnoses</h2>\n<table id='diagnoses'>\n<thead><tr>"
-        "<th>misconception</th><th>students</th><th>times seen</th><th>exercises</th>"
+        heading + "<table id='diagnoses'>\n<thead><tr>"
+        "<th>#</th><th>misconception</th><th>students</th><th>times seen</th>"
+        "<th>of the students who took its exercises</th><th>checks</th>"
         f"</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
     )
 

@@ -24,6 +24,9 @@ from grader.outputs.models import (
     degraded_isolation,
 )
 
+# The terminal shows the misconceptions most students hold; the HTML report shows them all.
+MISCONCEPTIONS_SHOWN = 10
+
 STYLE: dict[Verdict, tuple[str, str]] = {
     "passed": ("✔", "green"),
     "failed": ("✘", "red"),
@@ -144,7 +147,11 @@ def _score_cell(result: ExerciseResult) -> Text:
 
 def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> RenderableType:
     """After a batch: the table, each exercise's score distribution, the most-failed checks."""
-    from grader.outputs.statistics import most_failed_checks, score_distribution
+    from grader.outputs.statistics import (
+        misconception_analysis,
+        most_failed_checks,
+        score_distribution,
+    )
 
     parts: list[RenderableType] = [batch_table(batch, exercise_ids)]
     if batch.run is not None:
@@ -176,6 +183,20 @@ def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> Renderable
                 untrusted(_first_line(item.common_feedback)[:70]),
             )
         parts.append(worst)
+    held = misconception_analysis(batch)[:MISCONCEPTIONS_SHOWN]
+    if held:
+        ranked = Table(title="Misconceptions, by how many students hold them", show_edge=False)
+        for column in ("#", "misconception", "students", "share", "checks"):
+            ranked.add_column(column)
+        for rank, stat in enumerate(held, start=1):
+            ranked.add_row(
+                str(rank),
+                untrusted(stat.title),
+                str(stat.students),
+                f"{stat.share:.0%}",
+                untrusted(", ".join(stat.checks)[:70]),
+            )
+        parts.append(ranked)
     parts += [untrusted(f"warning: {w}", style="yellow") for w in batch.warnings]
     if degraded := degraded_isolation(batch):
         parts.append(Text(degraded, style="yellow"))

@@ -1,8 +1,9 @@
 """Class statistics over a `BatchResult`, shared by the terminal report and the HTML report.
 
-`item_analysis` is the pass rate of every check (which misconceptions the class holds),
-`score_distribution` a histogram per exercise, `top_diagnoses` the most frequent named mistakes,
-`most_failed_checks` the checks most students did not pass, with their most common feedback.
+`item_analysis` is the pass rate of every check, `misconception_analysis` the item analysis by
+misconception (every named mistake, ranked by how many students hold it), `top_diagnoses` its
+first rows, `score_distribution` a histogram per exercise, and `most_failed_checks` the checks
+most students did not pass, with their most common feedback.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ class ItemStat(BaseModel):
 
 
 class DiagnosisStat(BaseModel):
-    """How often one misconception was diagnosed, in how many students and where."""
+    """How often one misconception was diagnosed, in how many students and where.
+
+    `share` is `students` over the students who have a result for at least one of `exercises`
+    (those who could have shown it); `checks` are "exercise/check" where it was diagnosed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,6 +49,8 @@ class DiagnosisStat(BaseModel):
     students: int
     occurrences: int
     exercises: tuple[str, ...]
+    share: float = 0.0
+    checks: tuple[str, ...] = ()
 
 
 def exercise_ids(batch: BatchResult) -> list[str]:
@@ -112,29 +118,50 @@ def score_distribution(batch: BatchResult, exercise: str) -> list[int]:
     return counts
 
 
-def top_diagnoses(batch: BatchResult, n: int = 10) -> list[DiagnosisStat]:
-    """The `n` diagnoses found in the most students (then most often)."""
+def misconception_analysis(batch: BatchResult) -> list[DiagnosisStat]:
+    """Every misconception diagnosed in the batch, by name, the one most students hold first
+    (then the most often seen, then by code). A student holds it when at least one of their
+    checks was diagnosed with it, hidden checks included (their diagnosis is the name only)."""
     students: dict[str, set[str]] = {}
     occurrences: Counter[str] = Counter()
     titles: dict[str, str] = {}
-    exercises: dict[str, set[str]] = {}
+    checks: dict[str, set[tuple[str, str]]] = {}
     for student, exercise, check in _checks(batch):
         if check.diagnosis is None:
             continue
         code = check.diagnosis.code
         titles.setdefault(code, check.diagnosis.title)
         students.setdefault(code, set()).add(student)
-        exercises.setdefault(code, set()).add(exercise)
+        checks.setdefault(code, set()).add((exercise, check.name))
         occurrences[code] += 1
-    stats = [
-        DiagnosisStat(
-            code=code,
-            title=titles[code],
-            students=len(students[code]),
-            occurrences=occurrences[code],
-            exercises=tuple(sorted(exercises[code], key=exercise_sort_key)),
+    attempted: dict[str, set[str]] = {}
+    for sub in batch.submissions:
+        for ex in sub.exercises:
+            attempted.setdefault(ex.exercise, set()).add(sub.student)
+    stats = []
+    for code, title in titles.items():
+        exercises = sorted({exercise for exercise, _ in checks[code]}, key=exercise_sort_key)
+        could = set().union(*(attempted.get(exercise, set()) for exercise in exercises))
+        stats.append(
+            DiagnosisStat(
+                code=code,
+                title=title,
+                students=len(students[code]),
+                occurrences=occurrences[code],
+                exercises=tuple(exercises),
+                share=len(students[code]) / len(could) if could else 0.0,
+                checks=tuple(
+                    f"{exercise}/{name}"
+                    for exercise, name in sorted(
+                        checks[code], key=lambda c: (exercise_sort_key(c[0]), c[1])
+                    )
+                ),
+            )
         )
-        for code in titles
-    ]
     stats.sort(key=lambda s: (-s.students, -s.occurrences, s.code))
-    return stats[:n]
+    return stats
+
+
+def top_diagnoses(batch: BatchResult, n: int = 10) -> list[DiagnosisStat]:
+    """The `n` diagnoses found in the most students (then most often)."""
+    return misconception_analysis(batch)[:n]
