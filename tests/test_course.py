@@ -36,7 +36,20 @@ EXPLAINED = [
     ("exercise1", "partials_swapped", "manual_matches_lecture", "partials_swapped"),
     ("exercise1", "relu_derivative_ignored", "hidden_inactive_unit", "relu_derivative_ignored"),
     ("exercise1", "backward_on_cached_leaves", "repeated_calls_agree", "accumulated_gradients"),
-    ("exercise3", "quotient_sign_flipped", "quotient_rule", "sign_flipped"),
+    # gradients carried over between calls are named as such at the kink, not as relu'(0)
+    (
+        "exercise1",
+        "leaves_reused_across_calls",
+        "relu_derivative_at_zero",
+        "accumulated_gradients",
+    ),
+    ("exercise3", "quotient_sign_flipped", "quotient_rule", "quotient_numerator_reversed"),
+    (
+        "exercise3",
+        "quotient_sign_flipped",
+        "hidden_quotient_and_reciprocal",
+        "quotient_numerator_reversed",
+    ),
     ("exercise3", "reciprocal_over_f", "reciprocal_rule", "reciprocal_not_squared"),
     ("exercise3", "chain_without_inner", "chain_rule", "inner_derivative_missing"),
     ("exercise3", "chain_outer_at_x", "chain_rule", "outer_at_x"),
@@ -52,7 +65,7 @@ EXPLAINED = [
     ("exercise5", "sign_flipped", "total_is_sum_of_paths", "sign_flipped"),
     ("exercise5", "missing_x1_factor", "lower_path_term", "missing_x1"),
     ("exercise5", "missing_x1_factor", "hidden_paths_at_other_inputs", "missing_x1"),
-    ("exercise5", "detach_cuts_path", "autograd_total", "missing_path"),
+    ("exercise5", "detach_cuts_path", "autograd_total", "graph_cut"),
     (
         "exercise10",
         "backward_returns_gradient",
@@ -132,6 +145,27 @@ EXPLAINED = [
         "one_step_updates_parameters",
         "zero_grad_before_step",
     ),
+]
+# (exercise, mutant, check, diagnosis code): code that raises PyTorch's own error for a named
+# misconception. The verdict is `error` because the code raised; the error's text only chooses
+# the name shown (issue 10: never the verdict, never the points).
+NAMED_ERRORS = [
+    ("exercise1", "detached_product", "autograd_gradients", "input_not_in_graph"),
+    ("exercise4", "backward_twice_for_hooks", "hooks_method", "backward_twice"),
+    ("exercise7", "slide39_softmax_call", "output_shapes", "softmax_module_called_with_dim"),
+]
+# (exercise, mutant, points lost, the README row's opening words): what a mistake costs, as the
+# exercise's README states it.
+COSTS = [
+    ("exercise1", "relu_grad_one_at_zero", 2, "| relu'(0) taken as 1"),
+    ("exercise1", "manual_uses_autograd", 1, "| autograd in `graph_manual`"),
+    ("exercise2", "clamp_gradient", 4, "| relu'(0) taken as 1"),
+    ("exercise3", "quotient_sign_flipped", 2, "| the quotient rule's numerator reversed"),
+    ("exercise4", "missing_retain_grad", 6, "| `retain_grad()` missing"),
+    ("exercise5", "one_path_only", 4, "| one path only"),
+    ("exercise6", "transposed", 5, "| dl/dW1 transposed"),
+    ("exercise7", "naive_softmax", 2, "| softmax as `exp(z) / exp(z).sum()`"),
+    ("exercise7", "softmax_dim0", 4, "| softmax over dim 0"),
 ]
 # (exercise, mutant, check): answers of the wrong form, `invalid` rather than `failed`.
 INVALID = [("exercise11", "losses_as_tensors", "trains_like_the_reference")]
@@ -232,6 +266,37 @@ def test_named_misconceptions_are_diagnosed(
     check = next(c for c in result.checks if c.name == check_name)
     assert check.status == "failed", explain(result)
     assert check.diagnosis is not None and check.diagnosis.code == code
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "mutant", "check_name", "code"),
+    NAMED_ERRORS,
+    ids=[f"{row[0]}-{row[1]}-{row[2]}" for row in NAMED_ERRORS],
+)
+def test_named_errors_keep_the_error_verdict_and_get_a_name(
+    graded: Graded, exercise_id: str, mutant: str, check_name: str, code: str
+) -> None:
+    result = graded(COURSE.get(exercise_id))[mutant]
+    check = next(c for c in result.checks if c.name == check_name)
+    assert check.status == "error" and check.score == 0, explain(result)
+    assert check.diagnosis is not None and check.diagnosis.code == code
+    assert check.diagnosis.slide and check.diagnosis.explanation.startswith("Lecture 06")
+    # Correct code raises nothing and is named nothing.
+    assert all(c.diagnosis is None for c in graded(COURSE.get(exercise_id))["solution"].checks)
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "mutant", "lost", "row"), COSTS, ids=[f"{r[0]}-{r[1]}" for r in COSTS]
+)
+def test_a_mistake_costs_what_the_readme_says(
+    graded: Graded, exercise_id: str, mutant: str, lost: int, row: str
+) -> None:
+    result = graded(COURSE.get(exercise_id))[mutant]
+    assert result.max_score - result.score == lost, explain(result)
+    readme = (harness.ROOT / "exercises" / exercise_id / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith(row)]
+    assert len(rows) == 1, f"the README's costs table has one row starting {row!r}"
+    assert f"| {lost} of {result.max_score:g} |" in rows[0], rows[0]
 
 
 @pytest.mark.parametrize(("exercise_id", "mutant", "check_name"), INVALID)

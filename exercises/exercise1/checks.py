@@ -193,11 +193,21 @@ def manual_uses_no_autograd(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=2)
 def relu_derivative_at_zero(sub: Submission) -> None:
     """At (x, w, b) = (-1, 1, 1), v = 0: a = 0 and every gradient is 0, since relu'(0) = 0."""
     for name in FUNCTIONS:
-        expect_graph(sub.call(name, *KINK), KINK, name)
+        answer, expected = read_graph(sub.call(name, *KINK), name), expected_graph(*KINK)
+        wrong = wrong_entries(answer, expected)
+        if wrong:
+            # Gradients carried over from earlier calls are wrong at the kink too, and there
+            # they can look like a relu'(0) mistake: rule accumulation out first.
+            fail(
+                f"{name}: {', '.join(wrong)} wrong\nat (x, w, b) = {KINK}",
+                expected=expected,
+                got=answer,
+                diagnosis=carried_over(sub, name) or explain_graph(answer, expected, KINK),
+            )
 
 
 @check(points=1)
@@ -216,6 +226,15 @@ def repeated_calls_agree(sub: Submission) -> None:
                 got=second,
                 diagnosis=_accumulated(first, second),
             )
+
+
+def carried_over(sub: Submission, name: str) -> Diagnosis | None:
+    """The accumulation diagnosis when two calls in a row at the lecture's inputs differ by
+    exactly the right gradient (.grad never reset); None otherwise."""
+    first, second = (
+        read_graph(answer, name) for answer in sub.probe("called_twice", name, *LECTURE)
+    )
+    return _accumulated(first, second) if wrong_entries(second, first) else None
 
 
 def _accumulated(first: Graph, second: Graph) -> Diagnosis | None:

@@ -22,7 +22,7 @@ from grader.authoring import (
     fail,
     within,
 )
-from grader.authoring.diagnose import diagnose_gradient
+from grader.authoring.diagnose import diagnose_gradient, quotient_numerator_reversed
 
 TensorFn = Callable[..., torch.Tensor]
 CENTRAL_TOLERANCE = 1e-7
@@ -165,9 +165,16 @@ def diagnosis_for(code: str, evidence: str = "") -> Diagnosis:
 def explain_rule(got: torch.Tensor, expected: torch.Tensor, rule: str, names: Sequence[str],
                  points: Sequence[float]) -> Diagnosis | None:  # fmt: skip
     """The known mistake, or the general gradient diagnosis, that fits a wrong rule."""
+    where = f"{describe(rule, names)} at x = {list(points)}"
     for code, wrong in rule_mistakes(rule, names, points).items():
         if within(got, wrong, rel=1e-8):
-            return diagnosis_for(code, f"{describe(rule, names)} at x = {list(points)}")
+            return diagnosis_for(code, where)
+    if rule == "quotient_rule":
+        xs = torch.tensor(points, dtype=torch.float64)
+        parts = (*value_and_slope(names[0], xs), *value_and_slope(names[1], xs))
+        reversed_ = quotient_numerator_reversed(got, *parts)
+        if reversed_ is not None:
+            return reversed_.model_copy(update={"evidence": f"{where}: {reversed_.evidence}"})
     return diagnose_gradient(got, expected)
 
 

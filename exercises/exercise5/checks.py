@@ -20,7 +20,7 @@ from grader.authoring import (
     fail,
     within,
 )
-from grader.authoring.diagnose import diagnose_gradient
+from grader.authoring.diagnose import diagnose_gradient, path_cut
 
 Paths = tuple[float, float, float]
 LECTURE = (2.0, 0.5, 1.0)
@@ -79,12 +79,18 @@ def missing_x1(got: float, expected: float, x1: float) -> Diagnosis | None:
     )
 
 
-def explain(got: float, expected: Paths, which: int, inputs: Paths) -> Diagnosis | None:
-    """The misconception behind a wrong term (which = 0, 1) or total (which = 2), if one fits."""
+def explain(
+    got: float, expected: Paths, which: int, inputs: Paths, *, autograd: bool = False
+) -> Diagnosis | None:
+    """The misconception behind a wrong term (which = 0, 1) or total (which = 2), if one fits.
+    An `autograd` total that lacks a path was cut there (.detach(), .data): autograd itself
+    never forgets a path."""
+    paths = {"upper": expected[0], "lower": expected[1]}
+    if autograd and which == 2:
+        return _at(path_cut(got, expected[2], paths), inputs) or explain(got, expected, 2, inputs)
     found = explain_term(got, expected, which) if which < 2 else None
     found = found or missing_x1(got, expected[which], inputs[0])
-    paths = {"upper": expected[0], "lower": expected[1]} if which == 2 else None
-    found = found or diagnose_gradient(got, expected[which], paths=paths)
+    found = found or diagnose_gradient(got, expected[which], paths=paths if which == 2 else None)
     return _at(found, inputs)
 
 
@@ -101,14 +107,15 @@ def expect_term(got: float, expected: Paths, which: int, inputs: Paths) -> None:
 
 
 def expect_total(got: Any, expected: Paths, inputs: Paths, name: str) -> None:
-    """Fail unless dl/dw1 is right, naming a missing or multiplied path where one fits."""
+    """Fail unless dl/dw1 is right, naming a missing or multiplied path where one fits (for
+    shared_weight_autograd, a missing path is a cut graph)."""
     total = as_float(got, f"{name}: dl/dw1")
     if not within(total, expected[2], rel=TOLERANCE):
         fail(
             f"{name}: dl/dw1 is wrong\nat (x1, w1, y) = {inputs}",
             expected=expected[2],
             got=total,
-            diagnosis=explain(total, expected, 2, inputs),
+            diagnosis=explain(total, expected, 2, inputs, autograd=name.endswith("autograd")),
         )
 
 

@@ -26,7 +26,7 @@ def hidden_logits_other_sizes(sub: Submission) -> None:
     )
 
 
-@check(points=1)
+@check(points=2)
 def hidden_probas_large_logits(sub: Submission) -> None:
     """probas stay finite and sum to 1 per row when the logits are in the hundreds."""
     public = sub.exercise.module("checks")
