@@ -43,6 +43,13 @@ EXPLAINED = [
         "relu_derivative_at_zero",
         "accumulated_gradients",
     ),
+    (
+        "exercise1",
+        "leaves_reused_across_calls",
+        "hidden_inactive_unit",
+        "accumulated_gradients",
+    ),
+    ("exercise1", "leaves_reused_across_calls", "autograd_gradients", "accumulated_gradients"),
     ("exercise3", "quotient_sign_flipped", "quotient_rule", "quotient_numerator_reversed"),
     (
         "exercise3",

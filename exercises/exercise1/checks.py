@@ -92,17 +92,27 @@ def explain_graph(
 
 
 def expect_graph(
-    got: Any, inputs: tuple[float, float, float], name: str, *, value: bool = True
+    got: Any,
+    inputs: tuple[float, float, float],
+    name: str,
+    *,
+    value: bool = True,
+    sub: Submission | None = None,
 ) -> None:
-    """Fail unless `got` is the right (a, grads) at `inputs`; the first line names no inputs."""
+    """Fail unless `got` is the right (a, grads) at `inputs`; the first line names no inputs.
+
+    With `sub`, a wrong answer is first tested for gradients carried over from earlier calls
+    (two calls in a row that differ by the right gradient): those are wrong at every input,
+    and at the kink or where the unit is off they look like a relu' mistake."""
     answer, expected = read_graph(got, name), expected_graph(*inputs)
     wrong = [entry for entry in wrong_entries(answer, expected) if value or entry != "a"]
     if wrong:
+        carried = carried_over(sub, name) if sub is not None else None
         fail(
             f"{name}: {', '.join(wrong)} wrong\nat (x, w, b) = {inputs}",
             expected=expected,
             got=answer,
-            diagnosis=explain_graph(answer, expected, inputs),
+            diagnosis=carried or explain_graph(answer, expected, inputs),
         )
 
 
@@ -148,7 +158,8 @@ def autograd_forward_value(sub: Submission) -> None:
 @check(points=1)
 def autograd_gradients(sub: Submission) -> None:
     """graph_autograd: da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
-    expect_graph(sub.call("graph_autograd", *LECTURE), LECTURE, "graph_autograd", value=False)
+    answer = sub.call("graph_autograd", *LECTURE)
+    expect_graph(answer, LECTURE, "graph_autograd", value=False, sub=sub)
 
 
 @check(points=1)
@@ -177,7 +188,7 @@ def autograd_uses_grad(sub: Submission) -> None:
 @check(points=1)
 def manual_matches_lecture(sub: Submission) -> None:
     """graph_manual: a = 7 and da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
-    expect_graph(sub.call("graph_manual", *LECTURE), LECTURE, "graph_manual")
+    expect_graph(sub.call("graph_manual", *LECTURE), LECTURE, "graph_manual", sub=sub)
 
 
 @check(points=1)
@@ -197,17 +208,9 @@ def manual_uses_no_autograd(sub: Submission) -> None:
 def relu_derivative_at_zero(sub: Submission) -> None:
     """At (x, w, b) = (-1, 1, 1), v = 0: a = 0 and every gradient is 0, since relu'(0) = 0."""
     for name in FUNCTIONS:
-        answer, expected = read_graph(sub.call(name, *KINK), name), expected_graph(*KINK)
-        wrong = wrong_entries(answer, expected)
-        if wrong:
-            # Gradients carried over from earlier calls are wrong at the kink too, and there
-            # they can look like a relu'(0) mistake: rule accumulation out first.
-            fail(
-                f"{name}: {', '.join(wrong)} wrong\nat (x, w, b) = {KINK}",
-                expected=expected,
-                got=answer,
-                diagnosis=carried_over(sub, name) or explain_graph(answer, expected, KINK),
-            )
+        # Gradients carried over from earlier calls are wrong at the kink too, where they
+        # look like a relu'(0) mistake: `sub` has expect_graph rule accumulation out first.
+        expect_graph(sub.call(name, *KINK), KINK, name, sub=sub)
 
 
 @check(points=1)

@@ -31,7 +31,7 @@ def hidden_random_triples(sub: Submission) -> None:
     public = sub.exercise.module("checks")
     for inputs in random_triples(seed=6, count=6):
         for name in FUNCTIONS:
-            public.expect_graph(sub.call(name, *inputs), inputs, name)
+            public.expect_graph(sub.call(name, *inputs), inputs, name, sub=sub)
 
 
 @check(points=1)
@@ -40,4 +40,4 @@ def hidden_inactive_unit(sub: Submission) -> None:
     public = sub.exercise.module("checks")
     inputs = (2.5, -1.5, 0.75)
     for name in FUNCTIONS:
-        public.expect_graph(sub.call(name, *inputs), inputs, name)
+        public.expect_graph(sub.call(name, *inputs), inputs, name, sub=sub)
