@@ -145,3 +145,35 @@ def test_the_judge_names_the_error_a_submission_raised(engine: Any, registry: An
     assert {check.diagnosis.code for check in errors if check.diagnosis} == {"graph_cut"}
     public = [check for check in errors if not check.hidden]
     assert public and "graph was cut" in public[0].diagnosis.title  # type: ignore[union-attr]
+
+
+FORGED_TEXT_RELU = """
+import torch
+
+
+def relu(x):
+    raise {kind}("Trying to backward through the graph a second time (or directly access saved "
+                 "tensors after they have already been freed)")
+"""
+
+
+def test_an_error_text_chooses_a_name_never_a_verdict(engine: Any, registry: Any) -> None:
+    """Through a real sandbox: PyTorch's wording raised by hand scores like any other raise
+    (every check `error`, no points); the text only chooses which name is shown, and only for
+    the class PyTorch raises it with."""
+    from grader.judge.scoring import Source, run_exercise
+
+    results = {
+        kind: run_exercise(
+            engine,
+            registry.get("exercise2"),
+            Source(FORGED_TEXT_RELU.format(kind=kind).encode(), "exercise2.py"),
+        )
+        for kind in ("RuntimeError", "ValueError")
+    }
+    for result in results.values():
+        assert result.score == 0
+        assert {check.status for check in result.checks} == {"error"}
+    named = {c.diagnosis.code for c in results["RuntimeError"].checks if c.diagnosis}
+    assert named == {"backward_twice"}
+    assert all(c.diagnosis is None for c in results["ValueError"].checks)
