@@ -73,6 +73,8 @@ EXPLAINED = [
     ("exercise5", "missing_x1_factor", "lower_path_term", "missing_x1"),
     ("exercise5", "missing_x1_factor", "hidden_paths_at_other_inputs", "missing_x1"),
     ("exercise5", "detach_cuts_path", "autograd_total", "graph_cut"),
+    ("exercise5", "data_cuts_upper_path", "autograd_total", "graph_cut"),
+    ("exercise5", "data_cuts_upper_path", "hidden_autograd_at_other_inputs", "graph_cut"),
     (
         "exercise10",
         "backward_returns_gradient",
