@@ -58,7 +58,7 @@ INPLACE_SAVED_VALUE = lecture(
 )
 INPUT_NOT_IN_GRAPH = lecture(
     "input_not_in_graph",
-    "the input asked about is not part of the graph",
+    "the input asked about is not part of the graph (cut off by .detach(), .data or a copy)",
     "computation graphs (torch.autograd.grad)",
     "torch.autograd.grad was asked for the gradient with respect to a tensor the output was "
     "not computed from (a copy, a detached tensor, or one re-created after the forward pass).",
