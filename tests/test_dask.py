@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_batch import attempts, build_many, essentials, row_count
+from test_batch import attempts, build_course, build_many, essentials, row_count, trouble_job
 
 from grader.judge.registry import Registry
-from grader.outputs.models import BatchResult
+from grader.outputs.models import BatchResult, ExerciseResult
 from grader.staff.batch import Settings, grade_folder
 from grader.staff.executors import ExecutorError
 from grader.staff.executors.dask import DaskExecutor
 from grader.staff.gradebook import Gradebook
-from grader.staff.jobs import course_version
+from grader.staff.jobs import LimitOverrides, course_version
 
 pytestmark = pytest.mark.slow
 
@@ -135,3 +135,27 @@ def test_a_worker_with_another_course_version_is_refused(
     assert attempts(db) == {}
     with Gradebook(db) as book:
         assert book.running() == [], "the refused batch released its claims"
+
+
+def test_a_stuck_or_dying_judge_costs_its_job_one_retry_on_a_fresh_worker(tmp_path: Path) -> None:
+    """A judge past its job's deadline has its worker killed (the nanny starts a fresh one and
+    the job is tried again there); a job that kills its worker twice is given up, alone."""
+    build_course(tmp_path / "course")
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    jobs = [
+        trouble_job("stuck", "hang_once", flags, 3.0),
+        trouble_job("dies", "die", flags),
+        trouble_job("fine", "ok", flags),
+    ]
+    settings = Settings(root=str(tmp_path / "course"), overrides=LimitOverrides(call_s=1.0))
+    executor = DaskExecutor.connect("local:1", settings)
+    results: dict[str, ExerciseResult] = {}
+    try:
+        failures = executor.run(jobs, lambda job, result: results.__setitem__(job.student, result))
+        executor.client.wait_for_workers(1, timeout=120)
+    finally:
+        executor.close()
+    assert {student: r.score for student, r in results.items()} == {"stuck": 1.0, "fine": 1.0}
+    assert [f.job.student for f in failures] == ["dies"]
+    assert "KilledWorker" in failures[0].reason, "the nanny replaced the killed worker each time"

@@ -9,7 +9,13 @@ worker whose `exercises/` and `reference/` differ answers `fatal` and the batch 
 that message. Results stream back with `as_completed` and go to `on_result` on the client
 (which commits them) one by one. A worker that dies mid-job costs that job a retry on another
 worker (Dask's scheduler reschedules it; after `distributed.scheduler.allowed-failures` deaths
-it is given up); a future resolves once, so no job is recorded twice.
+it is given up); a future resolves once, so no job is recorded twice. A job that overruns its
+deadline (`Job.timeout_s`, the whole job, judge included, as in the local pool) stops its
+worker process: a watchdog thread SIGKILLs it, its sandboxes die with it (PR_SET_PDEATHSIG),
+the worker's nanny starts a fresh one and the scheduler treats the job as a worker death. A
+`local:N` cluster allows a job one such death before giving it up (`TRIES`, as the local pool);
+a cluster of your own follows its `distributed.scheduler.allowed-failures` (Dask's default: 3;
+`worker-saturation: 1.0` there too keeps queued jobs off a worker that may die).
 
 Workers run jobs one at a time (the judge is not shared between threads): start them with
 `--nthreads 1` and one `--nworkers` per core.
@@ -24,14 +30,16 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 
 from grader.judge.sandbox import main_module_hidden
@@ -40,8 +48,17 @@ from grader.staff.executors import ExecutorError
 from grader.staff.executors.local import TRIES, Interrupts, interrupt_handler
 from grader.staff.jobs import Job, JobFailure, JobResult, Judge, OnResult, Settings, course_version
 
+log = logging.getLogger(__name__)
+
 PLUGIN = "grade-judge"
 ROOT_ENV = "GRADE_COURSE_ROOT"  # a worker host whose course lives at another path
+# A local:N cluster's scheduler: a job may cost one worker death before it is given up (the
+# local pool's TRIES), and a worker holds only the job it runs, so a worker that dies takes no
+# queued, innocent job's tries with it.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.scheduler.allowed-failures": TRIES - 1,
+    "distributed.scheduler.worker-saturation": 1.0,
+}
 WINDOW_PER_WORKER = 4  # jobs in flight per worker thread: enough to keep each busy
 
 
@@ -88,8 +105,25 @@ def grade_on_worker(job: Job) -> JobResult:
     if not isinstance(plugin, JudgePlugin):
         return JobResult("fatal", "a Dask worker has no judge (the grade plugin is missing)")
     judge = plugin.ready_judge()
-    with plugin.grading:
+    with plugin.grading, deadline(job.timeout_s):
         return judge.grade(job)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """SIGKILL this worker process if the block runs longer than `seconds`."""
+    timer = threading.Timer(seconds, _overran, args=(seconds,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _overran(seconds: float) -> None:
+    log.error("a grade job took longer than its %g s; stopping this worker", seconds)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -108,7 +142,10 @@ class DaskExecutor:
         workers = _count(scheduler) if scheduler.startswith("local:") else 0
         try:
             if workers:
-                with main_module_hidden():  # workers spawn without re-running the caller's script
+                with (
+                    main_module_hidden(),
+                    dask.config.set(LOCAL_CLUSTER_CONFIG),
+                ):  # workers spawn without re-running the caller's script
                     cluster = LocalCluster(
                         n_workers=workers,
                         threads_per_worker=1,
