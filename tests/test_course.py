@@ -107,6 +107,7 @@ EXPLAINED = [
     ),
     ("exercise11", "epoch_sum", "epoch_loss_is_mean_of_batch_losses", "sum_not_mean"),
     ("exercise11", "no_train_mode", "train_mode_during_training", "eval_mode_in_training"),
+    ("exercise11", "train_mode_set_once", "train_mode_during_training", "eval_mode_in_training"),
     ("exercise11", "evaluate_without_eval", "evaluate_in_eval_mode", "train_mode_in_eval"),
     ("exercise11", "evaluate_without_no_grad", "evaluate_builds_no_graph", "graph_in_eval"),
     ("exercise11", "accuracy_in_percent", "evaluate_returns_accuracy", "percent"),
