@@ -97,6 +97,32 @@ EXPLAINED = [
         "column_predictions",
     ),
     ("exercise10", "adaline3_random_init", "models_start_at_zero", "random_init"),
+    (
+        "exercise10",
+        "sgd_logs_last_minibatch",
+        "train_sgd_reproduces_notebook",
+        "last_minibatch_loss",
+    ),
+    (
+        "exercise10",
+        "sgd_logs_last_minibatch",
+        "hidden_train_sgd_other_settings",
+        "last_minibatch_loss",
+    ),
+    (
+        "exercise10",
+        "manual_logs_mean_of_minibatches",
+        "train_manual_reproduces_notebook",
+        "mean_of_minibatch_losses",
+    ),
+    ("exercise10", "losses_as_tensors", "losses_are_python_floats", "loss_as_tensor"),
+    ("exercise10", "notebook_verbatim", "losses_are_python_floats", "loss_as_tensor"),
+    (
+        "exercise10",
+        "notebook_verbatim",
+        "train_autograd_keeps_leaf_parameters",
+        "non_leaf_parameters",
+    ),
     ("exercise11", "no_zero_grad", "each_step_uses_fresh_gradients", "accumulated_gradients"),
     ("exercise11", "no_zero_grad", "trains_like_the_reference", "accumulated_gradients"),
     (
