@@ -54,6 +54,12 @@ EXPLAINED = [
     ("exercise5", "missing_x1_factor", "hidden_paths_at_other_inputs", "missing_x1"),
     ("exercise5", "detach_cuts_path", "autograd_total", "missing_path"),
     (
+        "exercise8",
+        "detach_without_clone",
+        "capture_survives_inplace_relu",
+        "stored_alias_overwritten",
+    ),
+    (
         "exercise10",
         "backward_returns_gradient",
         "manual_backward_matches_autograd",
