@@ -59,6 +59,9 @@ EXPLAINED = [
         "capture_survives_inplace_relu",
         "stored_alias_overwritten",
     ),
+    ("exercise9", "detached_loss", "gradient_reaches_logits", "loss_disconnected"),
+    ("exercise9", "rewrapped_losses", "binary_gradient_reaches_logits", "loss_disconnected"),
+    ("exercise9", "log_of_softmax", "mean_loss_finite_for_far_apart_logits", "log_of_softmax"),
     (
         "exercise10",
         "backward_returns_gradient",
