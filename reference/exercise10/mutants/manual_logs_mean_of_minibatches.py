@@ -1,4 +1,4 @@
-# misconception: the epoch's loss is the mean of its minibatch losses, not the training set's MSE after the epoch
+# misconception: the epoch's loss is the mean of its minibatch losses, not the MSE after the epoch
 # fails: train_manual_reproduces_notebook, hidden_train_manual_other_settings
 
 from __future__ import annotations
