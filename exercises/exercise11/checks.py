@@ -102,6 +102,11 @@ def expect_training_mode(report: dict[str, Any], evidence: str) -> None:
     training = training_passes(report)
     if not training:
         fail("train() never backpropagated a forward pass of the model")
+    if len(training) < count(report, "steps"):
+        fail(
+            f"the probe saw {count(report, 'steps')} optimizer steps but only {len(training)} "
+            "forward passes that a gradient flowed back into: its hooks were removed or bypassed"
+        )
     if not all(training):
         fail(
             f"{training.count(False)} of {len(training)} training forward passes (passes whose "
