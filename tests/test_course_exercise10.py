@@ -42,3 +42,31 @@ def test_reference_trains_to_the_notebook_weights(exercise: Exercise) -> None:
     assert round(model.bias.item(), 4) == 0.4580
     accuracy = ((model.forward(split.x_test) > 0.5).float() == split.y_test).float().mean()
     assert round(accuracy.item() * 100, 2) == 93.33
+
+
+def test_a_noisy_curve_that_ends_higher_is_not_gradient_ascent(exercise: Exercise) -> None:
+    checks = exercise.module("checks")
+    noisy = torch.tensor(
+        [0.33, 0.50, 0.32, 0.07, 0.13, 0.12, 0.15, 0.22, 0.45], dtype=torch.float64
+    )
+    diagnosis = checks.explain_curve(noisy, "sgd")
+    assert diagnosis is None or diagnosis.code != "gradient_ascent"
+    rising = torch.tensor([0.49, 0.52, 0.58, 0.55, 0.71, 0.93], dtype=torch.float64)
+    assert checks.explain_curve(rising, "sgd").code == "gradient_ascent"
+    blown_up = torch.tensor([0.49, 3.0, float("inf")], dtype=torch.float64)
+    assert checks.explain_curve(blown_up, "sgd").code == "gradient_ascent"
+
+
+def test_logged_curves_fingerprint_the_lecture_run(exercise: Exercise) -> None:
+    """The judge-side fingerprints follow the reference's shuffles: the reference's own curve
+    is neither, and a curve of the last minibatch losses is named as such."""
+    checks = exercise.module("checks")
+    split = checks.load_split(harness.InProcess(exercise, exercise.stub))
+    settings = checks.LECTURE
+    reference = torch.tensor(checks.NOTEBOOK_MSE, dtype=torch.float64)
+    assert checks.explain_logging(reference, split.x_train, split.y_train, settings) is None
+    last = checks.logged_curves(split.x_train, split.y_train, settings)["last"]
+    found = checks.explain_logging(
+        torch.tensor(last, dtype=torch.float64), split.x_train, split.y_train, settings
+    )
+    assert found is not None and found.code == "last_minibatch_loss"

@@ -9,6 +9,7 @@ import course_harness as harness
 import pytest
 import torch
 
+from grader.authoring import CheckFailure, InvalidAnswer
 from grader.judge.registry import Exercise
 
 EXERCISE = "exercise12"
@@ -43,3 +44,28 @@ def test_the_stub_is_not_attempted_on_meta_too(exercise: Exercise) -> None:
     with pytest.raises(harness.Outcome) as raised:
         harness.InProcess(exercise, exercise.stub).probe("one_step", "regression", "meta")
     assert raised.value.verdict == "not_attempted"
+
+
+def test_a_tensor_loss_costs_only_the_type_check(exercise: Exercise) -> None:
+    """A 0-dim tensor returned instead of a float: its value is still compared everywhere, and
+    only returns_loss_as_python_float charges the type."""
+    checks = exercise.module("checks")
+    mutant = harness.ROOT / "reference/exercise12/mutants/returns_tensor.py"
+    report = harness.InProcess(exercise, mutant).probe("one_step", "regression")
+    assert isinstance(report["result"], torch.Tensor)
+    checks.expect_loss(report, checks.REGRESSION_LOSS, "one MSE step")  # the value is right
+    with pytest.raises(CheckFailure, match="tensor, not a Python float"):
+        checks.expect_python_float(report, "one MSE step")
+    report["result"] = torch.tensor(0.5)
+    with pytest.raises(CheckFailure, match="expected 0.357596"):
+        checks.expect_loss(report, checks.REGRESSION_LOSS, "one MSE step")
+    report["result"] = torch.tensor([1.0, 2.0])
+    with pytest.raises(InvalidAnswer, match="should be a float"):
+        checks.expect_loss(report, checks.REGRESSION_LOSS, "one MSE step")
+
+
+def test_item_before_backward_on_meta_is_a_correct_step(exercise: Exercise) -> None:
+    path = harness.ROOT / "reference/exercise12/alternatives/item_before_backward.py"
+    report = harness.InProcess(exercise, path).probe("one_step", "regression", "meta")
+    assert report["error"] is None and report["steps"] == 1
+    assert report["param_devices"] == ["meta", "meta"]

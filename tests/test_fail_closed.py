@@ -148,7 +148,10 @@ FACT_CHECKS: dict[str, dict[str, str]] = {
         "activation_is_detached": "requires_grad of the stored tensors",
         "nothing_captured_after_remove": "how many tensors were stored",
     },
-    "exercise10": {"train_autograd_keeps_leaf_parameters": "is_leaf / grad_fn / requires_grad"},
+    "exercise10": {
+        "train_autograd_keeps_leaf_parameters": "is_leaf / grad_fn / requires_grad",
+        "losses_are_python_floats": "the type of the returned losses (the values: curve checks)",
+    },
     "exercise11": {
         "each_step_uses_fresh_gradients": "counts steps and stale gradients",
         "train_mode_during_training": "the training flag of each forward pass",

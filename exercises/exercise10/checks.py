@@ -10,7 +10,7 @@ from grader.authoring import (
     Diagnosis,
     InvalidAnswer,
     Submission,
-    as_floats,
+    as_float,
     as_tensor,
     check,
     diagnose,
@@ -174,17 +174,75 @@ def expect_backward(
     expect_tensor(got, want, f"{what}: (negative_grad_w, negative_grad_b)", diagnosis=diagnosis)
 
 
+LAST_MINIBATCH = _diagnosis(
+    "last_minibatch_loss",
+    "the epoch's value is the last minibatch's loss",
+    "After each epoch, compute the MSE of the whole training set with the updated weights "
+    "(yhat = model.forward(x); loss over all rows) and append that; one minibatch's loss, "
+    "taken before its step, jumps up and down from epoch to epoch.",
+)
+MEAN_OF_MINIBATCHES = _diagnosis(
+    "mean_of_minibatch_losses",
+    "the epoch's value is the mean of its minibatch losses",
+    "Each minibatch's loss is taken before its own step, while the weights still change; the "
+    "notebook logs the MSE of the whole training set after the epoch, with the final weights.",
+)
+
+
+def logged_curves(x: torch.Tensor, y: torch.Tensor, settings: Settings) -> dict[str, list[float]]:
+    """What a correct trainer gives if it logs, per epoch, the last minibatch's loss or the mean
+    of the minibatch losses (each before its step) instead of the training set's MSE after the
+    epoch: plain float32 gradient descent, judge-side, without touching the global RNG."""
+    curves: dict[str, list[float]] = {"last": [], "mean": []}
+    w = torch.zeros(x.shape[1], 1)
+    b = torch.zeros(1)
+    with torch.random.fork_rng():
+        torch.manual_seed(settings.seed)
+        for _ in range(settings.num_epochs):
+            losses = []
+            order = torch.randperm(y.size(0), dtype=torch.long)
+            for idx in torch.split(order, settings.minibatch_size):
+                yhat = (x[idx] @ w + b).view(-1)
+                losses.append(torch.mean((yhat - y[idx]) ** 2).item())
+                grad_yhat = -2.0 * (y[idx] - yhat) / idx.numel()
+                w -= settings.learning_rate * (x[idx].t() @ grad_yhat.view(-1, 1))
+                b -= settings.learning_rate * grad_yhat.sum()
+            curves["last"].append(losses[-1])
+            curves["mean"].append(sum(losses) / len(losses))
+    return curves
+
+
+def explain_logging(
+    got: torch.Tensor, x: torch.Tensor, y: torch.Tensor, settings: Settings
+) -> Diagnosis | None:
+    """The curve is a correct run's, logged with another number (last or mean minibatch loss)."""
+    curves = logged_curves(x, y, settings)
+    for key, found in (("last", LAST_MINIBATCH), ("mean", MEAN_OF_MINIBATCHES)):
+        other = torch.tensor(curves[key], dtype=torch.float64)
+        if other.shape == got.shape and within_tolerance(got, other, rtol=1e-4, atol=1e-6):
+            return found
+    return None
+
+
 def explain_curve(
     got: torch.Tensor, variant: str, fingerprints: tuple[tuple[str, float, Diagnosis], ...] = ()
 ) -> Diagnosis | None:
-    """Name the mistake a wrong loss curve shows: no change, ascent, or a known fingerprint."""
+    """Name the mistake a wrong loss curve shows: no change, ascent, or a known fingerprint.
+
+    Ascent needs a curve that grows: a last value above the first *and* at least two thirds of
+    the epochs going up (or a blow-up to inf/NaN). A noisy curve that ends higher is not
+    ascent (e.g. the last minibatch's loss logged instead of the training set's MSE)."""
     if got.numel() >= 2 and torch.all(got == got[0]):
         return _diagnosis(
             "parameters_unchanged",
             "the parameters never change",
             "Every epoch ends with the same MSE: no update reaches the weights.",
         )
-    if got.numel() >= 2 and (not bool(torch.isfinite(got[-1])) or bool(got[-1] > got[0])):
+    steps = got[1:] - got[:-1]
+    rising = 3 * int((steps > 0).sum().item()) >= 2 * max(1, steps.numel())  # 2/3 go up
+    if got.numel() >= 2 and (
+        not bool(torch.isfinite(got[-1])) or (bool(got[-1] > got[0]) and rising)
+    ):
         return _diagnosis(
             "gradient_ascent",
             "the update moves along the gradient, not against it",
@@ -196,6 +254,26 @@ def explain_curve(
         if owner == variant and within_tolerance(got[-1].item(), last, rtol=1e-4, atol=0.0):
             return found.model_copy(update={"evidence": f"the last epoch's MSE is {last:.5f}"})
     return None
+
+
+LOSS_AS_TENSOR = _diagnosis(
+    "loss_as_tensor",
+    "the losses are kept as tensors",
+    "cost.append(curr_loss) keeps a 0-dim tensor (the notebook does this); append "
+    "curr_loss.item(), a Python float that holds no graph and no memory of the tensor.",
+)
+
+
+def curve_values(report: dict[str, Any], trainer: str, length: int) -> list[float]:
+    """The returned losses as numbers: Python floats, or one-element floating tensors (their
+    type is charged once, by losses_are_python_floats; the curve checks compare the values)."""
+    value = report.get("losses")
+    if not isinstance(value, (list, tuple)):
+        raise InvalidAnswer(f"the losses {trainer} returned should be a list of floats")
+    if len(value) != length:
+        raise InvalidAnswer(f"the losses {trainer} returned should have {length} entries")
+    what = f"the losses {trainer} returned"
+    return [as_float(v, f"{what}[{i}]", finite=False) for i, v in enumerate(value)]
 
 
 def expect_curve(
@@ -212,12 +290,8 @@ def expect_curve(
     if not isinstance(report, dict):
         raise InvalidAnswer("the training probe returned no report")
     trainer = TRAINERS[variant]
-    losses = as_floats(
-        report.get("losses"),
-        f"the losses {trainer} returned",
-        length=settings.num_epochs,
-        finite=False,  # a diverging curve is a wrong answer that explain_curve can name
-    )
+    # not finite: a diverging curve is a wrong answer that explain_curve can name
+    losses = curve_values(report, trainer, settings.num_epochs)
     got = torch.tensor(losses, dtype=torch.float64)
     if not within_tolerance(got, expected):
         epoch = int(far_from(got, expected).nonzero()[0].item())
@@ -226,7 +300,8 @@ def expect_curve(
             f"expected {expected[epoch].item():.5f}",
             expected=[round(v, 5) for v in expected.tolist()],
             got=[round(v, 5) for v in losses],
-            diagnosis=explain_curve(got, variant, fingerprints),
+            diagnosis=explain_logging(got, x, y, settings)
+            or explain_curve(got, variant, fingerprints),
         )
     return report
 
@@ -382,3 +457,24 @@ def train_sgd_reproduces_notebook(sub: Submission) -> None:
         torch.tensor(NOTEBOOK_MSE, dtype=torch.float64),
         LECTURE_FINGERPRINTS,
     )
+
+
+@check(points=1)
+def losses_are_python_floats(sub: Submission) -> None:
+    """Each trainer returns its per-epoch MSE as Python floats (.item()), not as tensors."""
+    split = load_split(sub)
+    short = Settings(num_epochs=2, learning_rate=0.01, seed=123, minibatch_size=10)
+    for variant, trainer in TRAINERS.items():
+        report = sub.probe("train_curve", variant, split.x_train, split.y_train, *short)
+        if not isinstance(report, dict):
+            raise InvalidAnswer("the training probe returned no report")
+        curve_values(report, trainer, short.num_epochs)  # numbers of some kind, 2 of them
+        kinds = {type(v).__name__ for v in report["losses"]}
+        if any(isinstance(v, torch.Tensor) for v in report["losses"]):
+            fail(
+                f"{trainer} returned its losses as tensors, not Python floats",
+                got=sorted(kinds),
+                diagnosis=LOSS_AS_TENSOR,
+            )
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in report["losses"]):
+            raise InvalidAnswer(f"{trainer} should return Python floats, got {sorted(kinds)}")

@@ -77,6 +77,44 @@ def flags(report: dict[str, Any], key: str) -> list[bool]:
     return value
 
 
+def training_passes(report: dict[str, Any]) -> list[bool]:
+    """Training mode of each training forward pass: one run with grad enabled whose output a
+    gradient flowed back into. Evaluation passes inside train() (eval() + no_grad() at the end
+    of an epoch, as slide 35 does) are not training passes, whatever their mode."""
+    training = flags(report, "training")
+    enabled = flags(report, "grad_enabled")
+    backpropagated = flags(report, "backpropagated")
+    if not len(training) == len(enabled) == len(backpropagated):
+        raise InvalidAnswer("the probe's forward-pass facts do not line up")
+    return [t for t, e, b in zip(training, enabled, backpropagated, strict=True) if e and b]
+
+
+EVAL_MODE_IN_TRAINING = misconception(
+    "eval_mode_in_training",
+    "model.train() is missing",
+    "evaluate() leaves the model in eval mode, where dropout is off; call "
+    "model.train() at the start of every epoch, as slide 35 does.",
+)
+
+
+def expect_training_mode(report: dict[str, Any], evidence: str) -> None:
+    """Every backpropagated forward pass ran with the model and all submodules in train mode."""
+    training = training_passes(report)
+    if not training:
+        fail("train() never backpropagated a forward pass of the model")
+    if len(training) < count(report, "steps"):
+        fail(
+            f"the probe saw {count(report, 'steps')} optimizer steps but only {len(training)} "
+            "forward passes that a gradient flowed back into: its hooks were removed or bypassed"
+        )
+    if not all(training):
+        fail(
+            f"{training.count(False)} of {len(training)} training forward passes (passes whose "
+            "loss was backpropagated) ran with the model or a submodule in eval mode",
+            diagnosis=EVAL_MODE_IN_TRAINING.model_copy(update={"evidence": evidence}),
+        )
+
+
 def explain_training(report: dict[str, Any]) -> Diagnosis | None:
     """What the recorded hooks say went wrong in a training loop, if anything."""
     steps = count(report, "steps")
@@ -236,23 +274,10 @@ def each_step_uses_fresh_gradients(sub: Submission) -> None:
 
 @check(points=1)
 def train_mode_during_training(sub: Submission) -> None:
-    """train() puts the model in training mode, even when an evaluation left it in eval mode."""
-    report = report_of(sub.probe("train_report", "dropout", 1, None, True))
-    training = flags(report, "training")
-    if not training:
-        fail("train() never called the model")
-    if not all(training):
-        fail(
-            f"{training.count(False)} of {len(training)} training forward passes ran with the "
-            "model or a submodule in eval mode",
-            diagnosis=misconception(
-                "eval_mode_in_training",
-                "model.train() is missing",
-                "evaluate() leaves the model in eval mode, where dropout is off; call "
-                "model.train() at the start of every epoch, as slide 35 does.",
-                "a dropout model handed to train() in eval mode",
-            ),
-        )
+    """train() puts the model in training mode in every epoch, even when an evaluation left it
+    in eval mode."""
+    report = report_of(sub.probe("train_report", "dropout", 2, None, True))
+    expect_training_mode(report, "a dropout model handed to train() in eval mode, 2 epochs")
 
 
 @check(points=1)

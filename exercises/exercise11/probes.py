@@ -4,14 +4,22 @@ deterministic set-ups and record what happened, as plain data.
 What is recorded, and how (facts are read with grader.jail.probing's accessors, bound when the
 sandbox loads this file, before the submission is imported):
 - every forward pass: whether the model and every submodule were in training mode (or all in
-  eval mode), read from each module's own dictionary, and grad mode (a forward pre-hook), and
-  whether the output requires grad (a forward hook);
+  eval mode), read from each module's own dictionary, and grad mode (a forward pre-hook),
+  whether the output requires grad (a forward hook), and whether a gradient later flowed back
+  into that output (a tensor hook on it): only such backpropagated passes are training passes,
+  so an evaluation inside train() (slide 35's eval() + no_grad() at the end of each epoch) is
+  not one;
 - every backward: whether a parameter's `.grad` still held an earlier, non-zero gradient when
   the new one arrived (a tensor hook on each parameter): that is a missing `zero_grad`;
 - every `optimizer.step()`: whether all gradients were None or zero at that moment (a step
   pre-hook): that is a `zero_grad` between `backward` and `step`.
 A probe only reports facts; the judge decides. `build` is shared with the judge, which imports
 this file to compute expected values.
+
+A shuffled case's loader draws each pass's order from a generator seeded by the number of
+optimizer steps taken so far (`StepSeededSampler`), not from one generator that every pass
+advances: an extra pass over `train_loader` (an accuracy computed at the end of each epoch, as
+slide 35 does) then leaves every training epoch's order, and so the reference curve, unchanged.
 
 `device_epoch` runs one epoch on a chosen device and records the devices the model and the loss
 saw. Without a GPU the judge picks "meta" (tensors with shapes and devices but no data, where
@@ -21,11 +29,12 @@ the grading device, so the whole exercise runs there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, NamedTuple
 
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Sampler, TensorDataset
 
 from grader.jail.probing import (
     ErrorFact,
@@ -37,6 +46,8 @@ from grader.jail.probing import (
     requires_grad,
     training_flags,
 )
+
+_REGISTER_HOOK = torch.Tensor.register_hook  # bound before the submission is imported
 
 
 class Setup(NamedTuple):
@@ -78,6 +89,25 @@ def make_data(case: Case) -> tuple[torch.Tensor, torch.Tensor]:
     return features, targets
 
 
+class StepSeededSampler(Sampler[int]):
+    """A shuffling sampler whose order for a pass depends only on how many optimizer steps were
+    taken before the pass began: passes that take no step (evaluations) change nothing later."""
+
+    def __init__(self, rows: int, seed: int, optimizer: torch.optim.Optimizer) -> None:
+        self.rows, self.seed, self.steps = rows, seed, 0
+        self.handle = optimizer.register_step_post_hook(self.count)
+
+    def count(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self.steps += 1
+
+    def __iter__(self) -> Iterator[int]:
+        gen = torch.Generator().manual_seed(self.seed * 100_003 + self.steps)
+        return iter(torch.randperm(self.rows, generator=gen).tolist())
+
+    def __len__(self) -> int:
+        return self.rows
+
+
 def build(name: str, device: str, learning_rate: float | None = None) -> Setup:
     """Model (on `device`), optimizer, loss and loaders of one case, the same every time."""
     case = CASES[name]
@@ -95,12 +125,12 @@ def build(name: str, device: str, learning_rate: float | None = None) -> Setup:
         else torch.optim.SGD(model.parameters(), lr=lr)
     )
     data = TensorDataset(features, targets)
-    shuffler = torch.Generator().manual_seed(case.seed + 1) if case.shuffle else None
+    sampler = StepSeededSampler(case.rows, case.seed + 1, optimizer) if case.shuffle else None
     return Setup(
         model,
         optimizer,
         torch.nn.CrossEntropyLoss(),
-        DataLoader(data, batch_size=case.batch_size, shuffle=case.shuffle, generator=shuffler),
+        DataLoader(data, batch_size=case.batch_size, sampler=sampler),
         DataLoader(data, batch_size=case.eval_batch_size),
     )
 
@@ -114,6 +144,7 @@ class Recorder:
             "eval": [],
             "grad_enabled": [],
             "output_requires_grad": [],
+            "backpropagated": [],
             "backwards": 0,
             "stale_backwards": 0,
             "steps": 0,
@@ -138,6 +169,18 @@ class Recorder:
 
     def after_forward(self, module: torch.nn.Module, args: Any, output: Any) -> None:
         self.facts["output_requires_grad"].append(requires_grad(output))
+        passes = self.facts["backpropagated"]
+        passes.append(False)
+        if requires_grad(output):
+            self.handles.append(_REGISTER_HOOK(output, self.gradient_reaches(len(passes) - 1)))
+
+    def gradient_reaches(self, index: int) -> Any:
+        """A hook on one pass's output: a gradient flowed back into it (it was trained on)."""
+
+        def hook(grad: torch.Tensor) -> None:
+            self.facts["backpropagated"][index] = True
+
+        return hook
 
     def gradient_arrives(self, p: torch.Tensor) -> Any:
         def hook(grad: torch.Tensor) -> None:

@@ -219,3 +219,40 @@ def nothing_captured_after_remove(sub: Submission) -> None:
             expected=counts[-1],
             got=after,
         )
+
+
+ALIAS_OVERWRITTEN = Diagnosis(
+    code="stored_alias_overwritten",
+    title="the store keeps an alias that a later in-place layer overwrites",
+    explanation="output.detach() shares its memory with output: a ReLU(inplace=True) after the "
+    "hooked layer rewrites it, so the stored tensor ends up as the ReLU's output. Store a copy: "
+    "output.detach().clone().",
+    slide=SLIDES,
+)
+
+
+@check(points=1)
+def capture_survives_inplace_relu(sub: Submission) -> None:
+    """A Linear hooked before a ReLU(inplace=True) keeps its own output (a copy, not an alias)."""
+    weights = make_weights(SIZES, 807)[:4]
+    x = inputs(808, 6, SIZES[0])
+    report = sub.probe("capture_before_inplace", weights, x)
+    if not isinstance(report, dict) or not isinstance(report.get("items"), list):
+        raise InvalidAnswer("the capture probe sent back no store")
+    if len(report["items"]) != 1:
+        fail(
+            "one forward pass of Linear, ReLU(inplace=True), Linear with model[0] hooked should "
+            f"store one tensor, stored {len(report['items'])}"
+        )
+    expected = F.linear(x, weights[0], weights[1])
+    got = as_tensor(report["items"][0], "the output captured at model[0]", shape=expected.shape)
+    relu = torch.relu(expected)
+    diagnosis = ALIAS_OVERWRITTEN if diagnose.is_close(got.double(), relu.double()) else None
+    if diagnosis is not None:
+        diagnosis = diagnosis.model_copy(
+            update={
+                "evidence": f"the stored Linear output has no negative entries; it should have "
+                f"{int((expected < 0).sum())}"
+            }
+        )
+    expect_tensor(got, expected, "the output captured at model[0]", diagnosis=diagnosis)

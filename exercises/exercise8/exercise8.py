@@ -36,8 +36,10 @@ def capture_activation(
 ) -> tuple[list[torch.Tensor], RemovableHandle]:
     """Hook model[index] so that every forward pass appends its output to a list.
 
-    Returns (store, handle): `store` is a list that gains one tensor per forward pass, the
-    output of model[index] detached from the graph (it is for looking at, not for backward);
+    Returns (store, handle): `store` is a list that gains one tensor per forward pass, a copy
+    of model[index]'s output detached from the graph (it is for looking at, not for backward;
+    a copy, because a later in-place layer such as ReLU(inplace=True) would overwrite an
+    alias: `output.detach().clone()`);
     `handle.remove()` stops the capturing. With index 1 the captured tensor is
     relu(linear_1(x)).
     """

@@ -77,6 +77,29 @@ def capture(
     }
 
 
+def capture_before_inplace(
+    student: ModuleType, device: str, weights: list[torch.Tensor], x: torch.Tensor
+) -> dict[str, Any]:
+    """Hook the first Linear of the probe's own Linear, ReLU(inplace=True), Linear network
+    through the student's capture_activation(model, 0), run one forward pass, and report what
+    the store holds once the pass is over: an alias of the Linear's output (detach() without a
+    copy) has been overwritten by the in-place ReLU by then."""
+    w1, b1, w2, b2 = weights
+    model = torch.nn.Sequential(
+        torch.nn.Linear(w1.shape[1], w1.shape[0]),
+        torch.nn.ReLU(inplace=True),
+        torch.nn.Linear(w2.shape[1], w2.shape[0]),
+    ).to(device)
+    with torch.no_grad():
+        for layer, weight, bias in ((model[0], w1, b1), (model[2], w2, b2)):
+            layer.weight.copy_(weight.to(device))
+            layer.bias.copy_(bias.to(device))
+    store, handle = student.capture_activation(model, 0)
+    model(x.to(device))
+    handle.remove()
+    return {"items": list(store)}
+
+
 def _kind(module: torch.nn.Module) -> str:
     """The layer's kind by its real type (a `__class__` property does not count)."""
     for kind in (torch.nn.Linear, torch.nn.ReLU, torch.nn.Softmax, torch.nn.LogSoftmax):

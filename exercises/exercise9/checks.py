@@ -211,19 +211,35 @@ def sum_reduction(sub: Submission) -> None:
     expect_multiclass(sub, *lecture_batch(), "sum", "multiclass_loss(Z, y, reduction='sum')")
 
 
-@check(points=1)
+DISCONNECTED = Diagnosis(
+    code="loss_disconnected",
+    title="the loss is not connected to the logits",
+    explanation="The loss was computed outside autograd (.item(), .tolist(), .detach(), numpy, "
+    "or re-wrapped with torch.tensor(...)), so loss.backward() sends no gradient to the "
+    "logits and cannot train anything: a loss is for backpropagating (slides 34-35).",
+    slide=SLIDES,
+)
+
+
+def expect_connected(report: object, what: str) -> dict[str, object]:
+    """A gradient probe's report whose loss requires grad; else the failure that says so."""
+    if not isinstance(report, dict) or not isinstance(report.get("connected"), bool):
+        raise InvalidAnswer("the gradient probe sent back no report")
+    if not report["connected"]:
+        fail(
+            f"{what} does not require grad: loss.backward() cannot reach the logits",
+            diagnosis=DISCONNECTED.model_copy(
+                update={"evidence": f"the returned {report.get('type')} has no grad_fn"}
+            ),
+        )
+    return report
+
+
+@check(points=3)
 def gradient_reaches_logits(sub: Submission) -> None:
     """loss.backward() reaches the logits: dL/dz = (softmax(z) - onehot(y)) / N for the mean."""
     z, y = lecture_batch()
-    report = sub.probe("logits_gradient", z, y, "mean")
-    if not isinstance(report, dict) or not isinstance(report.get("connected"), bool):
-        raise InvalidAnswer("the logits_gradient probe sent back no report")
-    if not report["connected"]:
-        fail(
-            "the loss is not connected to the logits (it does not require grad): it was "
-            "computed outside autograd (.item(), .detach(), numpy, torch.tensor(...)), so "
-            "loss.backward() cannot train anything"
-        )
+    report = expect_connected(sub.probe("logits_gradient", z, y, "mean"), "multiclass_loss")
     expected = (torch.softmax(z, dim=1) - F.one_hot(y, 3)) / len(y)
     grad = as_tensor(report.get("grad"), "dL/dlogits", shape=expected.shape)
     expect_tensor(
@@ -233,6 +249,31 @@ def gradient_reaches_logits(sub: Submission) -> None:
         check_dtype=False,
         diagnosis=explain_logits_gradient(grad, z, y, expected),
     )
+
+
+@check(points=2)
+def binary_gradient_reaches_logits(sub: Submission) -> None:
+    """binary_loss backpropagates to the logits: dL/dz = (sigmoid(z) - y) / N."""
+    z = torch.tensor([-1.2, 0.3, 2.0, -0.4, 0.9])
+    y = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.0])
+    report = expect_connected(sub.probe("binary_gradient", z, y), "binary_loss")
+    expected = (torch.sigmoid(z) - y) / len(y)
+    grad = as_tensor(report.get("grad"), "dL/dlogits", shape=expected.shape)
+    expect_tensor(
+        grad,
+        expected,
+        "dL/dlogits",
+        check_dtype=False,
+        diagnosis=diagnose.diagnose_gradient(grad, expected, batch_size=len(y)),
+    )
+
+
+@check(points=1)
+def mean_loss_finite_for_far_apart_logits(sub: Submission) -> None:
+    """The mean loss is finite and right when a true class's logit is 120 below the best."""
+    z = torch.tensor([[60.0, -60.0, 0.0], [1.0, 2.0, 3.0]])
+    y = torch.tensor([1, 2])
+    expect_multiclass(sub, z, y, "mean", "multiclass_loss for logits 120 apart")
 
 
 @check(points=1)

@@ -24,3 +24,15 @@ def logits_gradient(
         return {"connected": False, "type": type(loss).__name__}
     loss.sum().backward()
     return {"connected": True, "grad": grad_of(leaf)}
+
+
+def binary_gradient(
+    student: ModuleType, device: str, logits: torch.Tensor, y: torch.Tensor
+) -> dict[str, Any]:
+    """Call binary_loss on leaf logits, backward from the loss; report logits.grad."""
+    leaf = logits.detach().to(device).requires_grad_(True)
+    loss = student.binary_loss(leaf, y.to(device))
+    if not is_tensor(loss) or not requires_grad(loss):
+        return {"connected": False, "type": type(loss).__name__}
+    loss.sum().backward()
+    return {"connected": True, "grad": grad_of(leaf)}

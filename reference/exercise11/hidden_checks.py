@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.authoring import Submission, as_floats, check, fail
+from grader.authoring import Submission, as_floats, check
 
 
 def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]:
@@ -49,16 +49,7 @@ def hidden_train_after_evaluate(sub: Submission) -> None:
     """After evaluate(), train() switches a dropout model back to training mode."""
     checks = sub.exercise.module("checks")
     report = checks.report_of(sub.probe("evaluate_then_train", "hidden_dropout", 1))
-    training = checks.flags(report, "training")
-    if not training or not all(training):
-        fail(
-            "after evaluate(), train() ran forward passes in eval mode",
-            diagnosis=checks.misconception(
-                "eval_mode_in_training",
-                "model.train() is missing",
-                "Call model.train() at the start of every epoch.",
-            ),
-        )
+    checks.expect_training_mode(report, "a dropout model trained right after evaluate()")
 
 
 def reference_epoch(sub: Submission, case: str) -> tuple[list[float], list[torch.Tensor]]:

@@ -26,7 +26,7 @@ def capture_activation(
     store: list[torch.Tensor] = []
 
     def hook(module: torch.nn.Module, inputs: Any, output: torch.Tensor) -> None:
-        store.append(output.detach())
+        store.append(output.detach().clone())  # a copy: a later in-place layer cannot touch it
 
     handle = model[index].register_forward_hook(hook)
     return store, handle

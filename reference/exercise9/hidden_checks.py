@@ -33,3 +33,11 @@ def hidden_binary_random(sub: Submission) -> None:
     z = torch.randn(9, generator=gen, dtype=torch.float64) * 3
     y = torch.randint(0, 2, (9,), generator=gen).to(torch.float64)
     sub.exercise.module("checks").expect_binary(sub, z, y, "binary_loss on a random batch of 9")
+
+
+@check(points=1)
+def hidden_binary_large_logits(sub: Submission) -> None:
+    """binary_loss stays finite and right at logits between 40 and 90 in size."""
+    z = torch.tensor([90.0, -75.0, 40.0, -40.0, 60.0])
+    y = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0])
+    sub.exercise.module("checks").expect_binary(sub, z, y, "binary_loss at large logits")

@@ -1,5 +1,5 @@
 # misconception: the list of losses can hold the loss tensors themselves
-# fails: train_manual_reproduces_notebook, train_autograd_reproduces_notebook, train_sgd_reproduces_notebook
+# fails: losses_are_python_floats
 from __future__ import annotations
 
 import torch
