@@ -25,7 +25,7 @@ from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.judge.spares import Spares
 from grader.outputs.models import ExerciseResult, Limits
 from grader.outputs.text import normalise
-from grader.staff.intake import Blob
+from grader.staff.intake.blobs import Blob
 
 WORKER_START_S = 300.0  # a fresh judge imports torch and starts its zygote (seconds, loaded)
 JOB_GRACE_S = 30.0  # judge-side work beyond the sandbox's own limits (loading checks, diagnoses)
