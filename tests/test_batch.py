@@ -652,3 +652,29 @@ def test_timed_out_means_some_check_hit_a_limit() -> None:
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux only")
 def test_default_workers_is_the_usable_core_count() -> None:
     assert default_workers() == len(os.sched_getaffinity(0))
+
+
+# --- one assignment's download (--exercise) -------------------------------------------------
+
+
+def test_one_exercise_download_grades_each_students_own_file_name(tmp_path: Path) -> None:
+    folder = tmp_path / "download"
+    folder.mkdir()
+    (folder / "smith_jane_1001_5001_relu.py").write_text(SOLUTION, encoding="utf-8")
+    (folder / "doe_john_1002_5002_hw2.py").write_text(mutant("ge_mask"), encoding="utf-8")
+    (folder / "doe_john_1002_5003_my_relu.py").write_text(mutant("forward_abs"), "utf-8")
+    write_notebook(folder / "roe_ann_LATE_1003_5004_ReLU notebook.ipynb", SOLUTION)
+    batch = invoke_batch(folder, tmp_path / "book.sqlite", "--exercise", "exercise2")
+    got = {sub.student: (sub.score, sub.late) for sub in batch.submissions}
+    assert got == {"1001": (12.0, False), "1002": (7.0, False), "1003": (12.0, True)}
+    assert [w for w in batch.warnings if w.startswith("1002:")] == [
+        "1002: exercise2: 2 source files; graded doe_john_1002_5003_my_relu.py (the newest "
+        "Canvas upload), ignored doe_john_1002_5002_hw2.py"
+    ]
+
+
+def test_an_unknown_exercise_is_a_usage_error(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, batch_args(tmp_path, tmp_path / "b.sqlite", "--exercise", "ex2"))
+    assert done.exit_code == 2
+    assert "--exercise 'ex2' is not an exercise (exercise1, exercise2," in done.output
+    assert not (tmp_path / "b.sqlite").exists()

@@ -5,6 +5,10 @@ student text: every file, folder and zip member name is normalised once, here
 (`grader.outputs.text.from_os`: undecodable bytes become U+FFFD, lone surrogates dropped,
 NFC); ids, origins and warnings carry the normalised form and are data, never markup.
 
+A flat file name that reads both as Canvas's and as Moodle's is ambiguous (one of the two
+ids is in text the student wrote, e.g. a Canvas upload named `Bob_1002_assignsubmission_file_
+x.py`): it is not graded, with a warning, and files nothing under either id.
+
 Never silently ignored: every file not matched to an exercise, every symlink (not followed),
 every rejected archive and every unreadable notebook is a warning. After 20 unmatched files
 in one student the rest are counted, not listed. While it scans, the reader holds no file
@@ -85,7 +89,12 @@ class Reader:
             self.read_student_folder(path, name)
             return
         in_moodle, in_canvas = moodle.FILE.match(name), parse_canvas_name(name)
-        if in_moodle is not None:
+        if in_moodle is not None and in_canvas is not None:
+            self.warnings.append(
+                f"{name}: both a Canvas and a Moodle file name (one id is in the part the "
+                "student wrote); not graded"
+            )
+        elif in_moodle is not None:
             moodle.read_moodle_file(self, path, name, in_moodle)
         elif in_canvas is not None:
             read_canvas_file(self, path, in_canvas)
