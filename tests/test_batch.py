@@ -295,7 +295,7 @@ def test_rerun_grades_only_what_changed_and_regrade_grades_all(mixed: dict[str, 
 
 # --- interruptions: Ctrl-C, SIGKILL, resume -------------------------------------------------
 
-STUDENTS = 16
+STUDENTS = 8  # as many as the two-batch tests share (SHARED), and enough to stop mid-way
 VARIANTS = [SOLUTION, *(mutant(name) for name in MUTANT_SCORES), STUB]
 
 
@@ -633,20 +633,6 @@ def test_limit_overrides_replace_only_what_they_name() -> None:
     with pytest.raises(ValueError):
         LimitOverrides(total_s=0).apply(limits)
     assert job_timeout(limits) == limits.import_s + 40 + 30
-
-
-def test_timed_out_means_some_check_hit_a_limit() -> None:
-    def result(*statuses: str) -> ExerciseResult:
-        checks = [
-            {"name": f"c{i}", "status": s, "score": 0, "max_score": 1}
-            for i, s in enumerate(statuses)
-        ]
-        return ExerciseResult.model_validate(
-            {"exercise": "exercise2", "score": 0, "max_score": len(checks), "checks": checks}
-        )
-
-    assert timed_out(result("passed", "timeout"))
-    assert not timed_out(result("failed", "error", "crashed", "memory"))
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux only")
