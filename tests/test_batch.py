@@ -115,7 +115,7 @@ def build_mixed(folder: Path) -> Path:
 
 def batch_args(folder: Path, db: Path, *extra: str) -> list[str]:
     """`grade batch`'s arguments, one judge: on two shared cores, a second one's start-up costs
-    more than it saves here (the `many` fixture and the worker-trouble test run two)."""
+    more than it saves here (the worker-trouble test runs two)."""
     args = ["batch", str(folder), "--db", str(db), "--root", str(ROOT), "--device", "cpu"]
     return [*args, "--workers", "1", *extra]
 
@@ -324,7 +324,7 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     registry = Registry(ROOT)
     settings = Settings(root=str(ROOT))
     clean = grade_folder(
-        registry, folder, settings, 2, db_path=base / "clean.sqlite", progress=progress
+        registry, folder, settings, 1, db_path=base / "clean.sqlite", progress=progress
     )
     return {"base": base, "folder": folder, "clean": clean, "ticks": ticks}
 
