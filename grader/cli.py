@@ -306,140 +306,119 @@ def _print_finding(console: Any, finding: Finding) -> None:
     )
 
 
+FolderArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="Submissions: a sub-folder per student, Canvas/Moodle downloads, zips, notebooks."
+    ),
+]
+ExerciseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--exercise",
+        help="A download of one assignment: each student's .py or notebook, whatever its "
+        "name, is this exercise (several: the newest upload, with a warning).",
+    ),
+]
+WorkersOption = Annotated[
+    int, typer.Option("--workers", "-j", help="Parallel judges (default: all cores).")
+]
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Gradebook file (default: FOLDER.gradebook.sqlite beside FOLDER)."),
+]
+RosterOption = Annotated[
+    Path | None, typer.Option("--roster", help="CSV of students (id,name): missing ones get zero.")
+]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        metavar="ID=KIND",
+        help="When several sources feed one id: grade ID from folder, zip, canvas or moodle.",
+    ),
+]
+RegradeOption = Annotated[
+    bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
+]
+CallTimeoutOption = Annotated[
+    float | None,
+    typer.Option("--call-timeout", min=0.1, help="Seconds per call (overrides every exercise's)."),
+]
+TotalTimeoutOption = Annotated[
+    float | None,
+    typer.Option("--total-timeout", min=0.1, help="Seconds per (student, exercise) in all."),
+]
+ImportTimeoutOption = Annotated[
+    float | None,
+    typer.Option("--import-timeout", min=0.1, help="Seconds to import a submission."),
+]
+CpuSecondsOption = Annotated[
+    int | None, typer.Option("--cpu-seconds", min=1, help="CPU seconds per sandbox.")
+]
+MemoryOption = Annotated[
+    int | None, typer.Option("--memory-mb", min=64, help="Memory per sandbox (CPU runs).")
+]
+GpuConcurrencyOption = Annotated[
+    int, typer.Option("--gpu-concurrency", min=1, help="Sandboxes sharing one GPU at a time.")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run on Dask: tcp://HOST:PORT (a running cluster) or local:N (N workers here).",
+    ),
+]
+
+
 @app.command("batch")
 @export_options
 def batch_command(
-    folder: Annotated[
-        Path,
-        typer.Argument(
-            help="Submissions: a sub-folder per student, Canvas/Moodle downloads, zips, notebooks."
-        ),
-    ],
+    folder: FolderArgument,
     json: JsonOption = False,
-    workers: Annotated[
-        int, typer.Option("--workers", "-j", help="Parallel judges (default: all cores).")
-    ] = 0,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Gradebook file (default: gradebook.sqlite next to FOLDER)."),
-    ] = None,
-    roster: Annotated[
-        Path | None,
-        typer.Option("--roster", help="CSV of students (id,name): missing ones get zero."),
-    ] = None,
-    source: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--source",
-            metavar="ID=KIND",
-            help="When several sources feed one id: grade ID from folder, zip, canvas or moodle.",
-        ),
-    ] = None,
-    regrade: Annotated[
-        bool, typer.Option("--regrade", help="Grade everything again, changed or not.")
-    ] = False,
+    exercise: ExerciseOption = None,
+    workers: WorkersOption = 0,
+    db: DbOption = None,
+    roster: RosterOption = None,
+    source: SourceOption = None,
+    regrade: RegradeOption = False,
     exports: ExportPaths | None = None,
     device: DeviceOption = "auto",
-    call_timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--call-timeout", min=0.1, help="Seconds per call (overrides every exercise's)."
-        ),
-    ] = None,
-    total_timeout: Annotated[
-        float | None,
-        typer.Option("--total-timeout", min=0.1, help="Seconds per (student, exercise) in all."),
-    ] = None,
-    import_timeout: Annotated[
-        float | None,
-        typer.Option("--import-timeout", min=0.1, help="Seconds to import a submission."),
-    ] = None,
-    cpu_seconds: Annotated[
-        int | None, typer.Option("--cpu-seconds", min=1, help="CPU seconds per sandbox.")
-    ] = None,
-    memory_mb: Annotated[
-        int | None, typer.Option("--memory-mb", min=64, help="Memory per sandbox (CPU runs).")
-    ] = None,
-    gpu_concurrency: Annotated[
-        int, typer.Option("--gpu-concurrency", min=1, help="Sandboxes sharing one GPU at a time.")
-    ] = 1,
+    call_timeout: CallTimeoutOption = None,
+    total_timeout: TotalTimeoutOption = None,
+    import_timeout: ImportTimeoutOption = None,
+    cpu_seconds: CpuSecondsOption = None,
+    memory_mb: MemoryOption = None,
+    gpu_concurrency: GpuConcurrencyOption = 1,
     engine: EngineOption = "forkserver",
     root: RootOption = None,
     allow_degraded: AllowDegradedOption = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            help="Run on Dask: tcp://HOST:PORT (a running cluster) or local:N (N workers here).",
-        ),
-    ] = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Grade every student's exercises in parallel into the gradebook, then print the table."""
-    from grader.staff.batch import LimitOverrides, Settings, default_workers, grade_folder
-    from grader.staff.executors import ExecutorError, make_executor
-    from grader.staff.intake import IntakeError
+    from grader.staff.jobs import LimitOverrides
+    from grader.staff.options import BatchOptions, BatchUsageError, run_batch
 
     registry = load_registry(root)
-    if not folder.is_dir():
-        raise usage_error(f"no such folder: {folder}")
-    if roster is not None and not roster.is_file():
-        raise usage_error(f"no such roster file: {roster}")
-    chosen = dict(item.rpartition("=")[::2] for item in source or [])
-    if any(not student for student in chosen):
-        raise usage_error("--source takes ID=KIND, e.g. --source 1001=canvas")
-    refuse_degraded(allow_degraded)
-    overrides = LimitOverrides(
-        import_s=import_timeout,
-        call_s=call_timeout,
-        total_s=total_timeout,
-        cpu_s=cpu_seconds,
-        memory_mb=memory_mb,
-    )
-    settings = Settings(
-        root=str(registry.root),
-        device=resolve_device(device),
-        engine=resolve_engine(engine),
-        overrides=overrides,
-    )
-    judges = parallel_judges(workers or default_workers(), settings.device, gpu_concurrency)
+    limits = LimitOverrides(import_timeout, call_timeout, total_timeout, cpu_seconds, memory_mb)
+    options = BatchOptions(
+        folder, db=db, roster=roster, sources=tuple(source or ()), exercise=exercise,
+        regrade=regrade, workers=workers, device=resolve_device(device),
+        engine=resolve_engine(engine), gpu_concurrency=gpu_concurrency, scheduler=scheduler,
+        overrides=limits,
+    )  # fmt: skip
     try:
-        executor = make_executor(scheduler, settings, judges)
-    except ExecutorError as exc:
-        raise usage_error(str(exc)) from None
-    try:
+        options.check(registry)
+        refuse_degraded(allow_degraded)
         with out.progress_bar(enabled=not json) as progress:
-            batch = grade_folder(
-                registry,
-                folder,
-                settings,
-                judges,
-                db_path=db,
-                roster=roster,
-                regrade=regrade,
-                progress=progress,
-                sources=chosen,
-                executor=executor,
-            )
-    except IntakeError as exc:
+            batch = run_batch(registry, options, progress)
+    except BatchUsageError as exc:
         raise usage_error(str(exc)) from None
-    except ExecutorError as exc:
-        raise usage_error(str(exc)) from None
-    finally:
-        executor.close()
     write_exports(batch, registry, exports or {})
     if json:
         out.emit_json(batch)
     else:
         out.make_console().print(batch_summary(batch, registry.ids()))
-
-
-def parallel_judges(workers: int, device: str, gpu_concurrency: int) -> int:
-    """Each judge runs one sandbox at a time, so on a GPU at most `gpu_concurrency` per device."""
-    if not device.startswith("cuda"):
-        return workers
-    import torch
-
-    return max(1, min(workers, gpu_concurrency * max(1, torch.cuda.device_count())))
 
 
 def write_exports(batch: BatchResult, registry: Registry, exports: ExportPaths) -> None:

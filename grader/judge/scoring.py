@@ -204,11 +204,14 @@ def run_exercise(
     include_hidden: bool = True,
     limits: Limits | None = None,
     spares: Spares | None = None,
+    stop_after_timeouts: int | None = None,
 ) -> ExerciseResult:
     """Grade one submission of one exercise: every check, each with its verdict and feedback.
 
     With `spares`, the sandbox comes from there when one fits, and one is started for the next
-    submission of this exercise.
+    submission of this exercise. With `stop_after_timeouts`, once that many checks have timed
+    out the rest are not run (verdict `timeout`): what a batch does, so that a submission that
+    never returns costs a few call limits, not the exercise's whole budget.
     """
     require_assertions()
     started = time.monotonic()
@@ -223,7 +226,7 @@ def run_exercise(
         engine, exercise, text, source.filename, device, limits, spares
     )
     try:
-        checks, before_hidden = _run_checks(specs, submission)
+        checks, before_hidden = _run_checks(specs, submission, stop_after_timeouts)
     finally:
         submission.close()
     if is_notebook_code(text):  # tracebacks say "cell 4, line 2", not a joined file's line
@@ -261,15 +264,22 @@ def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
 
 
 def _run_checks(
-    specs: list[CheckSpec], submission: SandboxedSubmission
+    specs: list[CheckSpec], submission: SandboxedSubmission, stop_after_timeouts: int | None
 ) -> tuple[list[CheckResult], int | None]:
     """Every check's result, and how much was printed before the first hidden check ran."""
     checks: list[CheckResult] = []
     before_hidden: int | None = None
+    timeouts = 0
     for spec in specs:
+        if stop_after_timeouts is not None and timeouts >= stop_after_timeouts:
+            earlier = "an earlier check" if timeouts == 1 else f"{timeouts} earlier checks"
+            why = f"not run: {earlier} of this submission hit a time limit"
+            checks.append(_result(spec, "timeout", why))
+            continue
         if spec.hidden and before_hidden is None:
             before_hidden = len(submission.printed())
         checks.append(_run_check(spec, submission))
+        timeouts += checks[-1].status == "timeout"
     return checks, before_hidden
 
 

@@ -29,6 +29,7 @@ from grader.staff.intake import (
     read_submissions,
 )
 from grader.staff.jobs import (
+    FIRST_RUN_TIMEOUTS,
     Job,
     JobFailure,
     LimitOverrides,
@@ -68,6 +69,7 @@ def grade_folder(
     progress: Callable[[int], Callable[[], None]] | None = None,
     executor: Executor | None = None,
     sources: dict[str, str] | None = None,
+    exercise: str | None = None,
 ) -> BatchResult:
     """Grade a term's submission folder into the gradebook; return the current grades.
 
@@ -76,18 +78,21 @@ def grade_folder(
     (Ctrl-C, SIGKILL) loses nothing that finished, and a re-run grades only the rest.
     `progress(total)` may return a callback called once per finished job. `sources` picks
     a source kind per student id where several feed one (`grader.staff.intake`). A timeout is
-    confirmed by a second run before it is recorded. A job the grader could not finish is not
+    confirmed by a second run before it is recorded (the first stops at its first timeout,
+    the confirmation at its second: `grader.staff.jobs`). A job the grader could not finish is not
     recorded (a re-run tries it again) and is named in the warnings.
 
     The batch claims each (student, exercise) in the gradebook before grading it; pairs that
     another live batch holds are skipped, tried once more when this batch's own work is done
     (their batch may have died), and counted in the warnings. Jobs run on `executor` (default:
-    the local pool of `workers` judges).
+    the local pool of `workers` judges). With `exercise` (an LMS download of one assignment),
+    each student's single `.py` or notebook, whatever its name, is that exercise's submission.
     """
     runner = executor if executor is not None else LocalPool(settings, workers)
     # A local judge reads each file when it grades it; a remote one gets the bytes in the job.
     lazy = isinstance(runner, LocalPool)
-    intake = read_submissions(folder, registry.ids(), roster, sources=sources, lazy=lazy)
+    ids, single = ([exercise], True) if exercise is not None else (registry.ids(), False)
+    intake = read_submissions(folder, ids, roster, sources=sources, lazy=lazy, single=single)
     if not intake.students:
         unmatched = (
             f" ({len(intake.warnings)} entries matched no exercise)" if intake.warnings else ""
@@ -157,6 +162,7 @@ def grade_folder(
                     source.blob or source.data,
                     f"{ex}.py",
                     job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
+                    stop_after_timeouts=FIRST_RUN_TIMEOUTS,
                 )
                 for (sid, ex), (_, source, _) in sorted(files.items(), key=_by_exercise(registry))
                 if (sid, ex) in mine

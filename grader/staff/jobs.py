@@ -25,11 +25,17 @@ from grader.judge.scoring import Source, judge_threads, run_exercise
 from grader.judge.spares import Spares
 from grader.outputs.models import ExerciseResult, Limits
 from grader.outputs.text import normalise
-from grader.staff.intake import Blob
+from grader.staff.intake.blobs import Blob
 
 WORKER_START_S = 300.0  # a fresh judge imports torch and starts its zygote (seconds, loaded)
 JOB_GRACE_S = 30.0  # judge-side work beyond the sandbox's own limits (loading checks, diagnoses)
 COURSE_FOLDERS = ("exercises", "reference")
+# A batch confirms every timeout by grading the job once more (`Job.again`). Its first run
+# stops at the first check that times out (the confirmation decides anyway); the
+# confirmation stops at its second, so a submission that never returns costs three call
+# limits in all, while one that loops on a single input keeps the points of the other checks.
+FIRST_RUN_TIMEOUTS = 1
+CONFIRMATION_TIMEOUTS = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class Job:
     """One (student, exercise) to grade; `timeout_s` bounds the whole job, judge included.
 
     `course` is the client's `course_version` ("" skips the check: same machine, same files).
+    `stop_after_timeouts` ends the run after that many checks timed out (None: never).
     """
 
     student: str
@@ -45,6 +52,17 @@ class Job:
     filename: str
     timeout_s: float = 120.0
     course: str = ""
+    stop_after_timeouts: int | None = None
+
+    def unconfirmed(self) -> bool:
+        """A first run, stopped at its first timeout: it must be confirmed to be recorded."""
+        return self.stop_after_timeouts == FIRST_RUN_TIMEOUTS
+
+    def again(self) -> Job:
+        """The confirmation run of this job after a timeout (what executors queue)."""
+        if self.stop_after_timeouts is None:
+            return self
+        return dataclasses.replace(self, stop_after_timeouts=CONFIRMATION_TIMEOUTS)
 
 
 @dataclass(frozen=True)
@@ -182,6 +200,7 @@ def grade_job(
             include_hidden=settings.include_hidden,
             limits=limits,
             spares=spares,
+            stop_after_timeouts=job.stop_after_timeouts,
         )
     except EngineError as exc:
         return JobResult("fatal", f"the grading engine cannot make sandboxes: {exc}")

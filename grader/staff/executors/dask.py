@@ -239,8 +239,9 @@ class _Run:
             self.give_up(job, answer.detail)
             return
         result = answer.result()
-        if self.retry_when is not None and tries < TRIES and self.retry_when(result):
-            self.queue.append((job, tries + 1))
+        again = tries < TRIES or job.unconfirmed()
+        if self.retry_when is not None and again and self.retry_when(result):
+            self.queue.append((job.again(), tries + 1))
             return
         with self.interrupts.deferred():
             self.on_result(job, result)

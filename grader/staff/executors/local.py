@@ -14,8 +14,10 @@ worker one job at a time, so the parent always knows which job a worker holds:
   reason (`on_failure`). A judge-side exception gives up that one job. Either way the batch
   goes on. Only an `EngineError` (this machine cannot make sandboxes) stops the batch.
 - A result with a timeout verdict is graded once more at the end of the queue before it is
-  recorded: limits are wall-clock, so a machine busy with other work can push an honest
-  submission over them. A submission that really loops costs its limits twice.
+  recorded (`Job.again`): limits are wall-clock, so a machine busy with other work can push
+  an honest submission over them. The first run stops at its first timeout and the
+  confirmation at its second (`grader.staff.jobs`), so a submission that never returns costs
+  three call limits, not its exercise's whole time budget twice.
 - Ctrl-C: workers ignore SIGINT; the parent stops them and re-raises `KeyboardInterrupt`,
   but never in the middle of `on_result`, so a result being recorded is recorded whole.
 - Workers die with the parent (PR_SET_PDEATHSIG on Linux); their zygotes exit when their
@@ -321,8 +323,9 @@ class _Run:
             self.give_up(job, message.detail)
             return
         result = message.result()
-        if self.retry_when is not None and worker.tries < TRIES and self.retry_when(result):
-            self.pool.queue.append((job, worker.tries + 1))
+        again = worker.tries < TRIES or job.unconfirmed()
+        if self.retry_when is not None and again and self.retry_when(result):
+            self.pool.queue.append((job.again(), worker.tries + 1))
             return
         with self.interrupts.deferred():
             self.on_result(job, result)
