@@ -169,6 +169,10 @@ def test_csv_parses_with_a_header_and_one_row_per_student(tmp_path: Path) -> Non
         "total",
         "max_total",
         "late",
+        "raw_total",
+        "exercise1_raw",
+        "exercise10_raw",
+        "adjustments",
     ]
     assert len(rows) == 5
     ada, bob, eve, cy, mallory = rows
@@ -180,6 +184,10 @@ def test_csv_parses_with_a_header_and_one_row_per_student(tmp_path: Path) -> Non
         "total": "4",
         "max_total": "7",
         "late": "no",
+        "raw_total": "4",
+        "exercise1_raw": "3",
+        "exercise10_raw": "1",
+        "adjustments": "",
     }
     assert (bob["exercise1"], bob["total"], bob["late"]) == ("0", "0", "yes")
     assert eve["student"] == HOSTILE and eve["exercise10"] == ""
@@ -302,7 +310,7 @@ def test_junit_has_a_suite_per_student_and_outcomes_by_verdict(tmp_path: Path) -
     ]
     assert (ada.get("tests"), ada.get("failures"), ada.get("errors")) == ("5", "2", "0")
     properties = {p.get("name"): p.get("value") for p in ada.iter("property")}
-    assert properties == {"score": "4", "max_score": "7", "late": "false"}
+    assert properties == {"score": "4", "max_score": "7", "raw_score": "4", "late": "false"}
     assert suites["cy"].get("tests") == "0"
     assert root.get("tests") == "13" and root.get("failures") == "4"
 

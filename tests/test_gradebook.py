@@ -408,7 +408,7 @@ def test_a_version_1_gradebook_is_migrated_in_place(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     with Gradebook(path) as opened:
-        assert opened.schema_version == SCHEMA_VERSION == 2
+        assert opened.schema_version == SCHEMA_VERSION == 3
         assert opened.students() == {"ada": "Ada"}
         ticket = opened.open_batch(60.0)
         assert opened.claim(ticket, [wanted("ada")]).claimed
