@@ -33,7 +33,14 @@ from pathlib import Path
 from typing import Annotated
 
 import tomllib
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from grader.outputs.models import ExerciseGrade, Override
 
@@ -66,13 +73,29 @@ class LatePolicy(_Strict):
     )
 
 
-Extension = AwareDatetime | Annotated[int, Field(ge=1)]
+def _a_time(value: object) -> object:
+    """A number is no time here (pydantic would read it as seconds since 1970)."""
+    if isinstance(value, int | float):
+        raise ValueError("should be a date and time with a zone, e.g. 2026-03-02T23:59:00+01:00")
+    return value
+
+
+def _days_or_a_time(value: object) -> object:
+    if isinstance(value, bool) or (isinstance(value, int) and value < 1):
+        raise ValueError("should be whole days (1 or more) or a date and time with a zone")
+    if isinstance(value, float):
+        raise ValueError("should be whole days (1 or more) or a date and time with a zone")
+    return value
+
+
+When = Annotated[AwareDatetime, BeforeValidator(_a_time)]
+Extension = Annotated[int | AwareDatetime, BeforeValidator(_days_or_a_time)]
 
 
 class ExercisePolicy(_Strict):
     """One exercise's due time, its own late policy and the students' extensions."""
 
-    due: AwareDatetime | None = Field(default=None, description="ISO 8601 with a time zone")
+    due: When | None = Field(default=None, description="ISO 8601 with a time zone")
     late: LatePolicy | None = Field(default=None, description="overrides the course's [late]")
     extensions: dict[str, Extension] = Field(
         default_factory=dict, description="student id -> a new due time, or days added"
