@@ -17,7 +17,7 @@ import pytest
 
 import grader
 from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult
-from grader.staff import gradebook
+from grader.staff import gradebook_schema
 from grader.staff.claims import Process, this_process
 from grader.staff.gradebook import (
     NO_SUBMISSION,
@@ -403,7 +403,7 @@ def test_this_process_is_alive_and_an_exited_one_is_not() -> None:
 def test_a_version_1_gradebook_is_migrated_in_place(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     raw = sqlite3.connect(path)
-    raw.executescript(gradebook._SCHEMA + "PRAGMA user_version = 1;")
+    raw.executescript(gradebook_schema._SCHEMA + "PRAGMA user_version = 1;")
     raw.execute("INSERT INTO students (student, name) VALUES ('ada', 'Ada')")
     raw.commit()
     raw.close()

@@ -42,7 +42,6 @@ from grader.staff.gradebook_claims import (
 )
 from grader.staff.gradebook_grades import NO_SUBMISSION, RecordedOverride
 from grader.staff.gradebook_schema import (
-    _SCHEMA,
     SCHEMA_VERSION,
     GradebookError,
     connect,
@@ -56,7 +55,6 @@ __all__ = [
     "NO_SUBMISSION",
     "RUNNING_NOTICE",
     "SCHEMA_VERSION",
-    "_SCHEMA",
     "Attempt",
     "BatchTicket",
     "ClaimOutcome",
