@@ -18,10 +18,11 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from grader.judge.registry import Exercise, Registry, RegistryError, find_root
@@ -31,9 +32,12 @@ from grader.outputs import console as out
 from grader.outputs.formats import EXPORTS, Course
 from grader.outputs.formats import write_exports as write_formats
 from grader.outputs.models import BatchResult
-from grader.outputs.report import batch_summary, verdict_text
+from grader.outputs.report import batch_summary, overrides_table, verdict_text
 from grader.platforms.commands import register as register_platforms
 from grader.staff.validate import Finding, validate_exercise
+
+if TYPE_CHECKING:
+    from grader.staff.policy import CoursePolicy
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 
@@ -479,19 +483,37 @@ gradebook_app = typer.Typer(help="Read the gradebook without grading again.", no
 app.add_typer(gradebook_app, name="gradebook")
 
 
-def open_gradebook(db: Path) -> BatchResult:
-    """The gradebook's current grades; a file that is not a gradebook is one line, untouched."""
-    from grader.staff.gradebook import Gradebook, GradebookError, is_gradebook
+def load_policy(registry: Registry) -> CoursePolicy:
+    """The course's `course.toml` (beside exercises/); a bad one is one line, exit 2."""
+    from grader.staff.policy import CourseError, course_file, load_course
+
+    try:
+        return load_course(course_file(registry.root), registry.ids())
+    except CourseError as exc:
+        raise usage_error(str(exc)) from None
+
+
+def open_gradebook(db: Path, course: CoursePolicy | None = None) -> BatchResult:
+    """The gradebook's current grades under the course policy; a file that is not a gradebook
+    is one line, untouched."""
+    from grader.staff.gradebook import Gradebook, GradebookError
+
+    try:
+        with Gradebook(existing_gradebook(db)) as book:
+            return book.latest(course)
+    except (GradebookError, sqlite3.Error) as exc:
+        raise usage_error(f"{db}: {exc}") from None
+
+
+def existing_gradebook(db: Path) -> Path:
+    """`db`, when it is a gradebook; otherwise a one-line usage error (the file untouched)."""
+    from grader.staff.gradebook import is_gradebook
 
     if not db.is_file():
         raise usage_error(f"no such gradebook: {db}")
     if not is_gradebook(db):
         raise usage_error(f"{db} is not a grade gradebook (made by grade batch)")
-    try:
-        with Gradebook(db) as book:
-            return book.latest()
-    except (GradebookError, sqlite3.Error) as exc:
-        raise usage_error(f"{db}: {exc}") from None
+    return db
 
 
 @gradebook_app.command("show")
@@ -500,12 +522,17 @@ def gradebook_show(
     json: JsonOption = False,
     root: RootOption = None,
 ) -> None:
-    """Print the current grades stored in a gradebook."""
-    batch = open_gradebook(db)
+    """Print the current grades stored in a gradebook (after course policy), then overrides."""
+    registry = load_registry(root)
+    batch = open_gradebook(db, load_policy(registry))
     if json:
         out.emit_json(batch)
-    else:
-        out.make_console().print(batch_summary(batch, load_registry(root).ids()))
+        return
+    console = out.make_console()
+    console.print(batch_summary(batch, registry.ids()))
+    listed = overrides_table(batch)
+    if listed is not None:
+        console.print(listed)
 
 
 @gradebook_app.command("export")
@@ -515,17 +542,43 @@ def gradebook_export(
     exports: ExportPaths | None = None,
     root: RootOption = None,
 ) -> None:
-    """Write exports from a gradebook without grading again."""
+    """Write exports from a gradebook without grading again (after course policy)."""
     from grader.staff.gradebook import RUNNING_NOTICE
 
     if not exports:
         options = ", ".join(f"--{export.name}" for export in EXPORTS)
         raise usage_error(f"name at least one export: {options}")
-    batch = open_gradebook(db)
+    registry = load_registry(root)
+    batch = open_gradebook(db, load_policy(registry))
     for warning in batch.warnings:
         if warning.startswith(RUNNING_NOTICE):
             out.make_console(stderr=True).print(f"warning: {warning}", markup=False)
-    write_exports(batch, load_registry(root), exports)
+    write_exports(batch, registry, exports)
+
+
+@gradebook_app.command("override")
+def gradebook_override(
+    student: Annotated[str, typer.Argument(help="The student id, as the gradebook has it.")],
+    exercise: Annotated[str, typer.Argument(help="The exercise id, e.g. exercise2.")],
+    score: Annotated[float, typer.Option("--score", help="The score that counts from now on.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept with the time; staff only).")],
+    db: Annotated[Path, typer.Option("--db", help="The gradebook file.")] = Path(
+        "gradebook.sqlite"
+    ),
+) -> None:
+    """Set one student's score for one exercise by hand; a regrade never erases it."""
+    from grader.staff.gradebook import Gradebook, GradebookError
+
+    try:
+        with Gradebook(existing_gradebook(db)) as book:
+            done = book.override(student, exercise, score, reason)
+    except (GradebookError, sqlite3.Error) as exc:
+        raise usage_error(str(exc)) from None
+    line = Text(f"override recorded at {done.override.at}: ")
+    line.append_text(
+        out.untrusted(f"{done.student} {done.exercise} = {score:g} ({done.override.reason})")
+    )
+    out.make_console().print(line)
 
 
 register_platforms(app, gradebook_app)

@@ -12,6 +12,7 @@ import pytest
 
 from grader.outputs.exports import (
     ExportError,
+    gradescope_results,
     safe_folder_name,
     write_csv,
     write_gradescope,
@@ -32,6 +33,7 @@ from grader.outputs.statistics import (
     score_distribution,
     top_diagnoses,
 )
+from tests.adjusted import REASON, adjusted_batch
 
 HOSTILE = "../../<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x")'
@@ -169,6 +171,10 @@ def test_csv_parses_with_a_header_and_one_row_per_student(tmp_path: Path) -> Non
         "total",
         "max_total",
         "late",
+        "raw_total",
+        "exercise1_raw",
+        "exercise10_raw",
+        "adjustments",
     ]
     assert len(rows) == 5
     ada, bob, eve, cy, mallory = rows
@@ -180,6 +186,10 @@ def test_csv_parses_with_a_header_and_one_row_per_student(tmp_path: Path) -> Non
         "total": "4",
         "max_total": "7",
         "late": "no",
+        "raw_total": "4",
+        "exercise1_raw": "3",
+        "exercise10_raw": "1",
+        "adjustments": "",
     }
     assert (bob["exercise1"], bob["total"], bob["late"]) == ("0", "0", "yes")
     assert eve["student"] == HOSTILE and eve["exercise10"] == ""
@@ -302,7 +312,7 @@ def test_junit_has_a_suite_per_student_and_outcomes_by_verdict(tmp_path: Path) -
     ]
     assert (ada.get("tests"), ada.get("failures"), ada.get("errors")) == ("5", "2", "0")
     properties = {p.get("name"): p.get("value") for p in ada.iter("property")}
-    assert properties == {"score": "4", "max_score": "7", "late": "false"}
+    assert properties == {"score": "4", "max_score": "7", "raw_score": "4", "late": "false"}
     assert suites["cy"].get("tests") == "0"
     assert root.get("tests") == "13" and root.get("failures") == "4"
 
@@ -357,3 +367,42 @@ def test_top_diagnoses_count_students_then_occurrences() -> None:
     ]
     assert stats[0].title == "Sign flipped" and stats[0].exercises == ("exercise10",)
     assert len(top_diagnoses(sample_batch(), n=1)) == 1
+
+
+def test_every_export_shows_the_raw_score_beside_the_one_that_counts(tmp_path: Path) -> None:
+    batch = adjusted_batch(tmp_path)
+    write_csv(batch, tmp_path / "g.csv", ["exercise2", "exercise3"])
+    with (tmp_path / "g.csv").open(encoding="utf-8", newline="") as handle:
+        ada, bob = csv.DictReader(handle)
+    assert (ada["exercise2"], ada["exercise2_raw"], ada["total"], ada["raw_total"]) == (
+        "2",
+        "4",
+        "4",
+        "6",
+    )
+    assert ada["adjustments"] == "exercise2: raw 4; 2 days late (due 2026-03-02 22:59 UTC): -50%"
+    assert (bob["exercise2"], bob["exercise2_raw"], bob["total"], bob["raw_total"]) == (
+        "3",
+        "1",
+        "5",
+        "3",
+    )
+    assert bob["adjustments"] == f"exercise2: raw 1; set to 3 by staff ({REASON})"
+
+    ada_gs, bob_gs = (gradescope_results(sub) for sub in batch.submissions)
+    assert (ada_gs["score"], bob_gs["score"]) == (4.0, 5.0)
+    assert "exercise2: 2/4 (raw 4; 2 days late" in str(ada_gs["output"])
+    assert "Total before course policy and staff changes: 6." in str(ada_gs["output"])
+    assert "exercise2: 3/4 (raw 1; set to 3 by staff)" in str(bob_gs["output"])
+    assert REASON not in json.dumps(bob_gs)  # students are not shown staff's reason
+
+    write_junit(batch, tmp_path / "j.xml")
+    suites = {s.get("name"): s for s in ET.parse(tmp_path / "j.xml").getroot()}
+    props = {p.get("name"): p.get("value") for p in suites["bob"].iter("property")}
+    assert (props["score"], props["raw_score"]) == ("5", "3")
+    assert props["adjusted:exercise2"] == f"3/4: raw 1; set to 3 by staff ({REASON})"
+
+    dumped = json.loads(batch.model_dump_json())
+    grade = dumped["submissions"][1]["grades"][0]
+    assert (grade["raw_score"], grade["score"], grade["override"]["reason"]) == (1.0, 3.0, REASON)
+    assert dumped["submissions"][0]["raw_score"] == 6.0

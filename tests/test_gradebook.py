@@ -17,7 +17,7 @@ import pytest
 
 import grader
 from grader.outputs.models import CheckResult, Diagnosis, ExerciseResult
-from grader.staff import gradebook
+from grader.staff import gradebook_schema
 from grader.staff.claims import Process, this_process
 from grader.staff.gradebook import (
     NO_SUBMISSION,
@@ -403,12 +403,12 @@ def test_this_process_is_alive_and_an_exited_one_is_not() -> None:
 def test_a_version_1_gradebook_is_migrated_in_place(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     raw = sqlite3.connect(path)
-    raw.executescript(gradebook._SCHEMA + "PRAGMA user_version = 1;")
+    raw.executescript(gradebook_schema._SCHEMA + "PRAGMA user_version = 1;")
     raw.execute("INSERT INTO students (student, name) VALUES ('ada', 'Ada')")
     raw.commit()
     raw.close()
     with Gradebook(path) as opened:
-        assert opened.schema_version == SCHEMA_VERSION == 2
+        assert opened.schema_version == SCHEMA_VERSION == 3
         assert opened.students() == {"ada": "Ada"}
         ticket = opened.open_batch(60.0)
         assert opened.claim(ticket, [wanted("ada")]).claimed

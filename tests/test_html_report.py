@@ -25,6 +25,7 @@ from grader.outputs.models import (
     SubmissionResult,
     Verdict,
 )
+from tests.adjusted import REASON, adjusted_batch
 
 PWN_ID = "<script>document.title='pwned'</script>"
 PWN_FEEDBACK = "<img src=x onerror=\"document.title='pwned'\">"
@@ -277,3 +278,16 @@ def test_chromium_screenshot_shows_the_tables_and_charts(rendered: Path) -> None
     assert share(image, (255, 255, 255)) < 0.97  # not blank
     assert share(image, FULL_GREEN) > 0.001  # the grade table's CSS applied
     assert share(image, BAR_BLUE) > 0.002  # SVG histogram bars and pass-rate bars drawn
+
+
+def test_the_grades_show_the_raw_score_and_why_and_only_staff_see_the_reason(
+    tmp_path: Path,
+) -> None:
+    batch = adjusted_batch(tmp_path)
+    meta = {"exercise2": "Two", "exercise3": "Three"}
+    page, staff = render_html(batch, meta), render_html(batch, meta, staff=True)
+    assert "<th>raw</th>" in page and '<td class="num raw">6</td>' in page
+    assert '2/4<br><span class="small adjusted">raw 4; 2 days late' in page
+    assert "raw 1; set to 3 by staff</span>" in page and REASON not in page
+    assert f"raw 1; set to 3 by staff ({REASON})" in staff.replace("&#x27;", "'")
+    assert "exercise2: 1/4 → 3/4 counts" in page  # the student's own section

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 from grader.outputs.console import make_console
 from grader.outputs.models import (
@@ -13,7 +14,8 @@ from grader.outputs.models import (
     Isolation,
     SubmissionResult,
 )
-from grader.outputs.report import batch_summary, exercise_report
+from grader.outputs.report import batch_summary, exercise_report, overrides_table
+from tests.adjusted import REASON, adjusted_batch
 
 
 def render(renderable: object) -> str:
@@ -89,3 +91,24 @@ def test_batch_summary_has_table_distribution_and_most_failed() -> None:
     assert "[red]eve[/red]" in text
     assert "Most-failed checks" in text and "backward is right" in text
     assert "warning: unmatched file notes.txt" in text
+
+
+def test_the_table_marks_adjusted_scores_and_shows_the_raw_total(tmp_path: Path) -> None:
+    batch = adjusted_batch(tmp_path)
+    buffer = StringIO()
+    console = make_console(file=buffer, width=80)
+    console.print(batch_summary(batch, ["exercise2", "exercise3"]))
+    listed = overrides_table(batch)
+    assert listed is not None
+    console.print(listed)
+    text = buffer.getvalue()
+    cells = [line.split() for line in text.splitlines()]
+    rows = {row[0]: row for row in cells if len(row) > 2 and row[1] == "·"}
+    assert rows["ada"][-4:] == ["2*", "2", "4/8", "6"]  # exercise2 after -50%, then raw total
+    assert rows["bob"][-4:] == ["3†", "2", "5/8", "3"]
+    assert "* = late penalty, † = set by staff" in " ".join(text.split())
+    assert "Overrides" in text and REASON.split()[0] in text
+    plain = batch.model_copy(
+        update={"submissions": [s.model_copy(update={"grades": []}) for s in batch.submissions]}
+    )
+    assert overrides_table(plain) is None

@@ -1,5 +1,8 @@
 """Exports of a `BatchResult`: CSV for spreadsheets, Gradescope results and JUnit XML.
 
+Scores are the ones that count (after the course policy and staff overrides,
+`SubmissionResult.grades`); each export also shows the judge's raw score and what changed it.
+
 Every function here is pure in the model: it reads a `BatchResult` and writes to the path it is
 given, nothing else. Class statistics live in `grader.outputs.statistics`.
 
@@ -58,27 +61,46 @@ def write_csv(
     exercise_ids: Sequence[str],
     names: Mapping[str, str] | None = None,
 ) -> None:
-    """One row per student: student, name, a score per exercise, total, max_total, late.
+    """One row per student: student, name, a score per exercise, total, max_total, late, then
+    the judge's raw scores (raw_total, `<exercise>_raw`) and `adjustments`.
 
-    Plain UTF-8 with a header row and no index column. An exercise the student has no result
-    for is left empty (not graded), which spreadsheets sum as 0.
+    Plain UTF-8 with a header row and no index column. The per-exercise scores and the total
+    are the ones that count: after the course policy (late penalties) and staff overrides;
+    `adjustments` says, per exercise, what changed the raw score and why. An exercise the
+    student has no result for is left empty (not graded), which spreadsheets sum as 0.
     """
     names = names or {}
+    raw_columns = [f"{exercise}_raw" for exercise in exercise_ids]
     with path.open("w", encoding="utf-8", errors="replace", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "name", *exercise_ids, "total", "max_total", "late"])
+        writer.writerow(
+            ["student", "name", *exercise_ids, "total", "max_total", "late"]
+            + ["raw_total", *raw_columns, "adjustments"]
+        )
         for sub in batch.submissions:
-            scores = {ex.exercise: number(ex.score) for ex in sub.exercises}
+            raw = {ex.exercise: number(ex.score) for ex in sub.exercises}
+            counted = [sub.score_of(exercise) for exercise in exercise_ids]
             writer.writerow(
                 [
                     _cell(sub.student),
                     _cell(names.get(sub.student) or sub.name),
-                    *(scores.get(exercise, "") for exercise in exercise_ids),
+                    *("" if score is None else number(score) for score in counted),
                     number(sub.score),
                     number(sub.max_score),
                     "yes" if sub.late else "no",
+                    number(sub.raw_score),
+                    *(raw.get(exercise, "") for exercise in exercise_ids),
+                    _cell(adjustments(sub)),
                 ]
             )
+
+
+def adjustments(sub: SubmissionResult, *, staff: bool = True) -> str:
+    """'exercise2: raw 10; 2 days late (...): -20%' per adjusted exercise, joined by ' | '.
+    Students (`staff=False`) are not shown an override's reason."""
+    return " | ".join(
+        f"{grade.exercise}: {line}" for grade in sub.grades if (line := grade.describe(staff=staff))
+    )
 
 
 def safe_folder_name(student: str) -> str:
@@ -132,10 +154,19 @@ def gradescope_results(sub: SubmissionResult) -> dict[str, object]:
     The submission's captured stdout is left out: code under a hidden check could print the
     hidden inputs it was given.
     """
-    lines = [f"{ex.exercise}: {number(ex.score)}/{number(ex.max_score)}" for ex in sub.exercises]
+    lines = []
+    for ex in sub.exercises:
+        counted, grade = sub.score_of(ex.exercise), sub.grade(ex.exercise)
+        why = grade.describe(staff=False) if grade is not None else ""
+        shown = number(counted if counted is not None else ex.score)
+        lines.append(
+            f"{ex.exercise}: {shown}/{number(ex.max_score)}" + (f" ({why})" if why else "")
+        )
     lines += sub.notes
     if sub.late:
         lines.append("This submission was late.")
+    if sub.raw_score != sub.score:
+        lines.append(f"Total before course policy and staff changes: {number(sub.raw_score)}.")
     return {
         "score": sub.score,
         "execution_time": round(sum(ex.elapsed_s for ex in sub.exercises), 3),
@@ -212,9 +243,14 @@ def _testsuite(root: ET.Element, sub: SubmissionResult) -> list[CheckResult]:
     attributes = {"name": _xml(sub.student), "time": f"{elapsed:.3f}", **_counts(checks)}
     suite = ET.SubElement(root, "testsuite", attributes)
     properties = ET.SubElement(suite, "properties")
-    for key, value in (("score", sub.score), ("max_score", sub.max_score)):
+    scores = (("score", sub.score), ("max_score", sub.max_score), ("raw_score", sub.raw_score))
+    for key, value in scores:
         ET.SubElement(properties, "property", name=key, value=number(value))
     ET.SubElement(properties, "property", name="late", value=str(sub.late).lower())
+    for grade in sub.grades:
+        if why := grade.describe():
+            text = _xml(f"{number(grade.score)}/{number(grade.max_score)}: {why}")
+            ET.SubElement(properties, "property", name=f"adjusted:{grade.exercise}", value=text)
     if sub.name:
         ET.SubElement(properties, "property", name="student_name", value=_xml(sub.name))
     for ex in sub.exercises:

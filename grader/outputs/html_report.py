@@ -15,6 +15,7 @@ from pathlib import Path
 from grader.outputs.html_students import anchor, student_sections
 from grader.outputs.models import (
     BatchResult,
+    ExerciseGrade,
     ExerciseResult,
     SubmissionResult,
     degraded_isolation,
@@ -73,36 +74,49 @@ def _ordered_exercises(batch: BatchResult, exercise_meta: Mapping[str, str]) -> 
     ]
 
 
-def _score_cell(result: ExerciseResult | None) -> str:
-    if result is None:
+def _score_cell(
+    result: ExerciseResult | None, grade: ExerciseGrade | None = None, staff: bool = False
+) -> str:
+    """The score that counts (after course policy and overrides), and under it, when that
+    differs from the judge's, the raw score and why."""
+    if result is None and grade is None:
         return '<td class="num none">–</td>'
-    if result.score >= result.max_score > 0:
+    score = grade.score if grade is not None else result.score if result is not None else 0.0
+    top = grade.max_score if grade is not None else result.max_score if result is not None else 0
+    if score >= top > 0:
         kind = "full"
     else:
-        kind = "part" if result.score > 0 else "zero"
-    return f'<td class="num {kind}">{_number(result.score)}/{_number(result.max_score)}</td>'
+        kind = "part" if score > 0 else "zero"
+    why = grade.describe(staff=staff) if grade is not None else ""
+    note = f'<br><span class="small adjusted">{_e(why)}</span>' if why else ""
+    return f'<td class="num {kind}">{_number(score)}/{_number(top)}{note}</td>'
 
 
-def _student_row(position: int, sub: SubmissionResult, ids: Sequence[str]) -> str:
+def _student_row(position: int, sub: SubmissionResult, ids: Sequence[str], staff: bool) -> str:
     results = {ex.exercise: ex for ex in sub.exercises}
     name = f'<br><span class="small">{_e(sub.name)}</span>' if sub.name else ""
     cells = [f'<td><a href="#{anchor(position)}">{_e(sub.student)}</a>{name}</td>']
-    cells += [_score_cell(results.get(ex)) for ex in ids]
+    cells += [_score_cell(results.get(ex), sub.grade(ex), staff) for ex in ids]
     cells.append(f'<td class="num"><b>{_number(sub.score)}</b>/{_number(sub.max_score)}</td>')
+    cells.append(f'<td class="num raw">{_number(sub.raw_score)}</td>')
     cells.append(f'<td class="num">{_percent(sub.score, sub.max_score)}</td>')
     cells.append(f"<td>{'late' if sub.late else ''}</td>")
     cells.append(f'<td class="small">{"<br>".join(_e(note) for note in sub.notes)}</td>')
     return f"<tr>{''.join(cells)}</tr>"
 
 
-def _grade_table(batch: BatchResult, ids: Sequence[str], meta: Mapping[str, str]) -> str:
+def _grade_table(
+    batch: BatchResult, ids: Sequence[str], meta: Mapping[str, str], staff: bool = False
+) -> str:
     heads = "".join(
         f'<th>{_e(ex)}<br><span class="small">{_e(meta.get(ex, ""))}</span></th>' for ex in ids
     )
-    rows = "\n".join(_student_row(i, sub, ids) for i, sub in enumerate(batch.submissions))
+    rows = "\n".join(_student_row(i, sub, ids, staff) for i, sub in enumerate(batch.submissions))
     return (
-        '<h2>Grades</h2>\n<table id="grades">\n'
-        f"<thead><tr><th>student</th>{heads}<th>total</th><th>%</th><th>late</th>"
+        '<h2>Grades</h2>\n<p class="small">Scores after the course policy (late penalties) and '
+        "staff overrides; <i>raw</i> is the judge's total before them.</p>\n"
+        '<table id="grades">\n'
+        f"<thead><tr><th>student</th>{heads}<th>total</th><th>raw</th><th>%</th><th>late</th>"
         f"<th>notes</th></tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
     )
 
@@ -218,7 +232,7 @@ def render_html(batch: BatchResult, exercise_meta: Mapping[str, str], staff: boo
         [
             f"<h1>{_e(PAGE_TITLE)}</h1>",
             _summary(batch),
-            _grade_table(batch, ids, exercise_meta),
+            _grade_table(batch, ids, exercise_meta, staff),
             _histograms(batch, ids, exercise_meta),
             _items(batch),
             _diagnoses(batch),

@@ -31,7 +31,7 @@ def _section(position: int, sub: SubmissionResult, staff: bool) -> str:
         f'<section class="student" id="{anchor(position)}">'
         f"<h3>{escape(sub.student)}{name}: {sub.score:g}/{sub.max_score:g}</h3>"
     )
-    body = [_exercise(result, staff) for result in sub.exercises] or ["<p>no submission</p>"]
+    body = [_exercise(result, sub, staff) for result in sub.exercises] or ["<p>no submission</p>"]
     return (
         head
         + "".join(body)
@@ -40,10 +40,17 @@ def _section(position: int, sub: SubmissionResult, staff: bool) -> str:
     )
 
 
-def _exercise(result: ExerciseResult, staff: bool) -> str:
+def _exercise(result: ExerciseResult, sub: SubmissionResult, staff: bool) -> str:
     rows = "".join(_check(check, staff) for check in result.checks)
+    grade = sub.grade(result.exercise)
+    why = grade.describe(staff=staff) if grade is not None else ""
+    counts = (
+        f" → {grade.score:g}/{grade.max_score:g} counts ({escape(why)})"
+        if grade is not None and why
+        else ""
+    )
     return (
-        f"<h4>{escape(result.exercise)}: {result.score:g}/{result.max_score:g}</h4>"
+        f"<h4>{escape(result.exercise)}: {result.score:g}/{result.max_score:g}{counts}</h4>"
         f'<table class="checks"><thead><tr><th>check</th><th>verdict</th><th>points</th>'
         f"<th>what the student sees</th></tr></thead><tbody>{rows}</tbody></table>"
     )

@@ -162,14 +162,87 @@ class ExerciseResult(_Frozen):
 HIDDEN_OUTPUT = "\n[not shown: what the code printed during hidden checks, which can carry inputs]"
 
 
+class Override(_Frozen):
+    """A score staff set by hand for one exercise (`grade gradebook override`)."""
+
+    score: Points
+    reason: str = Field(description="why, as staff wrote it (staff exports only)")
+    at: str = Field(description="when it was recorded (UTC ISO 8601)")
+
+
+class ExerciseGrade(_Frozen):
+    """One exercise's grade as it counts: the judge's raw score, then the course policy (a late
+    penalty, `grader.staff.policy`), then a staff override; every step kept, so that every
+    export can show both the raw score and the one that counts."""
+
+    exercise: str
+    raw_score: Points = Field(description="what the judge gave (the ExerciseResult's score)")
+    score: Points = Field(description="what counts: after the late policy, or the override")
+    max_score: Points
+    submitted_at: str = Field(default="", description="when the LMS says (UTC ISO); '' unknown")
+    late_days: Annotated[int, Field(ge=0)] = 0
+    penalty: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.0, description="the fraction of the raw score the late policy took"
+    )
+    policy: str = Field(default="", description="one line: what the course policy did, and why")
+    override: Override | None = None
+
+    @property
+    def adjusted(self) -> bool:
+        """Whether the score that counts differs from the raw one, or staff set it."""
+        return self.override is not None or self.score != self.raw_score
+
+    def describe(self, *, staff: bool = True) -> str:
+        """'raw 10; 2 days late: -20%; override 9 (reason)'; '' when nothing was adjusted.
+        Students (`staff=False`) are told that staff set the score, not the reason."""
+        if not self.adjusted and not self.policy:
+            return ""
+        parts = [f"raw {_number(self.raw_score)}"]
+        if self.policy:
+            parts.append(self.policy)
+        if self.override is not None:
+            why = f" ({self.override.reason})" if staff else ""
+            parts.append(f"set to {_number(self.override.score)} by staff{why}")
+        return "; ".join(parts)
+
+
+def _number(value: float) -> str:
+    return format(round(value, 4), "g")
+
+
 class SubmissionResult(_Frozen):
     student: str
     name: str = Field(default="", description="the display name (roster or LMS), if known")
-    score: Points
+    score: Points = Field(description="the total that counts (after policy and overrides)")
     max_score: Points
     exercises: list[ExerciseResult]
     late: bool = False
     notes: list[str] = Field(default_factory=list)
+    raw_score: Points = Field(
+        default=0.0, description="the judge's total before policy and overrides (default: score)"
+    )
+    grades: list[ExerciseGrade] = Field(
+        default_factory=list,
+        description="per exercise, the raw score and the one that counts (set by the gradebook)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _raw_defaults_to_score(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "raw_score" not in data and "score" in data:
+            data = {**data, "raw_score": data["score"]}
+        return data
+
+    def grade(self, exercise: str) -> ExerciseGrade | None:
+        """The exercise's grade after policy and overrides; None when the gradebook set none."""
+        return next((g for g in self.grades if g.exercise == exercise), None)
+
+    def score_of(self, exercise: str) -> float | None:
+        """The score that counts for one exercise; None when there is neither result nor grade."""
+        found = self.grade(exercise)
+        if found is not None:
+            return found.score
+        return next((ex.score for ex in self.exercises if ex.exercise == exercise), None)
 
 
 class BatchRun(_Frozen):

@@ -19,6 +19,7 @@ from grader.outputs.console import untrusted
 from grader.outputs.models import (
     BatchResult,
     CheckResult,
+    ExerciseGrade,
     ExerciseResult,
     Verdict,
     degraded_isolation,
@@ -114,35 +115,71 @@ def _total_line(result: ExerciseResult) -> Text:
 
 
 def batch_table(batch: BatchResult, exercise_ids: Sequence[str]) -> Table:
-    """Students × exercises (columns numbered by exercise), with totals; fits 80 columns."""
+    """Students × exercises (columns numbered by exercise), with totals; fits 80 columns.
+
+    Cells show the score that counts: `*` marks one the late policy lowered, `†` one staff set
+    (an override); when any counts differently from the judge's score, a `raw` column shows the
+    judge's total beside the total that counts."""
+    adjusted = any(g.adjusted for sub in batch.submissions for g in sub.grades)
     table = Table(
         title="Gradebook",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         pad_edge=False,
-        caption="columns: exercise number; — = nothing handed in",
+        caption="columns: exercise number; — = nothing handed in"
+        + ("; * = late penalty, † = set by staff" if adjusted else ""),
     )
     table.add_column("student", no_wrap=True, max_width=18, overflow="ellipsis")
     for exercise_id in exercise_ids:
         table.add_column(exercise_id.removeprefix("exercise"), justify="right", no_wrap=True)
     table.add_column("total", justify="right", style="bold", no_wrap=True)
+    if adjusted:
+        table.add_column("raw", justify="right", no_wrap=True)
     for sub in batch.submissions:
         by_id = {ex.exercise: ex for ex in sub.exercises}
         cells = []
         for exercise_id in exercise_ids:
-            ex = by_id.get(exercise_id)
-            cells.append(Text("—") if ex is None else _score_cell(ex))
+            ex, grade = by_id.get(exercise_id), sub.grade(exercise_id)
+            cells.append(Text("—") if ex is None and grade is None else _score_cell(ex, grade))
         shown = sub.student + (f" · {sub.name}" if sub.name and sub.name != sub.student else "")
         name = untrusted(shown + (" (late)" if sub.late else ""))
-        table.add_row(name, *cells, f"{sub.score:g}/{sub.max_score:g}")
+        raw = [f"{sub.raw_score:g}"] if adjusted else []
+        table.add_row(name, *cells, f"{sub.score:g}/{sub.max_score:g}", *raw)
     return table
 
 
-def _score_cell(result: ExerciseResult) -> Text:
-    colour = (
-        "green" if result.score == result.max_score else ("red" if result.score == 0 else "yellow")
-    )
-    return Text(f"{result.score:g}", style=colour)
+def _score_cell(result: ExerciseResult | None, grade: ExerciseGrade | None = None) -> Text:
+    score = grade.score if grade is not None else result.score if result is not None else 0.0
+    top = grade.max_score if grade is not None else result.max_score if result is not None else 0
+    colour = "green" if score == top else ("red" if score == 0 else "yellow")
+    mark = ""
+    if grade is not None and grade.override is not None:
+        mark = "†"
+    elif grade is not None and grade.adjusted:
+        mark = "*"
+    return Text(f"{score:g}{mark}", style=colour)
+
+
+def overrides_table(batch: BatchResult) -> Table | None:
+    """Every override in force: whose, which exercise, the judge's score and the one staff set,
+    when and why (`grade gradebook show`); None when there is none."""
+    rows = [(sub, g) for sub in batch.submissions for g in sub.grades if g.override is not None]
+    if not rows:
+        return None
+    table = Table(title="Overrides (set by staff; a regrade keeps them)", show_edge=False)
+    for column in ("student", "exercise", "raw", "set to", "when (UTC)", "reason"):
+        table.add_column(column)
+    for sub, grade in rows:
+        assert grade.override is not None
+        table.add_row(
+            untrusted(sub.student),
+            untrusted(grade.exercise),
+            f"{grade.raw_score:g}",
+            f"{grade.override.score:g}",
+            grade.override.at[:19].replace("T", " "),
+            untrusted(grade.override.reason),
+        )
+    return table
 
 
 def batch_summary(batch: BatchResult, exercise_ids: Sequence[str]) -> RenderableType:

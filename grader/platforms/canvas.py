@@ -80,13 +80,27 @@ def plan_push(
             unmatched.append(sub.student)
             continue
         results = [ex for ex in sub.exercises if ex.exercise in exercises]
-        if not results:
+        counted = [g for g in sub.grades if g.exercise in exercises]
+        if not results and not counted:
             ungraded.append(sub.student)
             continue
-        score = sum(ex.score for ex in results)
-        maximum = sum(ex.max_score for ex in results)
+        # The score that counts: after the course policy and staff overrides, where set.
+        score = sum(_counted(sub, exercise) for exercise in exercises)
+        maximum = sum(_maximum(sub, exercise) for exercise in exercises)
         grades.append(Grade(sub.student, user, round(score, 4), maximum, comment(sub, exercises)))
     return Plan(tuple(grades), tuple(unmatched), tuple(ungraded))
+
+
+def _counted(sub: SubmissionResult, exercise: str) -> float:
+    score = sub.score_of(exercise)
+    return score if score is not None else 0.0
+
+
+def _maximum(sub: SubmissionResult, exercise: str) -> float:
+    grade = sub.grade(exercise)
+    if grade is not None:
+        return grade.max_score
+    return next((ex.max_score for ex in sub.exercises if ex.exercise == exercise), 0.0)
 
 
 def _is_canvas_id(student: str) -> bool:
@@ -94,12 +108,17 @@ def _is_canvas_id(student: str) -> bool:
 
 
 def comment(sub: SubmissionResult, exercises: Sequence[str]) -> str:
-    """The report's summary: each exercise's score and the checks that lost points."""
+    """The report's summary: each exercise's score that counts (with the judge's raw score and
+    what changed it, an override's reason left out) and the checks that lost points."""
     lines = []
     for ex in sub.exercises:
         if ex.exercise not in exercises:
             continue
-        lines.append(f"{ex.exercise}: {ex.score:g}/{ex.max_score:g}")
+        grade = sub.grade(ex.exercise)
+        why = grade.describe(staff=False) if grade is not None else ""
+        shown = grade.score if grade is not None else ex.score
+        suffix = f" ({why})" if why else ""
+        lines.append(f"{ex.exercise}: {shown:g}/{ex.max_score:g}{suffix}")
         for check in ex.checks:
             if check.status != "passed":
                 hidden = " (hidden)" if check.hidden else ""

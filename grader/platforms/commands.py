@@ -4,7 +4,7 @@ PrairieLearn, push grades to Canvas. `grader.cli` registers them with `register(
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,9 @@ from grader.judge.registry import Registry, RegistryError, find_root
 from grader.outputs import console as out
 from grader.outputs.text import escape_controls
 from grader.platforms import gradescope, prairielearn
+
+if TYPE_CHECKING:
+    from grader.staff.policy import CoursePolicy
 
 
 def _registry(root: Path | None) -> Registry:
@@ -114,8 +117,13 @@ def canvas_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")
     ] = False,
+    root: Annotated[
+        Path | None,
+        typer.Option("--root", help="The course folder: its course.toml's policy applies."),
+    ] = None,
 ) -> None:
-    """Post each student's score and summary to a Canvas assignment (token: CANVAS_API_TOKEN)."""
+    """Post each student's score after course policy and overrides, and a summary, to a Canvas
+    assignment (token: CANVAS_API_TOKEN)."""
     import os
 
     from grader.platforms import canvas
@@ -131,7 +139,7 @@ def canvas_command(
     try:
         ids = canvas.read_canvas_ids(roster) if roster is not None else {}
         with Gradebook(db) as book:
-            plan = canvas.plan_push(book.latest(), exercise, ids)
+            plan = canvas.plan_push(book.latest(course_policy(root)), exercise, ids)
         console = out.make_console()
         for student in plan.unmatched:
             console.print(
@@ -158,6 +166,19 @@ def canvas_command(
         if result != "posted":
             console.print(f"{escape_controls(student)}: {escape_controls(result)}", markup=False)
     console.print(f"posted {posted} of {len(plan.grades)} grades", markup=False)
+
+
+def course_policy(root: Path | None) -> CoursePolicy:
+    """The course's `course.toml` (at `root`, or the course found from here); a bad one, or no
+    course, is one error line and exit 2."""
+    from grader.staff.policy import CourseError, course_file, load_course
+
+    registry = _registry(root)
+    try:
+        return load_course(course_file(registry.root), registry.ids())
+    except CourseError as exc:
+        out.error_line(str(exc))
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer, gradebook_app: typer.Typer) -> None:

@@ -39,6 +39,8 @@ from grader.staff.jobs import (
     timed_out,
     unrecordable,
 )
+from grader.staff.lateness import lateness_of
+from grader.staff.policy import CoursePolicy, course_file, load_course
 
 __all__ = [
     "Job",
@@ -99,6 +101,7 @@ def grade_folder(
         )
         raise IntakeError(f"no submissions found in {folder}{unmatched}")
     db_path = db_path or default_gradebook(folder)
+    course = load_course(course_file(registry.root), registry.ids())  # bad: fail before grading
     with Gradebook(db_path) as book, _registered(book, db_path) as ticket:
         unrecorded: list[str] = []
         files = _changed_files(registry, intake, book, regrade, unrecorded)
@@ -109,6 +112,7 @@ def grade_folder(
 
         def store(job: Job, result: ExerciseResult) -> None:
             student, source, digest = files[(job.student, job.exercise)]
+            lateness, note = lateness_of(folder, source.origin, source.late)
             book.record(
                 student.student,
                 result,
@@ -116,7 +120,8 @@ def grade_folder(
                 exercise_version=registry.get(job.exercise).meta.version,
                 name=student.display_name,
                 late=source.late,
-                notes=[*student.notes, *source.notes],
+                submitted_at=lateness.submitted_at,
+                notes=[*student.notes, *source.notes, *([note] if note else [])],
                 since=ticket.since if regrade else 0,
             )
 
@@ -169,7 +174,7 @@ def grade_folder(
             ]
             advance = progress(len(jobs)) if progress is not None else (lambda: None)
             failures += runner.run(jobs, record, given_up, retry_when=timed_out)
-    grades = _latest(db_path)
+    grades = _latest(db_path, course)
     problems = [
         f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
         for f in failures
@@ -219,9 +224,9 @@ def _registered(book: Gradebook, db_path: Path) -> Iterator[BatchTicket]:
         book.close_batch(ticket)
 
 
-def _latest(db_path: Path) -> BatchResult:
+def _latest(db_path: Path, course: CoursePolicy) -> BatchResult:
     with Gradebook(db_path) as book:
-        return book.latest()
+        return book.latest(course)
 
 
 def _by_exercise(registry: Registry) -> Callable[[tuple[tuple[str, str], Any]], tuple[int, str]]:

@@ -19,6 +19,7 @@ from grader.staff.executors import ExecutorError, make_executor
 from grader.staff.executors.local import default_workers
 from grader.staff.intake import IntakeError
 from grader.staff.jobs import LimitOverrides, Settings
+from grader.staff.policy import CourseError
 
 Progress = Callable[[int], Callable[[], None]]
 
@@ -104,7 +105,7 @@ def run_batch(
             executor=executor,
             exercise=options.exercise,
         )
-    except (IntakeError, ExecutorError) as exc:
+    except (IntakeError, CourseError, ExecutorError) as exc:
         raise BatchUsageError(str(exc)) from None
     finally:
         executor.close()
