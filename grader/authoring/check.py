@@ -36,21 +36,34 @@ class CheckSpec:
     points: float
     function: CheckFunction
     hidden: bool = False
+    fact: bool = False  # judges a sandbox-reported fact: feedback only, worth 0 points
 
 
 CHECK_ATTRIBUTE = "__grader_check__"
 
 
-def check(points: float = 1.0, name: str | None = None) -> Callable[[CheckFunction], CheckFunction]:
-    """Mark a function as a check worth `points`. Hidden-ness comes from the file it lives in."""
+def check(
+    points: float = 1.0, name: str | None = None, *, fact: bool = False
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Mark a function as a check worth `points`. Hidden-ness comes from the file it lives in.
+
+    `fact=True` declares a check that judges a fact the sandbox reports (a count of backward
+    passes, "the hook was removed", a train-mode flag, a device): the submission could have
+    written that reply itself, so such a check is feedback and is worth 0 points
+    (grader.authoring.evidence says why, and what a check with points must do instead).
+    """
     if points < 0:
         raise ValueError("a check cannot be worth negative points")
+    if fact and points != 0:
+        raise ValueError(
+            "a fact check earns no points: a fact reported from the sandbox can be forged; "
+            "declare it @check(points=0, fact=True) and put the points on a value check"
+        )
 
     def mark(function: CheckFunction) -> CheckFunction:
         title = inspect.getdoc(function) or function.__name__.replace("_", " ")
-        setattr(
-            function, CHECK_ATTRIBUTE, (name or function.__name__, title.splitlines()[0], points)
-        )
+        marker = (name or function.__name__, title.splitlines()[0], points, fact)
+        setattr(function, CHECK_ATTRIBUTE, marker)
         return function
 
     return mark
@@ -62,8 +75,8 @@ def collect(namespace: dict[str, Any], hidden: bool) -> list[CheckSpec]:
     for value in namespace.values():
         marker = getattr(value, CHECK_ATTRIBUTE, None)
         if marker is not None and callable(value):
-            name, title, points = marker
-            found.append(CheckSpec(name, title, points, value, hidden))
+            name, title, points, fact = marker
+            found.append(CheckSpec(name, title, points, value, hidden, fact))
     found.sort(key=lambda spec: inspect.getsourcelines(spec.function)[1])
     return found
 

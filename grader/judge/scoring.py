@@ -26,6 +26,7 @@ import torch
 
 from grader.authoring.check import CheckFailure, CheckSpec, InvalidAnswer
 from grader.authoring.errors import diagnose_error_text
+from grader.authoring.evidence import authoring_problem, recording
 from grader.judge.notebook import is_notebook_code, relocate
 from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
@@ -277,6 +278,22 @@ NO_ANSWER: frozenset[Verdict] = frozenset(VERDICTS) - {"passed"}
 
 
 def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
+    """One check's result, held to grader.authoring.evidence's rule: a check worth points
+    that passed without a decided value comparison, or failed on a fact alone, is `invalid`
+    (an authoring error, told to staff), never `passed`."""
+    with recording() as evidence:
+        result = _decide(spec, submission)
+    problem = authoring_problem(evidence, spec.points, spec.fact, passed=result.status == "passed")
+    if problem and result.status in ("passed", "failed"):
+        return _result(
+            spec, "invalid", "this check could not be judged (an error in the course's check)"
+        ).model_copy(
+            update={"staff_feedback": f"{problem}\n{result.staff_feedback or result.feedback}"}
+        )
+    return result
+
+
+def _decide(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
     try:
         spec.function(submission)
     except SandboxOutcome as outcome:
