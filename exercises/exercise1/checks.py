@@ -145,13 +145,13 @@ def autograd_forward_value(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=2)
 def autograd_gradients(sub: Submission) -> None:
     """graph_autograd: da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
     expect_graph(sub.call("graph_autograd", *LECTURE), LECTURE, "graph_autograd", value=False)
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def autograd_uses_grad(sub: Submission) -> None:
     """graph_autograd gets its gradients from torch.autograd.grad, not .backward()."""
     runs = read_passes(sub.probe("backward_passes", "graph_autograd", *LECTURE))
@@ -174,13 +174,13 @@ def autograd_uses_grad(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=2)
 def manual_matches_lecture(sub: Submission) -> None:
     """graph_manual: a = 7 and da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
     expect_graph(sub.call("graph_manual", *LECTURE), LECTURE, "graph_manual")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def manual_uses_no_autograd(sub: Submission) -> None:
     """graph_manual applies the chain rule itself: no backward pass runs."""
     runs = read_passes(sub.probe("backward_passes", "graph_manual", *LECTURE))

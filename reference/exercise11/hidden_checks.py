@@ -27,7 +27,7 @@ def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]
     return [float(v) for v in losses]
 
 
-@check(points=2)
+@check(points=3)
 def hidden_train_other_model(sub: Submission) -> None:
     """Adam on a shuffled loader of another data set gives the reference loss curve."""
     checks = sub.exercise.module("checks")
@@ -44,7 +44,7 @@ def hidden_evaluate_other_data(sub: Submission) -> None:
     sub.exercise.module("checks").expect_accuracy(sub, "hidden", "evaluate on 30 rows")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def hidden_train_after_evaluate(sub: Submission) -> None:
     """After evaluate(), train() switches a dropout model back to training mode."""
     checks = sub.exercise.module("checks")

@@ -31,7 +31,7 @@ def hidden_classification_step(sub: Submission) -> None:
     checks.expect_parameters(report, params, "one cross-entropy step")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def hidden_integer_targets_moved_to_device(sub: Submission) -> None:
     """Integer class targets reach the loss on the model's device too."""
     checks = sub.exercise.module("checks")
@@ -59,7 +59,7 @@ def reference_epoch(sub: Submission) -> tuple[list[float], list[torch.Tensor]]:
     return losses, [p.detach().clone() for p in setup.model.parameters()]
 
 
-@check(points=1)
+@check(points=2)
 def hidden_adaline_epoch_on_the_device_matches_the_cpu(sub: Submission) -> None:
     """One ADALINE epoch of train_step on the grading device matches the CPU run (to 1e-4).
 
