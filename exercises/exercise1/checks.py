@@ -207,7 +207,16 @@ def repeated_calls_agree(sub: Submission) -> None:
         first, second = (
             read_graph(answer, name) for answer in sub.probe("called_twice", name, *LECTURE)
         )
-        if wrong_entries(second, first):
+        # The second answer is held to the judge's own value, not to the first answer: an
+        # agreement of two replies from the sandbox is as forgeable as a fact.
+        right = expected_graph(*LECTURE)
+        if wrong_entries(second, right) and wrong_entries(first, right):
+            fail(
+                f"{name}: the second of two calls at (x, w, b) = {LECTURE} is wrong too",
+                expected=right,
+                got=second,
+            )
+        if wrong_entries(second, right):
             fail(
                 f"{name}: two calls in a row at (x, w, b) = {LECTURE} gave different answers; "
                 "state from earlier calls (a cached tensor, an accumulated .grad) leaks into "

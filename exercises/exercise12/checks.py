@@ -248,9 +248,7 @@ def clears_stale_gradients(sub: Submission) -> None:
     """Gradients left over from an earlier step do not leak into this one (zero_grad)."""
     expected = [torch.tensor([REGRESSION_PARAMS[0]]), torch.tensor(REGRESSION_PARAMS[1])]
     report = step_report(sub, "regression", None, True)
-    diagnosis = explain_step(report)
-    if diagnosis is not None:
-        fail(f"the recorded step shows: {diagnosis.title}", diagnosis=diagnosis)
+    # the parameters decide; what the hooks recorded (a fact) only names the misconception
     expect_parameters(report, expected, "a step after an earlier one")
 
 
