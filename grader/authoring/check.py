@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from grader.authoring import ledger
 from grader.outputs.models import Diagnosis
 
 if TYPE_CHECKING:
@@ -97,6 +98,8 @@ class CheckFailure(AssertionError):
         self.expected = expected
         self.got = got
         self.diagnosis = diagnosis
+        # (facts read, comparisons that disagreed) when the check failed: what decided it
+        self.evidence_before = ledger.so_far()
 
     def feedback(self) -> str:
         lines = [self.message]

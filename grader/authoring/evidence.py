@@ -25,59 +25,27 @@ for staff, never `passed`; `tests/test_facts.py` walks the registry so none ship
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
-from grader.authoring.check import InvalidAnswer
+from grader.authoring.check import CheckFailure, InvalidAnswer
+from grader.authoring.ledger import Evidence, compared, read_fact, recording
 
-
-@dataclass
-class Evidence:
-    """What one check run compared and read: counts, kept only while the check runs."""
-
-    agreed: int = 0  # value comparisons decided "equal"
-    disagreed: int = 0  # value comparisons decided "not equal" (or undecidable: fail closed)
-    facts: int = 0  # facts read from a probe's report
-
-
-_CURRENT: ContextVar[Evidence | None] = ContextVar("grader_check_evidence", default=None)
-
-
-@contextmanager
-def recording() -> Iterator[Evidence]:
-    """Record, for the block (one check run), what it compared and which facts it read."""
-    evidence = Evidence()
-    token = _CURRENT.set(evidence)
-    try:
-        yield evidence
-    finally:
-        _CURRENT.reset(token)
-
-
-def compared(equal: bool) -> bool:
-    """Note one decided value comparison (the helpers call it); returns `equal`."""
-    evidence = _CURRENT.get()
-    if evidence is not None:
-        if equal:
-            evidence.agreed += 1
-        else:
-            evidence.disagreed += 1
-    return equal
-
-
-def _read_fact() -> None:
-    evidence = _CURRENT.get()
-    if evidence is not None:
-        evidence.facts += 1
+__all__ = [
+    "Evidence",
+    "authoring_problem",
+    "compared",
+    "count",
+    "error_text",
+    "fact",
+    "flags",
+    "recording",
+]
 
 
 def fact(report: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     """A field of a probe's report that is a fact (feedback only), of type `kind`; a missing
     or mistyped field is InvalidAnswer. bool is not an int here."""
-    _read_fact()
+    read_fact()
     value = report.get(key) if isinstance(report, dict) else None
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
@@ -102,26 +70,31 @@ def flags(report: dict[str, Any], key: str) -> list[bool]:
 def error_text(report: dict[str, Any]) -> str:
     """The report's recorded error ("TypeError: ..."), or "" when none was recorded: a fact,
     for feedback (a verdict never rests on an error's text)."""
-    _read_fact()
+    read_fact()
     error = report.get("error") if isinstance(report, dict) else None
     return error if isinstance(error, str) else ""
 
 
-def authoring_problem(evidence: Evidence, points: float, fact_check: bool, passed: bool) -> str:
-    """Why a check's run breaks the rule above ("" when it does not).
+def authoring_problem(
+    evidence: Evidence, points: float, fact_check: bool, failure: BaseException | None
+) -> str:
+    """Why a check's run breaks the rule above ("" when it does not). `failure` is what a
+    failed check raised (None when it passed).
 
     A fact check (points 0) may decide on anything. A check worth points must pass on a value
-    comparison it decided, and may fail on a fact only where a value comparison failed too.
+    comparison it decided, and may fail after reading a fact only where a value comparison had
+    failed before it (what `fail()` saw when it was called, not what was read afterwards).
     """
     if fact_check or points == 0:
         return ""
-    if passed and evidence.agreed == 0:
+    if failure is None and evidence.agreed == 0:
         return (
             "authoring error: this check passed without comparing any value with the judge's "
             "own; a sandbox-reported fact earns no points (declare it @check(points=0, "
             "fact=True), and put the points on a value check)"
         )
-    if not passed and evidence.facts and evidence.disagreed == 0:
+    facts, disagreed = getattr(failure, "evidence_before", (0, 0))
+    if isinstance(failure, CheckFailure) and facts and not disagreed:
         return (
             "authoring error: this check failed on a sandbox-reported fact, which the "
             "submission could have forged to pass; a fact is feedback only (declare it "

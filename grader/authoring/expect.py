@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from grader.authoring.check import CheckFailure, InvalidAnswer
-from grader.authoring.evidence import compared
+from grader.authoring.ledger import compared
 from grader.outputs.models import Diagnosis
 
 FLOAT64_REL = 1e-10

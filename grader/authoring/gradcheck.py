@@ -23,8 +23,8 @@ from typing import TypeAlias
 
 import torch
 
-from grader.authoring.evidence import compared
 from grader.authoring.expect import relative_error
+from grader.authoring.ledger import compared
 
 H = 1e-6
 TOLERANCE = 1e-7
