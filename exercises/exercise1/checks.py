@@ -215,6 +215,7 @@ def repeated_calls_agree(sub: Submission) -> None:
                 f"{name}: the second of two calls at (x, w, b) = {LECTURE} is wrong too",
                 expected=right,
                 got=second,
+                diagnosis=_accumulated(first, second),
             )
         if wrong_entries(second, right):
             fail(
