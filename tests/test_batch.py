@@ -540,7 +540,7 @@ def test_sigkill_one_of_two_batches_then_rerun_loses_and_doubles_nothing(
 CHECKS = '''
 import os, signal, time
 from pathlib import Path
-from grader.authoring.check import check
+from grader.authoring import check, expect_float
 
 @check(points=1)
 def behaves(sub):
@@ -554,6 +554,7 @@ def behaves(sub):
         time.sleep(120)
     if mode == "nap_once":
         sub.call("nap", 3.0 if first else 0.0)  # over the 1 s call limit the first time
+    expect_float(sub.call("one"), 1.0)  # a point comes from a value the judge compares
 '''
 
 
@@ -572,6 +573,7 @@ def trouble_job(student: str, mode: str, flags: Path, timeout_s: float = 60.0) -
     source = (
         f"import time\n\ndef mode():\n    return {mode!r}, {str(flags / student)!r}\n\n"
         "def nap(seconds):\n    time.sleep(seconds)\n"
+        "\ndef one():\n    return 1.0\n"
     )
     return Job(student, "exercise99", source.encode(), "exercise99.py", timeout_s)
 

@@ -192,7 +192,9 @@ def test_nan_answers_pass_no_value_check(
 ) -> None:
     exercise = registry.get(exercise_id)
     result = grade_poisoned(engine, exercise)
-    allowed = FACT_CHECKS.get(exercise_id, {})
+    allowed = FACT_CHECKS.get(exercise_id, {}) | {
+        spec.name: "a declared fact check (0 points)" for spec in exercise.checks() if spec.fact
+    }
     passed = {c.name: c.feedback for c in result.checks if c.status == "passed"}
     assert {name for name in passed if name not in allowed} == set(), passed
     assert result.score <= 0.5 * result.max_score, [(c.name, c.status) for c in result.checks]

@@ -155,14 +155,14 @@ def autograd_forward_value(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=2)
 def autograd_gradients(sub: Submission) -> None:
     """graph_autograd: da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
     answer = sub.call("graph_autograd", *LECTURE)
     expect_graph(answer, LECTURE, "graph_autograd", value=False, sub=sub)
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def autograd_uses_grad(sub: Submission) -> None:
     """graph_autograd gets its gradients from torch.autograd.grad, not .backward()."""
     runs = read_passes(sub.probe("backward_passes", "graph_autograd", *LECTURE))
@@ -185,13 +185,13 @@ def autograd_uses_grad(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=2)
 def manual_matches_lecture(sub: Submission) -> None:
     """graph_manual: a = 7 and da/dx = 2, da/dw = 3, da/db = 1 at (x, w, b) = (3, 2, 1)."""
     expect_graph(sub.call("graph_manual", *LECTURE), LECTURE, "graph_manual", sub=sub)
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def manual_uses_no_autograd(sub: Submission) -> None:
     """graph_manual applies the chain rule itself: no backward pass runs."""
     runs = read_passes(sub.probe("backward_passes", "graph_manual", *LECTURE))
@@ -220,7 +220,17 @@ def repeated_calls_agree(sub: Submission) -> None:
         first, second = (
             read_graph(answer, name) for answer in sub.probe("called_twice", name, *LECTURE)
         )
-        if wrong_entries(second, first):
+        # The second answer is held to the judge's own value, not to the first answer: an
+        # agreement of two replies from the sandbox is as forgeable as a fact.
+        right = expected_graph(*LECTURE)
+        if wrong_entries(second, right) and wrong_entries(first, right):
+            fail(
+                f"{name}: the second of two calls at (x, w, b) = {LECTURE} is wrong too",
+                expected=right,
+                got=second,
+                diagnosis=_accumulated(first, second),
+            )
+        if wrong_entries(second, right):
             fail(
                 f"{name}: two calls in a row at (x, w, b) = {LECTURE} gave different answers; "
                 "state from earlier calls (a cached tensor, an accumulated .grad) leaks into "

@@ -306,7 +306,7 @@ def expect_curve(
     return report
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def models_start_at_zero(sub: Submission) -> None:
     """All three ADALINEs start from zero weights and bias, with the notebook's shapes."""
     for variant, (w_shape, grad) in {
@@ -397,7 +397,7 @@ def train_manual_reproduces_notebook(sub: Submission) -> None:
     )
 
 
-@check(points=1)
+@check(points=2)
 def train_autograd_reproduces_notebook(sub: Submission) -> None:
     """train_autograd with Adaline2 gives the same curve as the hand-written gradients."""
     split = load_split(sub)
@@ -412,7 +412,7 @@ def train_autograd_reproduces_notebook(sub: Submission) -> None:
     )
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def train_autograd_keeps_leaf_parameters(sub: Submission) -> None:
     """After train_autograd, weight and bias are still leaves (grad_fn None, requires_grad True)."""
     split = load_split(sub)
@@ -444,7 +444,7 @@ def train_autograd_keeps_leaf_parameters(sub: Submission) -> None:
             )
 
 
-@check(points=1)
+@check(points=2)
 def train_sgd_reproduces_notebook(sub: Submission) -> None:
     """train_sgd with Adaline3 and torch.optim.SGD gives the notebook's curve too."""
     split = load_split(sub)

@@ -234,7 +234,7 @@ def explain_accuracy(got: float, expected: float, per_batch: list[float]) -> Dia
     return None
 
 
-@check(points=1)
+@check(points=2)
 def epoch_loss_is_mean_of_batch_losses(sub: Submission) -> None:
     """Each epoch's loss is the mean of that epoch's batch losses (checked with lr = 0)."""
     report = report_of(sub.probe("train_report", "blobs", 2, 0.0))
@@ -244,7 +244,7 @@ def epoch_loss_is_mean_of_batch_losses(sub: Submission) -> None:
     expect_losses(got, [mean, mean], "with lr = 0", explain_epoch_loss(got[0], batches))
 
 
-@check(points=2)
+@check(points=4)
 def trains_like_the_reference(sub: Submission) -> None:
     """Four epochs of SGD on the blobs set-up give the reference loss curve."""
     report = report_of(sub.probe("train_report", "blobs", 4))
@@ -252,7 +252,7 @@ def trains_like_the_reference(sub: Submission) -> None:
     expect_losses(got, list(BLOBS_LOSSES), "train, 4 epochs", explain_training(report))
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def each_step_uses_fresh_gradients(sub: Submission) -> None:
     """zero_grad once per step, before backward: every step applies this batch's gradient only."""
     report = report_of(sub.probe("train_report", "blobs", 2))
@@ -272,7 +272,7 @@ def each_step_uses_fresh_gradients(sub: Submission) -> None:
     expect_losses(got, list(BLOBS_LOSSES[:2]), "train, 2 epochs")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def train_mode_during_training(sub: Submission) -> None:
     """train() puts the model in training mode in every epoch, even when an evaluation left it
     in eval mode."""
@@ -280,13 +280,13 @@ def train_mode_during_training(sub: Submission) -> None:
     expect_training_mode(report, "a dropout model handed to train() in eval mode, 2 epochs")
 
 
-@check(points=1)
+@check(points=3)
 def evaluate_returns_accuracy(sub: Submission) -> None:
     """evaluate returns the fraction of rows whose argmax(logits) equals the target."""
     expect_accuracy(sub, "blobs", "evaluate on 24 rows in batches of 7")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def evaluate_in_eval_mode(sub: Submission) -> None:
     """evaluate runs the model in eval mode: a dropout model gives the same accuracy twice."""
     report = report_of(sub.probe("evaluate_report", "dropout", 2))
@@ -309,7 +309,7 @@ def evaluate_in_eval_mode(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def evaluate_builds_no_graph(sub: Submission) -> None:
     """evaluate runs under torch.no_grad() (or inference_mode): no graph is built."""
     report = report_of(sub.probe("evaluate_report", "blobs", 1))
@@ -409,7 +409,7 @@ def expect_agreement(
             )
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def moves_each_batch_to_the_device(sub: Submission) -> None:
     """Each batch reaches the model and the loss on `device`, where the model is.
 

@@ -253,25 +253,23 @@ def returns_loss_as_python_float(sub: Submission) -> None:
     expect_loss(report, REGRESSION_LOSS, "one MSE step")
 
 
-@check(points=2)
+@check(points=5)
 def one_step_updates_parameters(sub: Submission) -> None:
     """One call takes exactly one SGD step: the parameters move by -lr * gradient."""
     expected = [torch.tensor([REGRESSION_PARAMS[0]]), torch.tensor(REGRESSION_PARAMS[1])]
     expect_parameters(step_report(sub, "regression"), expected, "one MSE step")
 
 
-@check(points=1)
+@check(points=2)
 def clears_stale_gradients(sub: Submission) -> None:
     """Gradients left over from an earlier step do not leak into this one (zero_grad)."""
     expected = [torch.tensor([REGRESSION_PARAMS[0]]), torch.tensor(REGRESSION_PARAMS[1])]
     report = step_report(sub, "regression", None, True)
-    diagnosis = explain_step(report)
-    if diagnosis is not None:
-        fail(f"the recorded step shows: {diagnosis.title}", diagnosis=diagnosis)
+    # the parameters decide; what the hooks recorded (a fact) only names the misconception
     expect_parameters(report, expected, "a step after an earlier one")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def features_moved_to_device(sub: Submission) -> None:
     """The features reach the model on the model's device."""
     target = device_under_test(sub)
@@ -295,14 +293,14 @@ def features_moved_to_device(sub: Submission) -> None:
         )
 
 
-@check(points=2)
+@check(points=0, fact=True)
 def targets_moved_to_device(sub: Submission) -> None:
     """The targets reach the loss on the model's device (targets.to(device))."""
     target = device_under_test(sub)
     expect_targets_moved(step_report(sub, "regression", target), target, f"on {target!r}")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def parameters_end_on_device(sub: Submission) -> None:
     """After the step, parameters and gradients are on the device and the optimizer holds them."""
     target = device_under_test(sub)

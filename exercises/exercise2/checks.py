@@ -44,7 +44,7 @@ def forward_matches_relu(sub: Submission) -> None:
     expect_tensor(sub.probe("forward", x), torch.relu(x), "relu(x)")
 
 
-@check(points=2)
+@check(points=3)
 def backward_multiplies_upstream(sub: Submission) -> None:
     """backward multiplies the upstream gradient by relu'(x) (the chain rule)."""
     x = torch.tensor([-1.5, -0.25, 0.75, 2.0], dtype=torch.float64)
@@ -60,7 +60,7 @@ def gradient_at_zero_is_zero(sub: Submission) -> None:
     expect_gradient(sub, x, upstream, "gradient at x = [-1, 0, 1]")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def grad_output_left_unchanged(sub: Submission) -> None:
     """backward does not modify grad_output in place."""
     x = torch.tensor([-2.0, 1.0, 3.0], dtype=torch.float64)

@@ -82,7 +82,7 @@ def expect_grads(value: Any, method: str, inputs: tuple[float, float, float]) ->
         )
 
 
-@check(points=1)
+@check(points=2)
 def grad_tuple_method(sub: Submission) -> None:
     """ "grad_tuple": the five gradients at (x, w, b) = (3, 2, 1) are 2, 3, 1, 1, 1."""
     expect_grads(sub.call("intermediate_grads", *LECTURE, "grad_tuple"), "grad_tuple", LECTURE)
@@ -94,13 +94,13 @@ def retain_grad_method(sub: Submission) -> None:
     expect_grads(sub.call("intermediate_grads", *LECTURE, "retain_grad"), "retain_grad", LECTURE)
 
 
-@check(points=1)
+@check(points=2)
 def hooks_method(sub: Submission) -> None:
     """ "hooks": the five gradients at (x, w, b) = (3, 2, 1) are 2, 3, 1, 1, 1."""
     expect_grads(sub.call("intermediate_grads", *LECTURE, "hooks"), "hooks", LECTURE)
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def grad_tuple_one_backward_pass(sub: Submission) -> None:
     """ "grad_tuple" gets all five gradients from a single torch.autograd.grad call."""
     runs = sub.probe("backward_passes", "grad_tuple", *LECTURE)
@@ -122,7 +122,7 @@ def grad_tuple_one_backward_pass(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def hooks_removed_afterwards(sub: Submission) -> None:
     """ "hooks" registers tensor hooks with register_hook and removes every one of them."""
     seen = sub.probe("hooks_left", "hooks", *LECTURE)

@@ -134,7 +134,7 @@ def upper_path_term(sub: Submission) -> None:
     expect_term(got[0], autograd_paths(*LECTURE), 0, LECTURE)
 
 
-@check(points=1)
+@check(points=2)
 def lower_path_term(sub: Submission) -> None:
     """The lower path (through a2 = tanh(z1)) contributes -0.54433233382 at (2, 0.5, 1)."""
     got = read_paths(sub.call("shared_weight_grads", *LECTURE))
@@ -158,7 +158,7 @@ def read_passes(runs: Any) -> dict[str, int]:
     return {k: runs[k] for k in keys}
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def manual_uses_no_autograd(sub: Submission) -> None:
     """shared_weight_grads applies the chain rule itself: no backward pass runs."""
     runs = read_passes(sub.probe("backward_passes", "shared_weight_grads", *LECTURE))
@@ -171,14 +171,14 @@ def manual_uses_no_autograd(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=2)
 def autograd_total(sub: Submission) -> None:
     """With autograd, dl/dw1 = -0.80980674934 at (x1, w1, y) = (2, 0.5, 1)."""
     got = sub.call("shared_weight_autograd", *LECTURE)
     expect_total(got, autograd_paths(*LECTURE), LECTURE, "shared_weight_autograd")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def autograd_runs_backward(sub: Submission) -> None:
     """shared_weight_autograd lets autograd compute the gradient (one backward pass)."""
     runs = read_passes(sub.probe("backward_passes", "shared_weight_autograd", *LECTURE))

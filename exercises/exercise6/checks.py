@@ -19,6 +19,7 @@ from grader.authoring import (
     diagnose,
     expect_tensor,
     fail,
+    same_form,
     within,
 )
 
@@ -188,7 +189,7 @@ def path_terms_lecture(sub: Submission) -> None:
     expect_path_terms(sub, lecture_network(), 0, 0, "path_terms(x, y, W1, W2, w3) for W1[0,0]")
 
 
-@check(points=1)
+@check(points=2)
 def path_terms_other_weight(sub: Submission) -> None:
     """The path terms of dl/dW1[2,1] at the lecture's network (other i, j)."""
     expect_path_terms(sub, lecture_network(), 2, 1, "path_terms(..., i=2, j=1)")
@@ -199,7 +200,7 @@ def grad_W1_shape(sub: Submission) -> None:
     """grad_W1 returns one entry per weight: a tensor of W1's shape (3, 2), not its transpose."""
     net = lecture_network()
     got = as_tensor(sub.call("grad_W1", *net), "grad_W1(x, y, W1, W2, w3)")
-    if got.shape != net[2].shape:
+    if not same_form(got.shape, net[2].shape):
         fail(
             f"dl/dW1 should have W1's shape (3, 2), got {tuple(got.shape)}",
             expected=(3, 2),
@@ -214,7 +215,7 @@ def grad_W1_lecture(sub: Submission) -> None:
     expect_gradient(sub, lecture_network(), "grad_W1 at the lecture's network")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def computed_by_hand(sub: Submission) -> None:
     """Both functions apply the chain rule by hand: autograd runs no backward pass."""
     counts = sub.probe("autograd_use", *lecture_network())

@@ -157,7 +157,7 @@ def explain_activation(
     return None
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def sequential_layout(sub: Submission) -> None:
     """make_sequential(4, 6, 5, 3) is an nn.Sequential: Linear, ReLU, Linear, ReLU, Linear."""
     report = sub.probe("layout", list(SIZES))
@@ -178,13 +178,13 @@ def sequential_layout(sub: Submission) -> None:
         )
 
 
-@check(points=2)
+@check(points=3)
 def same_logits_as_mlp(sub: Submission) -> None:
     """With the same weights, model(x) gives exercise 7's logits (no softmax in the Sequential)."""
     expect_logits(sub, SIZES, 800, 8, "model(x)")
 
 
-@check(points=2)
+@check(points=4)
 def activation_is_relu_of_linear1(sub: Submission) -> None:
     """capture_activation(model, 1) stores relu(linear_1(x)): non-negative, one row per example."""
     x = inputs(801, 7, SIZES[0])
@@ -194,7 +194,7 @@ def activation_is_relu_of_linear1(sub: Submission) -> None:
     )
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def activation_is_detached(sub: Submission) -> None:
     """The captured activation is detached from the graph (requires_grad is False)."""
     report = run_capture(sub, SIZES, 803, 1, [inputs(804, 3, SIZES[0])])
@@ -206,7 +206,7 @@ def activation_is_detached(sub: Submission) -> None:
         )
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def nothing_captured_after_remove(sub: Submission) -> None:
     """After handle.remove(), a forward pass adds nothing to the store."""
     report = run_capture(sub, SIZES, 805, 1, [inputs(806, 2, SIZES[0])])

@@ -13,7 +13,8 @@ missing value is never a pass. Every comparison of an answer with an expected va
 them (`within`, `within_tolerance`, `expect_float`, `expect_tensor`); `tests/test_fail_closed.py`
 refuses raw tolerance comparisons and `assert` in check files. `diagnose` names autograd
 misconceptions; `gradcheck` compares gradients with central differences; `reports` reads probes'
-reports.
+reports; `fact`, `count`, `flags`, `error_text` read facts, which are feedback only
+(grader.authoring.evidence: a check worth points passes on a value comparison).
 """
 
 from grader.authoring import diagnose, gradcheck
@@ -32,11 +33,12 @@ from grader.authoring.expect import (
     max_difference,
     non_finite,
     relative_error,
+    same_form,
     within,
     within_tolerance,
 )
 from grader.authoring.gradcheck import compare_gradients
-from grader.authoring.reports import count, error_text, report_of
+from grader.authoring.reports import count, error_text, fact, flags, report_of
 from grader.authoring.submission import Submission
 from grader.outputs.models import Diagnosis
 
@@ -59,13 +61,16 @@ __all__ = [
     "expect_finite",
     "expect_float",
     "expect_tensor",
+    "fact",
     "fail",
     "far_from",
+    "flags",
     "gradcheck",
     "max_difference",
     "non_finite",
     "relative_error",
     "report_of",
+    "same_form",
     "within",
     "within_tolerance",
 ]

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from grader.authoring import ledger
 from grader.outputs.models import Diagnosis
 
 if TYPE_CHECKING:
@@ -36,21 +37,34 @@ class CheckSpec:
     points: float
     function: CheckFunction
     hidden: bool = False
+    fact: bool = False  # judges a sandbox-reported fact: feedback only, worth 0 points
 
 
 CHECK_ATTRIBUTE = "__grader_check__"
 
 
-def check(points: float = 1.0, name: str | None = None) -> Callable[[CheckFunction], CheckFunction]:
-    """Mark a function as a check worth `points`. Hidden-ness comes from the file it lives in."""
+def check(
+    points: float = 1.0, name: str | None = None, *, fact: bool = False
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Mark a function as a check worth `points`. Hidden-ness comes from the file it lives in.
+
+    `fact=True` declares a check that judges a fact the sandbox reports (a count of backward
+    passes, "the hook was removed", a train-mode flag, a device): the submission could have
+    written that reply itself, so such a check is feedback and is worth 0 points
+    (grader.authoring.evidence says why, and what a check with points must do instead).
+    """
     if points < 0:
         raise ValueError("a check cannot be worth negative points")
+    if fact and points != 0:
+        raise ValueError(
+            "a fact check earns no points: a fact reported from the sandbox can be forged; "
+            "declare it @check(points=0, fact=True) and put the points on a value check"
+        )
 
     def mark(function: CheckFunction) -> CheckFunction:
         title = inspect.getdoc(function) or function.__name__.replace("_", " ")
-        setattr(
-            function, CHECK_ATTRIBUTE, (name or function.__name__, title.splitlines()[0], points)
-        )
+        marker = (name or function.__name__, title.splitlines()[0], points, fact)
+        setattr(function, CHECK_ATTRIBUTE, marker)
         return function
 
     return mark
@@ -62,8 +76,8 @@ def collect(namespace: dict[str, Any], hidden: bool) -> list[CheckSpec]:
     for value in namespace.values():
         marker = getattr(value, CHECK_ATTRIBUTE, None)
         if marker is not None and callable(value):
-            name, title, points = marker
-            found.append(CheckSpec(name, title, points, value, hidden))
+            name, title, points, fact = marker
+            found.append(CheckSpec(name, title, points, value, hidden, fact))
     found.sort(key=lambda spec: inspect.getsourcelines(spec.function)[1])
     return found
 
@@ -84,6 +98,8 @@ class CheckFailure(AssertionError):
         self.expected = expected
         self.got = got
         self.diagnosis = diagnosis
+        # (facts read, comparisons that disagreed) when the check failed: what decided it
+        self.evidence_before = ledger.so_far()
 
     def feedback(self) -> str:
         lines = [self.message]

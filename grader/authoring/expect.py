@@ -26,6 +26,7 @@ from typing import Any
 import torch
 
 from grader.authoring.check import CheckFailure, InvalidAnswer
+from grader.authoring.ledger import compared
 from grader.outputs.models import Diagnosis
 
 FLOAT64_REL = 1e-10
@@ -58,7 +59,7 @@ def within(got: Any, expected: Any, *, rel: float = FLOAT64_REL) -> bool:
 
     False for NaN, infinity, different shapes (no broadcasting) or non-numbers.
     """
-    return relative_error(got, expected) < rel
+    return compared(relative_error(got, expected) < rel)
 
 
 def within_tolerance(
@@ -71,9 +72,22 @@ def within_tolerance(
     """
     pair = _float64_pair(got, expected)
     if pair is None:
-        return False
+        return compared(False)
     g, e = pair
-    return bool(((g - e).abs() <= atol + rtol * e.abs()).all())
+    return compared(bool(((g - e).abs() <= atol + rtol * e.abs()).all()))
+
+
+def same_form(got: Any, expected: Any) -> bool:
+    """True only if the form of a returned answer (a shape, a list of shapes) equals the
+    expected one, compared as plain data (a torch.Size counts as a tuple). The judge reads
+    the form off data it received, so this is a value comparison, not a fact."""
+    return compared(_plain_form(got) == _plain_form(expected))
+
+
+def _plain_form(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):  # torch.Size is a tuple
+        return tuple(_plain_form(item) for item in value)
+    return value
 
 
 def far_from(
@@ -128,6 +142,7 @@ def expect_finite(value: Any, what: str = "the answer", *, expected: Any = None)
     """Fail ("returned NaN", "returned inf") unless every number in `value` is finite."""
     found = non_finite(value)
     if found is not None:
+        compared(False)
         raise CheckFailure(_returned(what, found, value), expected=expected, got=value)
 
 
@@ -213,6 +228,7 @@ def expect_float(
     value = as_float(got, what, finite=False)
     found = non_finite(value)
     if found is not None:
+        compared(False)
         raise CheckFailure(
             _returned(what, found, value), expected=expected, got=value, diagnosis=diagnosis
         )
@@ -244,6 +260,7 @@ def expect_tensor(
         raise InvalidAnswer(f"{what} should keep dtype {expected.dtype}, got {value.dtype}")
     found = non_finite(value)
     if found is not None and non_finite(expected) is None:
+        compared(False)
         raise CheckFailure(
             _returned(what, found, value), expected=expected, got=value, diagnosis=diagnosis
         )
@@ -260,12 +277,12 @@ def expect_tensor(
 def _assert_close(value: torch.Tensor, expected: torch.Tensor) -> bool:
     """torch.testing.assert_close with its defaults (same shape, no NaN), as a predicate."""
     if value.shape != expected.shape:
-        return False
+        return compared(False)
     try:
         torch.testing.assert_close(value.to(expected.dtype), expected)
     except AssertionError:
-        return False
-    return True
+        return compared(False)
+    return compared(True)
 
 
 def _float64_pair(a: Any, b: Any) -> tuple[torch.Tensor, torch.Tensor] | None:

@@ -24,6 +24,7 @@ from typing import TypeAlias
 import torch
 
 from grader.authoring.expect import relative_error
+from grader.authoring.ledger import compared
 
 H = 1e-6
 TOLERANCE = 1e-7
@@ -95,7 +96,17 @@ def compare_gradients(
     numeric: torch.Tensor | float,
     tolerance: float = TOLERANCE,
 ) -> GradcheckReport:
-    """Judge an analytic gradient against a numeric one; never raises on odd input."""
+    """Judge an analytic gradient against a numeric one; never raises on odd input.
+
+    The verdict is a value comparison (grader.authoring.evidence records it)."""
+    report = _compare(analytic, numeric, tolerance)
+    compared(report.ok)
+    return report
+
+
+def _compare(
+    analytic: torch.Tensor | float, numeric: torch.Tensor | float, tolerance: float
+) -> GradcheckReport:
     try:
         a = torch.as_tensor(analytic).detach().to(device="cpu", dtype=torch.float64)
         n = torch.as_tensor(numeric).detach().to(device="cpu", dtype=torch.float64)

@@ -1,7 +1,9 @@
 """Reading a probe's report: a dict of plain data whose fields a check needs in a given form.
 
 A report came from the sandbox, so every field is checked on the way in: a missing or
-mistyped field is `InvalidAnswer` (verdict `invalid`), never a pass and never a crash.
+mistyped field is `InvalidAnswer` (verdict `invalid`), never a pass and never a crash. Fields
+that are facts (counts, flags, a recorded error) are read with the readers of
+`grader.authoring.evidence`, re-exported here: a fact is feedback, never points.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from grader.authoring.check import InvalidAnswer
+from grader.authoring.evidence import count, error_text, fact, flags
+
+__all__ = ["count", "error_text", "fact", "flags", "report_of"]
 
 
 def report_of(value: Any, what: str = "the probe") -> dict[str, Any]:
@@ -16,17 +21,3 @@ def report_of(value: Any, what: str = "the probe") -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidAnswer(f"{what} returned no report")
     return value
-
-
-def count(report: dict[str, Any], key: str) -> int:
-    """An integer field (bool excluded)."""
-    value = report.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidAnswer(f"the probe's `{key}` is missing")
-    return value
-
-
-def error_text(report: dict[str, Any]) -> str:
-    """The report's recorded error ("TypeError: ..."), or "" when none was recorded."""
-    error = report.get("error")
-    return error if isinstance(error, str) else ""

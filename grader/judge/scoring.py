@@ -26,6 +26,7 @@ import torch
 
 from grader.authoring.check import CheckFailure, CheckSpec, InvalidAnswer
 from grader.authoring.errors import diagnose_error_text
+from grader.authoring.evidence import authoring_problem, recording
 from grader.judge.notebook import is_notebook_code, relocate
 from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine, EngineError, Sandbox, SandboxOutcome
@@ -287,6 +288,24 @@ NO_ANSWER: frozenset[Verdict] = frozenset(VERDICTS) - {"passed"}
 
 
 def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
+    """One check's result, held to grader.authoring.evidence's rule: a check worth points
+    that passed without a decided value comparison, or failed on a fact alone, is `invalid`
+    (an authoring error, told to staff), never `passed`."""
+    with recording() as evidence:
+        result, failure = _decide(spec, submission)
+    passed = result.status == "passed"
+    problem = authoring_problem(evidence, spec.points, spec.fact, None if passed else failure)
+    if problem and result.status in ("passed", "failed"):
+        feedback = "this check could not be judged (an error in the course's check)"
+        staff = f"{problem}\n{result.staff_feedback or result.feedback}"
+        return _result(spec, "invalid", feedback).model_copy(update={"staff_feedback": staff})
+    return result
+
+
+def _decide(
+    spec: CheckSpec, submission: SandboxedSubmission
+) -> tuple[CheckResult, BaseException | None]:
+    """The check's result, and what it raised (None when it returned)."""
     try:
         spec.function(submission)
     except SandboxOutcome as outcome:
@@ -295,20 +314,19 @@ def _run_check(spec: CheckSpec, submission: SandboxedSubmission) -> CheckResult:
         # The student's code raised: name the misconception PyTorch's error points to (feedback
         # only; the verdict is `error` whatever the text says).
         named = diagnose_error_text(outcome.feedback()) if verdict == "error" else None
-        return _result(spec, verdict, outcome.feedback(), named)
+        return _result(spec, verdict, outcome.feedback(), named), outcome
     except CheckFailure as failure:
-        return _result(spec, "failed", failure.feedback(), failure.diagnosis)
-    except AssertionError as failure:
-        return _result(spec, "failed", str(failure) or "the answer is wrong")
+        return _result(spec, "failed", failure.feedback(), failure.diagnosis), failure
+    except AssertionError as error:
+        return _result(spec, "failed", str(error) or "the answer is wrong"), error
     except InvalidAnswer as invalid:
-        return _result(spec, "invalid", str(invalid))
+        return _result(spec, "invalid", str(invalid)), invalid
     except EngineError:
         raise  # the engine cannot make sandboxes: a problem of this machine, not of the student
     except Exception as exc:  # noqa: BLE001 - odd data must not crash the judge
-        return _result(
-            spec, "invalid", f"the answer could not be judged ({type(exc).__name__}: {exc})"[:500]
-        )
-    return _result(spec, "passed", "")
+        text = f"the answer could not be judged ({type(exc).__name__}: {exc})"[:500]
+        return _result(spec, "invalid", text), exc
+    return _result(spec, "passed", ""), None
 
 
 def _result(

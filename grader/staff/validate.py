@@ -109,7 +109,10 @@ def _judge(
     passed = [name for name in mutant.fails if name in by_name and by_name[name].status == "passed"]
     problems = [f"names unknown checks {unknown}"] if unknown else []
     problems += [f"passes {passed}, which it should fail"] if passed else []
-    problems += ["loses no points"] if result.score >= result.max_score else []
+    # A mutant that only breaks facts (checks worth 0 points: a fact reported from the sandbox
+    # earns nothing) is caught by their feedback; any other mutant must cost points.
+    facts_only = all(by_name[n].max_score == 0 for n in mutant.fails if n in by_name)
+    problems += ["loses no points"] if result.score >= result.max_score and not facts_only else []
     caught = ", ".join(f"{n}: {by_name[n].status}" for n in mutant.fails if n in by_name)
     return finding(not problems, "; ".join(problems) if problems else f"caught ({caught})")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.authoring import Submission, as_floats, check
+from grader.authoring import CheckFailure, InvalidAnswer, Submission, as_floats, check
 
 
 def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]:
@@ -27,7 +27,7 @@ def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]
     return [float(v) for v in losses]
 
 
-@check(points=2)
+@check(points=3)
 def hidden_train_other_model(sub: Submission) -> None:
     """Adam on a shuffled loader of another data set gives the reference loss curve."""
     checks = sub.exercise.module("checks")
@@ -44,7 +44,7 @@ def hidden_evaluate_other_data(sub: Submission) -> None:
     sub.exercise.module("checks").expect_accuracy(sub, "hidden", "evaluate on 30 rows")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def hidden_train_after_evaluate(sub: Submission) -> None:
     """After evaluate(), train() switches a dropout model back to training mode."""
     checks = sub.exercise.module("checks")
@@ -72,12 +72,18 @@ def hidden_one_epoch_on_the_device_matches_the_cpu(sub: Submission) -> None:
 
     On a CUDA run this is the CPU/GPU agreement: the epoch runs on the GPU and is compared with
     the reference's epoch on the CPU; a model, features or targets left off the GPU are named
-    before any value is compared. On a CPU run it is the same comparison on the CPU (device
-    mix-ups are caught there on "meta" by moves_each_batch_to_the_device).
+    when the values do not agree (a device is a fact: it explains, the values decide). On a
+    CPU run it is the same comparison on the CPU (device mix-ups are shown there on "meta" by
+    moves_each_batch_to_the_device, as feedback).
     """
     checks = sub.exercise.module("checks")
     what = f"one epoch on {sub.device!r}"
     report = checks.report_of(sub.probe("device_epoch", "hidden", sub.device))
-    checks.expect_on_device(report, sub.device, what)
     losses, params = reference_epoch(sub, "hidden")
-    checks.expect_agreement(report, losses, params, what)
+    # the values decide; where they are wrong or missing, the devices the probe saw (facts)
+    # say why: a model, features or targets left off the device
+    try:
+        checks.expect_agreement(report, losses, params, what)
+    except (CheckFailure, InvalidAnswer):
+        checks.expect_on_device(report, sub.device, what)
+        raise

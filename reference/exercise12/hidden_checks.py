@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.authoring import InvalidAnswer, Submission, check
+from grader.authoring import CheckFailure, InvalidAnswer, Submission, check
 
 
 def reference_step(sub: Submission, case: str) -> tuple[float, list[torch.Tensor]]:
@@ -31,7 +31,7 @@ def hidden_classification_step(sub: Submission) -> None:
     checks.expect_parameters(report, params, "one cross-entropy step")
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def hidden_integer_targets_moved_to_device(sub: Submission) -> None:
     """Integer class targets reach the loss on the model's device too."""
     checks = sub.exercise.module("checks")
@@ -59,13 +59,14 @@ def reference_epoch(sub: Submission) -> tuple[list[float], list[torch.Tensor]]:
     return losses, [p.detach().clone() for p in setup.model.parameters()]
 
 
-@check(points=1)
+@check(points=2)
 def hidden_adaline_epoch_on_the_device_matches_the_cpu(sub: Submission) -> None:
     """One ADALINE epoch of train_step on the grading device matches the CPU run (to 1e-4).
 
     On a CUDA run this is the CPU/GPU agreement: every step runs on the GPU and each loss and
     the final parameters are compared with the reference's epoch on the CPU; a model, features
-    or targets left off the GPU are named before any value is compared. On a CPU run it is the
+    or targets left off the GPU are named when the values
+    do not agree (a device is a fact: it explains, the values decide). On a CPU run it is the
     same comparison on the CPU (device mix-ups are caught there on "meta" by the public checks).
     """
     checks = sub.exercise.module("checks")
@@ -73,6 +74,11 @@ def hidden_adaline_epoch_on_the_device_matches_the_cpu(sub: Submission) -> None:
     report = sub.probe("adaline_epoch", sub.device)
     if not isinstance(report, dict):
         raise InvalidAnswer("the probe returned no report")
-    checks.expect_on_device(report, sub.device, what)
     losses, params = reference_epoch(sub)
-    checks.expect_agreement(report, losses, params, what)
+    # the values decide; where they are wrong or missing, the devices the probe saw (facts)
+    # say why: a model, features or targets left off the device
+    try:
+        checks.expect_agreement(report, losses, params, what)
+    except (CheckFailure, InvalidAnswer):
+        checks.expect_on_device(report, sub.device, what)
+        raise

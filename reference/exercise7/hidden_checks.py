@@ -9,7 +9,7 @@ from grader.authoring import Submission, check, expect_tensor, fail
 SIZES = (7, 9, 8, 4)  # all different, so parameters are still recognised by shape
 
 
-@check(points=1)
+@check(points=0, fact=True)
 def hidden_parameters_other_sizes(sub: Submission) -> None:
     """MultilayerPerceptron(7, 9, 8, 4) registers the six tensors of its three layers."""
     public = sub.exercise.module("checks")
@@ -17,7 +17,7 @@ def hidden_parameters_other_sizes(sub: Submission) -> None:
     public.expect_parameters(public.read_parameters(report), SIZES)
 
 
-@check(points=1)
+@check(points=2)
 def hidden_logits_other_sizes(sub: Submission) -> None:
     """The logits of MultilayerPerceptron(7, 9, 8, 4) come from its own three layers."""
     public = sub.exercise.module("checks")

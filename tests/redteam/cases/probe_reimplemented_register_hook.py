@@ -2,7 +2,6 @@
 # attack: (_backward_hooks and grad_fn._register_hook_dict), never removed, plus a decoy hook it removes
 # exercise: exercise4
 # expect: passed|failed|invalid|error
-# known-gap: a hook registered by re-implementing register_hook by hand is invisible to the probe (its tensor is unknown and dies after the call); the fact still earns its point
 import torch
 
 

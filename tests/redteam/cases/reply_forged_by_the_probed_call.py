@@ -4,7 +4,6 @@
 # attack: reply, the next frame sent, is dropped (the loop's bound send_bytes runs the new code)
 # exercise: exercise1
 # expect: passed|failed|invalid|error|crashed
-# known-gap: code in the sandbox's process can always write the reply to the request it is serving; a fact reported from inside the sandbox is only as strong as that channel, so such facts should earn points only where the judge can check them against returned data
 import torch
 
 
