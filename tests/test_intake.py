@@ -50,6 +50,9 @@ def test_unmatched_files_are_warned_never_silently_ignored(tmp_path: Path) -> No
     write(tmp_path, "alice/helper.py", "x")
     write(tmp_path, "alice/exercise1.py.bak", "x")
     write(tmp_path, "carol/readme.md", "x")
+    write(
+        tmp_path, "carol/timestamp.txt", "2026-03-02 22:59:12 UTC"
+    )  # nbgrader's, read for lateness
     write(tmp_path, "exercise2.py", "whose?")
     intake = read_submissions(tmp_path, IDS)
     assert intake.students == (

@@ -15,7 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-SKIPPED_NAMES = frozenset({"__pycache__", "__MACOSX", "Thumbs.db", "desktop.ini"})
+# Never a submission, so not warned about: OS litter, and nbgrader's `timestamp.txt` (the
+# submission time, which grader.staff.lateness reads).
+SKIPPED_NAMES = frozenset({"__pycache__", "__MACOSX", "Thumbs.db", "desktop.ini", "timestamp.txt"})
 _SOURCE_FILE = re.compile(r"^(?P<stem>.+?)(?:-(?P<n>\d+))?\.(?P<ext>py|ipynb)$", re.IGNORECASE)
 
 
