@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,7 +16,16 @@ from typing import Any
 
 import pytest
 
-from grader.platforms.gradescope import ROOT_ENV, lay_out, markdown_text, read_lateness
+from grader.platforms.gradescope import (
+    CONFIG_NAME,
+    ROOT_ENV,
+    AutograderConfig,
+    lay_out,
+    markdown_text,
+    read_lateness,
+    read_submitter,
+    run_autograder,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "reference" / "exercise2" / "solution.py"
@@ -231,3 +241,58 @@ def test_markdown_text_is_inert() -> None:
     shown = markdown_text("[click](http://x) <img src=x> **bold**\n# heading")
     assert "\n" not in shown
     assert re.search(r"(?<!\\)[\[\]<>*#()]", shown) is None, shown
+
+
+POLICY = """
+[late]
+per_day = 0.25
+
+[exercises.exercise2]
+due = 2026-12-01T23:59:00-08:00
+extensions = { "ext@example.edu" = 2 }
+"""
+
+
+def laid_out_by_hand(root: Path, email: str) -> Path:
+    """An autograder root as the zip lays it out, with a course.toml, without building a wheel."""
+    course = root / "source" / "course"
+    shutil.copytree(ROOT / "exercises" / "exercise2", course / "exercises" / "exercise2")
+    (course / "reference" / "exercise2").mkdir(parents=True)
+    for name in ("solution.py", "hidden_checks.py"):
+        shutil.copy(ROOT / "reference" / "exercise2" / name, course / "reference" / "exercise2")
+    config = AutograderConfig(exercises=("exercise2",))
+    (course / CONFIG_NAME).write_text(config.model_dump_json(), encoding="utf-8")
+    (course / "course.toml").write_text(POLICY, encoding="utf-8")
+    (root / "submission").mkdir()
+    (root / "submission" / "exercise2.py").write_bytes(SOLUTION.read_bytes())
+    metadata = {
+        "created_at": "2026-12-02T10:00:00.000000-08:00",  # 10 h late: one day
+        "assignment": {"due_date": "2026-12-01T23:59:00.000000-08:00"},
+        "users": [{"name": "A Student", "email": email, "id": 1}],
+    }
+    (root / "submission_metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    return root
+
+
+def test_the_course_policy_applies_with_the_metadata_time_and_the_email_extension(
+    tmp_path: Path,
+) -> None:
+    late = run_autograder(laid_out_by_hand(tmp_path / "late", "a@example.edu"))
+    raw = late["extra_data"]["raw_score"]
+    assert raw == sum(t["score"] for t in late["tests"]) and raw > 0
+    assert late["score"] == pytest.approx(raw * 0.75), "one day late at 25% a day"
+    assert "1 day late" in late["extra_data"]["policy"]["exercise2"]
+    assert "after the late policy" in late["output"]
+    extended = run_autograder(laid_out_by_hand(tmp_path / "extended", "ext@example.edu"))
+    assert extended["score"] == extended["extra_data"]["raw_score"] == raw
+    assert extended["extra_data"]["policy"] == {}
+
+
+def test_the_submitter_is_read_from_the_metadata_or_unknown(tmp_path: Path) -> None:
+    meta = tmp_path / "m.json"
+    assert read_submitter(meta) == (None, "")
+    meta.write_text('{"created_at": "2026-01-01T00:00:00", "users": []}')
+    assert read_submitter(meta) == (None, ""), "a time without a zone is not guessed"
+    meta.write_text('{"created_at": "2026-01-01T00:00:00+00:00", "users": [{"email": 3}]}')
+    when, who = read_submitter(meta)
+    assert when is not None and who == ""

@@ -8,6 +8,12 @@ wheel inside the zip), `run_autograder` (grades `/autograder/submission` and wri
 their staff files. The root is `/autograder` unless `GRADE_AUTOGRADER_ROOT` says otherwise,
 which is how the tests run it in a temporary folder.
 
+A course's `course.toml` (due dates, late policy, extensions keyed by the student's email on
+Gradescope) travels in the zip; `run_autograder` applies it with the submission time from
+`submission_metadata.json` (`created_at`), so `score` is the score after policy and
+`extra_data` keeps the raw one and each exercise's policy line. Without a due date there, nothing
+is charged and the metadata's own due date only marks the submission late.
+
 Every submission gets its own container on Gradescope, so a run there may be degraded (no user
 namespaces in Docker, say); what still works (a separate process, rlimits, Landlock, seccomp)
 stays on, and `extra_data.isolation` says which layers were active.
@@ -32,8 +38,9 @@ from pydantic import BaseModel, ConfigDict, Field
 import grader
 from grader.judge.registry import Registry
 from grader.outputs.exports import check_output, number
-from grader.outputs.models import CheckResult, ExerciseResult
+from grader.outputs.models import CheckResult, ExerciseGrade, ExerciseResult
 from grader.platforms.upload import GradedUpload, grade_upload
+from grader.staff.policy import COURSE_FILE, Lateness, course_file, grade_exercise, load_course
 
 ROOT_ENV = "GRADE_AUTOGRADER_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -102,6 +109,10 @@ def build_autograder(
             _add_script(archive, "run_autograder", RUN_AUTOGRADER)
             archive.write(built, built.name)
             archive.writestr(f"course/{CONFIG_NAME}", config.model_dump_json(indent=2) + "\n")
+            policy = course_file(registry.root)
+            if policy.is_file():
+                load_course(policy, registry.ids())  # a broken course.toml fails here, not there
+                archive.write(policy, f"course/{COURSE_FILE}")
             for exercise in exercises:
                 _add_tree(archive, exercise.folder, f"course/exercises/{exercise.id}")
                 if exercise.reference_folder is not None:
@@ -149,14 +160,24 @@ def run_autograder(root: Path) -> dict[str, Any]:
     """Grade `root/submission`, write `root/results/results.json`, return what was written."""
     course = root / "source" / "course"
     config = AutograderConfig.model_validate_json((course / CONFIG_NAME).read_text("utf-8"))
-    late, late_note = read_lateness(root / "submission_metadata.json")
+    metadata = root / "submission_metadata.json"
+    late, late_note = read_lateness(metadata)
     graded = grade_upload(Registry(course), list(config.exercises), root / "submission")
+    submitted, student = read_submitter(metadata)
+    policy = load_course(course_file(course))
+    grades = [
+        grade_exercise(
+            policy, student, r.exercise, r.score, r.max_score, Lateness(submitted_at=submitted)
+        )
+        for r in graded.results
+    ]
     results = gradescope_results(
         graded,
         hidden_visibility=config.hidden_visibility,
         late=late,
         extra_notes=[late_note] if late_note else [],
         exercise_versions=config.exercise_versions,
+        grades=grades,
     )
     target = root / "results" / "results.json"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -182,6 +203,22 @@ def read_lateness(path: Path) -> tuple[bool | None, str]:
     return late, f"submitted {created.isoformat()}, due {due.isoformat()}" if late else ""
 
 
+def read_submitter(path: Path) -> tuple[datetime | None, str]:
+    """When the submission was made, and by whom (the first user's email), from the metadata;
+    (None, "") where it cannot be read: then no late penalty is charged."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        created = datetime.fromisoformat(str(data["created_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, ""
+    users = data.get("users") if isinstance(data, dict) else None
+    first = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    email = first.get("email")
+    return (created if created.tzinfo is not None else None), (
+        email if isinstance(email, str) else ""
+    )
+
+
 def gradescope_results(
     graded: GradedUpload,
     *,
@@ -189,6 +226,7 @@ def gradescope_results(
     late: bool | None = None,
     extra_notes: list[str] | None = None,
     exercise_versions: dict[str, str] | None = None,
+    grades: list[ExerciseGrade] | None = None,
 ) -> dict[str, Any]:
     """The upload's results in Gradescope's `results.json` form.
 
@@ -197,10 +235,13 @@ def gradescope_results(
     could print the hidden inputs it was given.
     """
     isolation = graded.isolation
+    grades = grades or []
+    notes = [*(extra_notes or []), *(f"{g.exercise}: {g.policy}" for g in grades if g.policy)]
+    score = sum(g.score for g in grades) if grades else graded.score
     return {
-        "score": round(graded.score, 4),
+        "score": round(score, 4),
         "execution_time": graded.elapsed_s,
-        "output": summary_markdown(graded, late, extra_notes or []),
+        "output": summary_markdown(graded, late, notes, score),
         "output_format": "md",
         "stdout_visibility": "hidden",
         "extra_data": {
@@ -213,6 +254,8 @@ def gradescope_results(
                 "missing": isolation.missing,
             },
             "late": late,
+            "raw_score": round(graded.score, 4),
+            "policy": {g.exercise: g.policy for g in grades if g.policy},
         },
         "tests": [
             _test(result, check, f"{i}.{j}", hidden_visibility)
@@ -238,12 +281,19 @@ def _test(
     }
 
 
-def summary_markdown(graded: GradedUpload, late: bool | None, notes: list[str]) -> str:
-    """The top-of-page summary: a table of exercises, then notes (escaped: they name files)."""
+def summary_markdown(
+    graded: GradedUpload, late: bool | None, notes: list[str], score: float | None = None
+) -> str:
+    """The top-of-page summary: a table of exercises, then notes (escaped: they name files).
+    `score` is the total after the course's late policy, where it took something."""
     lines = ["| exercise | score |", "|---|---|"]
     for result in graded.results:
         lines.append(f"| {result.exercise} | {number(result.score)} / {number(result.max_score)} |")
     lines.append(f"| **total** | **{number(graded.score)} / {number(graded.max_score)}** |")
+    if score is not None and score != graded.score:
+        lines.append(
+            f"| **after the late policy** | **{number(score)} / {number(graded.max_score)}** |"
+        )
     if late:
         lines += ["", "This submission was late."]
     shown = [*graded.notes, *notes]
