@@ -41,6 +41,9 @@ def main() -> None:
         sorted((ROOT / "reference" / ex / "mutants").glob("*.py"))[0].read_text(),
     ]
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    # Run as a background job, this script inherits an ignored SIGINT, and so would the command:
+    # its Ctrl-C (the SIGINT sent at the end) would never arrive. Restore it before starting it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{ex}.py"
         shutil.copy(ROOT / "exercises" / ex / f"{ex}.py", path)

@@ -27,14 +27,19 @@ from typer.core import TyperGroup
 
 from grader.judge.registry import Exercise, Registry, RegistryError, find_root
 from grader.judge.sandbox import Engine, EngineError, EngineMode, stop_zygote
-from grader.judge.scoring import judge_threads
 from grader.outputs import console as out
 from grader.outputs.formats import EXPORTS, Course
 from grader.outputs.formats import write_exports as write_formats
 from grader.outputs.models import BatchResult
 from grader.outputs.report import batch_summary, overrides_table, verdict_text
 from grader.platforms.commands import register as register_platforms
-from grader.staff.validate import Finding, validate_exercise
+
+if TYPE_CHECKING:
+    from grader.staff.validate import Finding
+
+# Importing this module does not import torch: `grade exerciseN` starts the zygote (whose first
+# job is a torch import) before the judge imports torch for the checks, so that the two imports
+# overlap (tests/test_cold_start.py). Modules that import torch are imported by the commands.
 
 if TYPE_CHECKING:
     from grader.staff.policy import CoursePolicy
@@ -208,26 +213,48 @@ def check_command(
     root: RootOption = None,
 ) -> None:
     """Grade one exercise: every check, what went wrong and why, and the total."""
-    from grader.student.session import grade, report, student_engine
-    from grader.student.source import SourceError, student_source
+    from grader.student.engine import student_engine
+    from grader.student.source import SourceError, choose_file
 
     registry = load_registry(root)
     exercise = find_exercise(registry, exercise_id)
+    if watch and json:
+        raise usage_error("--watch redraws the report; it cannot be combined with --json")
+    try:  # a wrong path is one line, before anything starts
+        path, why = choose_file(exercise, file)
+    except SourceError as exc:
+        raise usage_error(str(exc)) from None
     engine_ = student_engine(resolve_engine(engine), exercise)
+    engine_.start()  # first: the zygote imports torch while this process imports it too
     if watch:
-        if json:
-            raise usage_error("--watch redraws the report; it cannot be combined with --json")
         from grader.student.watch import watch_exercise
 
         watch_exercise(engine_, exercise, file, resolve_device(device), out.make_console())
         return
+    grade_file(engine_, exercise, path, why, resolve_device(device), json=json, staff=staff)
+
+
+def grade_file(
+    engine: Engine,
+    exercise: Exercise,
+    path: Path,
+    why: str,
+    device: str,
+    *,
+    json: bool,
+    staff: bool,
+) -> None:
+    """Grade `path` with a started engine and print the report (or the JSON)."""
+    from grader.judge.scoring import judge_threads
+    from grader.student.session import grade, report
+    from grader.student.source import SourceError, read_source
+
     try:
-        student = student_source(exercise, file)
+        student = read_source(path, why)
     except SourceError as exc:
         raise usage_error(str(exc)) from None
-    engine_.start()  # the zygote imports torch while this process loads the checks
     judge_threads()
-    result = grade(engine_, exercise, student, resolve_device(device))
+    result = grade(engine, exercise, student, device)
     if json:
         out.emit_json(result if staff else result.for_students())
     else:
@@ -277,6 +304,9 @@ def validate_command(
     allow_degraded: AllowDegradedOption = False,
 ) -> None:
     """Check every reference earns full marks, every stub zero, every mutant is caught."""
+    from grader.judge.scoring import judge_threads
+    from grader.staff.validate import validate_exercise
+
     registry = load_registry(root)
     try:
         exercises = (

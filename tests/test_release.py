@@ -121,8 +121,8 @@ def test_the_handout_notebook_grades_as_not_attempted(handout: Path) -> None:
 def test_student_readme_installs_cpu_torch_first_and_explains_grading(handout: Path) -> None:
     readme = (handout / "README.md").read_text(encoding="utf-8")
     commands = [line.strip() for line in readme.splitlines() if line.strip().startswith("pip ")]
-    assert commands[0].startswith("pip install torch==2.13.0 ") and "#" in commands[0]
-    assert commands[0].split("#")[0].strip() == "pip install torch==2.13.0"  # the CPU build
+    cpu = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+    assert commands[0] == cpu  # the CPU build, every platform (on Linux PyPI's is CUDA)
     assert commands[1] == "pip install -e ."
     assert "--index-url https://download.pytorch.org/whl/cu" in commands[2]  # the CUDA one
     assert "pip install torch -e ." not in readme

@@ -43,16 +43,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from grader.jail.layers import NAMES
-from grader.jail.serve import JailConfig, main
 from grader.judge.cgroups import SandboxCgroup, machine_hierarchy
 from grader.judge.policy import sandbox_policy
 from grader.outputs.models import Limits, Verdict
-from grader.wire.frames import receive_frame, send_frame
-from grader.wire.messages import Failure, NotReady, Op, Request, read_ready, read_reply
-from grader.wire.protocol import MAX_FRAME_BYTES, ProtocolError, decode
+
+if TYPE_CHECKING:
+    from grader.jail.serve import JailConfig
+    from grader.wire.messages import Op
+
+# The sandbox's entry point and the wire (both import torch) are imported when the first sandbox
+# is made, not with this module: `grade exerciseN` starts the zygote (a torch import) before
+# the judge imports torch itself, so the two imports run side by side (tests/test_cold_start.py).
 
 EngineMode = Literal["forkserver", "spawn"]
 # What the zygote imports once. Besides torch itself: modules torch imports lazily on first
@@ -182,6 +186,8 @@ class Engine:
         self._started = True
 
     def process(self, conn: Connection, config: JailConfig) -> multiprocessing.process.BaseProcess:
+        from grader.jail.serve import main
+
         self.start()
         proc: multiprocessing.process.BaseProcess = self.context.Process(  # type: ignore[attr-defined]
             target=main, args=(conn, config), daemon=False
@@ -273,6 +279,8 @@ class Sandbox:
 
         `wait_ready` must follow before any request (`__enter__` does both).
         """
+        from grader.jail.serve import JailConfig
+
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"{_run_dir_owner()}-{os.getpid()}-"))
         work = self.run_dir / "work"
         work.mkdir()
@@ -317,6 +325,9 @@ class Sandbox:
     def wait_ready(self) -> Sandbox:
         """Wait until the launched sandbox reports its isolation layers (EngineError if it
         could not lock down; SandboxOutcome if it died or took too long)."""
+        from grader.wire.messages import NotReady, read_ready
+        from grader.wire.protocol import ProtocolError
+
         value = self._receive(max(self.limits.import_s, STARTUP_S), "starting the sandbox")
         try:
             ready = read_ready(value)
@@ -337,6 +348,10 @@ class Sandbox:
     def request(self, op: Op, timeout: float, what: str, **fields: Any) -> Any:
         """Send one request (`fields` are the Request's: source, or name, args and kwargs);
         return the plain value, or raise SandboxOutcome."""
+        from grader.wire.frames import send_frame
+        from grader.wire.messages import Failure, Request, read_reply
+        from grader.wire.protocol import ProtocolError
+
         if not self.alive:
             raise SandboxOutcome("crashed", "the sandbox is no longer running")
         rid = next(self._ids)
@@ -361,6 +376,9 @@ class Sandbox:
         return reply.value
 
     def _receive(self, timeout: float, what: str) -> Any:
+        from grader.wire.frames import receive_frame
+        from grader.wire.protocol import MAX_FRAME_BYTES, ProtocolError, decode
+
         try:
             frame = receive_frame(self.conn.fileno(), time.monotonic() + timeout, MAX_FRAME_BYTES)
         except TimeoutError:

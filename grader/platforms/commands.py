@@ -11,7 +11,10 @@ import typer
 from grader.judge.registry import Registry, RegistryError, find_root
 from grader.outputs import console as out
 from grader.outputs.text import escape_controls
-from grader.platforms import gradescope, prairielearn
+
+# grader.platforms.gradescope and .prairielearn are imported by the commands that use them:
+# they import the judge, and with it torch, which `grade`'s other commands load only later
+# (`grade exerciseN` starts its zygote first; see grader.student.engine).
 
 if TYPE_CHECKING:
     from grader.staff.policy import CoursePolicy
@@ -46,6 +49,8 @@ def gradescope_command(
     root: Annotated[Path | None, typer.Option("--root", help="Course folder.")] = None,
 ) -> None:
     """Write a Gradescope autograder zip for one assignment of one or more exercises."""
+    from grader.platforms import gradescope
+
     registry = _registry(root)
     if hidden_visibility not in gradescope.VISIBILITIES:
         out.error_line(f"--hidden-visibility must be one of {', '.join(gradescope.VISIBILITIES)}")
@@ -79,6 +84,8 @@ def gradescope_run_command(
     ] = None,
 ) -> None:
     """Grade /autograder/submission into /autograder/results/results.json (inside Gradescope)."""
+    from grader.platforms import gradescope
+
     results = gradescope.run_autograder(root or gradescope.autograder_root())
     out.make_console().print(f"score {results['score']}", markup=False)
 
@@ -94,6 +101,8 @@ def prairielearn_command(
     root: Annotated[Path, typer.Option("--root", help="PrairieLearn's root.")] = Path("/grade"),
 ) -> None:
     """PrairieLearn's external grader: /grade/student in, /grade/results/results.json out."""
+    from grader.platforms import prairielearn
+
     results = prairielearn.run_external_grader(root, course, list(exercise or []))
     out.make_console().print(
         f"gradable {results['gradable']}, score {results['score']}", markup=False

@@ -23,6 +23,7 @@ import nbformat
 from grader.judge.registry import Exercise, Registry
 
 PACKAGING_FILES = ("pyproject.toml", "LICENSE")
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # torch's CPU builds, every platform
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "*.egg-info", "hidden.json")
 
 
@@ -99,13 +100,13 @@ def student_readme(registry: Registry) -> str:
         "Python 3.10 or newer, in a virtual environment. First torch, then this folder:",
         "",
         "    python -m venv .venv && . .venv/bin/activate     # Windows: .venv\\Scripts\\activate",
-        "    pip install torch==2.13.0                         # the CPU build: all you need",
+        f"    pip install torch==2.13.0 --index-url {CPU_INDEX}",
         "    pip install -e .",
         "",
-        "Install torch first: `pip install -e .` alone would let pip choose a torch build, and on",
-        "Linux that is a CUDA build of several GiB. If `pip install torch==2.13.0` starts to",
-        "download `nvidia-*` packages, stop it and use the CPU index instead:",
-        "`pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu`.",
+        "The first `pip` line installs the CPU build of torch, which is all you need. Install",
+        "torch first, from that index: on Linux, PyPI's torch is a CUDA build of several GiB",
+        "(`nvidia-*` packages), and `pip install -e .` alone would let pip choose one. On macOS",
+        "and Windows PyPI's torch is the CPU build, so `pip install torch==2.13.0` does as well.",
         "",
         "With an NVIDIA GPU you may use a CUDA build instead (`cu128` for a recent driver; see",
         "https://pytorch.org/get-started/locally/ for the one that fits yours):",

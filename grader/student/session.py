@@ -10,7 +10,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from grader.judge.registry import Exercise
-from grader.judge.sandbox import PRELOAD, Engine, EngineMode
+from grader.judge.sandbox import Engine
 from grader.judge.scoring import run_exercise
 from grader.judge.spares import Spares
 from grader.outputs.models import ExerciseResult
@@ -18,20 +18,9 @@ from grader.outputs.report import exercise_report
 from grader.outputs.text import from_os
 from grader.student.source import StudentSource
 
-# What the zygote imports only for exercises that declare them (ExerciseMeta.preload): modules
-# torch imports lazily on first use, costly (torch._dynamo alone takes longer than torch).
-# The symbolic-shapes module (and sympy) stays in every zygote: exercise2's sandboxes import it
-# too (without it in the zygote, each run paid about 1 s for it: measured with watch.py).
-LAZY_PRELOADS = ("torch._dynamo",)
 # What the judge imports on its first torch.testing.assert_close (torch.distributed.tensor, and
 # with it sympy: about 1 s): imported on a thread while the judge waits for the sandbox.
 JUDGE_LAZY_IMPORTS = ("torch.distributed.tensor",)
-
-
-def student_engine(mode: EngineMode, exercise: Exercise) -> Engine:
-    """An engine for one exercise: its zygote preloads what that exercise's sandboxes use."""
-    wanted = set(exercise.meta.preload)
-    return Engine(mode, preload=[m for m in PRELOAD if m not in LAZY_PRELOADS or m in wanted])
 
 
 def warm_judge(modules: Sequence[str] = JUDGE_LAZY_IMPORTS) -> threading.Thread:

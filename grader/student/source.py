@@ -2,18 +2,22 @@
 
 `grade exerciseN` grades `exercises/<id>/<id>.py`, or `<id>.ipynb` next to it when the student
 works in the notebook; when both exist, the one saved last (and the report says so). A notebook
-is turned into Python by `grader.judge.notebook`, the same path the batch takes.
+is turned into Python by `grader.judge.notebook`, the same path the batch takes. Choosing the
+file imports neither nbformat nor torch: `grade exerciseN` says a path is wrong before it
+starts the zygote.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.judge.notebook import NotebookError, extract_code
 from grader.judge.registry import Exercise
-from grader.judge.scoring import Source
 from grader.outputs.text import escape_controls, from_os
+
+if TYPE_CHECKING:
+    from grader.judge.scoring import Source
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
@@ -61,6 +65,9 @@ def check_path(path: Path) -> Path:
 
 def read_source(path: Path, why: str = "") -> StudentSource:
     """The file's source: a notebook's code cells joined (with notes), a .py file as it is."""
+    from grader.judge.notebook import NotebookError, extract_code  # nbformat: notebooks only
+    from grader.judge.scoring import Source  # the judge's modules import torch
+
     try:
         data = check_path(path).read_bytes()
     except OSError as exc:
