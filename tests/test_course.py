@@ -200,17 +200,101 @@ NAMED_ERRORS = [
     ("exercise7", "slide39_softmax_call", "output_shapes", "softmax_module_called_with_dim"),
 ]
 # (exercise, mutant, points lost, the README row's opening words): what a mistake costs, as the
-# exercise's README states it.
+# exercise's README states it; every mutant of the course has its row. A 0 is a mistake that only
+# a fact check sees (named in feedback, never charged).
 COSTS = [
     ("exercise1", "relu_grad_one_at_zero", 2, "| relu'(0) taken as 1"),
-    ("exercise1", "manual_uses_autograd", 1, "| autograd in `graph_manual`"),
+    ("exercise1", "manual_uses_autograd", 0, "| autograd in `graph_manual`"),
+    ("exercise1", "partials_swapped", 5, "| da/dx and da/dw swapped"),
+    ("exercise1", "relu_derivative_ignored", 5, "| relu'(v) left out"),
+    ("exercise1", "backward_on_cached_leaves", 3, "| `.backward()` on leaves cached"),
+    ("exercise1", "leaves_reused_across_calls", 8, "| leaves refilled and reused"),
+    ("exercise1", "hardcoded_fixtures", 3, "| the lecture's numbers hard-coded"),
+    ("exercise1", "detached_product", 9, "| a `.detach()` inside the graph"),
     ("exercise2", "clamp_gradient", 4, "| relu'(0) taken as 1"),
+    ("exercise2", "ge_mask", 4, "| relu'(0) taken as 1"),
+    ("exercise2", "mask_only", 8, "| the mask alone returned"),
+    ("exercise2", "forward_abs", 5, "| forward as `abs`"),
+    ("exercise2", "inplace_grad_output", 0, "| `grad_output` modified in place"),
     ("exercise3", "quotient_sign_flipped", 2, "| the quotient rule's numerator reversed"),
+    ("exercise3", "reciprocal_over_f", 2, "| the reciprocal rule as"),
+    ("exercise3", "chain_without_inner", 2, "| the chain rule without"),
+    ("exercise3", "chain_outer_at_x", 2, "| the chain rule without"),
+    ("exercise3", "product_of_derivatives", 2, "| the product rule as"),
+    ("exercise3", "forward_difference", 3, "| a forward difference"),
+    ("exercise3", "first_argument_only", 2, "| the wrong argument nudged"),
+    ("exercise3", "fixed_step", 1, "| the `eps` argument ignored"),
     ("exercise4", "missing_retain_grad", 6, "| `retain_grad()` missing"),
+    ("exercise4", "backward_twice_for_hooks", 7, "| `backward` twice on one graph"),
+    ("exercise4", "hooks_not_removed", 0, "| hooks left registered"),
+    ("exercise4", "grad_tuple_one_call_per_input", 0, "| one `torch.autograd.grad` call"),
+    ("exercise4", "stale_hook_store", 3, "| hooks writing into a store"),
+    ("exercise4", "hardcoded_lecture", 5, "| the lecture's numbers hard-coded"),
     ("exercise5", "one_path_only", 4, "| one path only"),
+    ("exercise5", "paths_multiplied", 4, "| the paths multiplied"),
+    ("exercise5", "sign_flipped", 7, "| the sign of `dl/do` flipped"),
+    ("exercise5", "missing_x1_factor", 7, "| the factor `dz1/dw1 = x1` missing"),
+    ("exercise5", "detach_cuts_path", 3, "| autograd with one path detached"),
+    ("exercise5", "data_cuts_upper_path", 3, "| autograd with one path detached"),
+    ("exercise5", "manual_uses_autograd", 0, "| autograd in the by-hand version"),
     ("exercise6", "transposed", 5, "| dl/dW1 transposed"),
+    ("exercise6", "one_path", 9, "| one path only, or sigmoid'"),
+    ("exercise6", "no_sigmoid_derivative", 9, "| one path only, or sigmoid'"),
+    ("exercise6", "sign_flipped", 9, "| one path only, or sigmoid'"),
+    ("exercise6", "hardcoded", 5, "| the lecture's numbers hard-coded"),
+    ("exercise6", "uses_autograd", 0, "| autograd instead of the chain rule"),
     ("exercise7", "naive_softmax", 2, "| softmax as `exp(z) / exp(z).sum()`"),
     ("exercise7", "softmax_dim0", 4, "| softmax over dim 0"),
+    ("exercise7", "log_softmax_probas", 3, "| log_softmax returned as probas"),
+    ("exercise7", "softmax_logits", 6, "| softmax applied to the returned logits"),
+    ("exercise7", "no_relu", 6, "| a ReLU left out"),
+    ("exercise7", "plain_list", 6, "| layers kept in a plain list"),
+    ("exercise7", "slide39_softmax_call", 11, "| slide 39's"),
+    ("exercise8", "detach_without_clone", 1, "| `output.detach()` stored without a copy"),
+    ("exercise8", "not_detached", 1, "| the output stored without `detach()`"),
+    ("exercise8", "fixed_index", 2, "| the hook on a fixed layer"),
+    ("exercise8", "latest_only", 2, "| only the latest output kept"),
+    ("exercise8", "registered_twice", 2, "| the hook registered twice"),
+    ("exercise8", "pre_hook", 7, "| a forward *pre*-hook"),
+    ("exercise8", "softmax_layer", 5, "| a `Softmax` ending the Sequential"),
+    ("exercise9", "log_of_softmax", 2, "| `torch.log(torch.softmax(z, dim=1))`"),
+    ("exercise9", "naive_binary", 2, "| the binary loss through `sigmoid`"),
+    ("exercise9", "sigmoid_then_bce", 2, "| the binary loss through `sigmoid`"),
+    ("exercise9", "detached_loss", 3, "| `multiclass_loss` computed outside autograd"),
+    ("exercise9", "rewrapped_losses", 6, "| both losses re-wrapped"),
+    ("exercise9", "sum_for_mean", 6, "| the sum where the mean belongs"),
+    ("exercise9", "softmax_then_cross_entropy", 10, "| softmax before `F.cross_entropy`"),
+    ("exercise9", "nll_on_probabilities", 10, "| softmax before `F.cross_entropy`"),
+    ("exercise10", "losses_as_tensors", 1, "| losses returned as 0-dim tensors"),
+    ("exercise10", "autograd_out_of_place_update", 0, "| `w = w - lr * grad` out of place"),
+    ("exercise10", "notebook_verbatim", 1, "| the notebook's code as it stands"),
+    ("exercise10", "manual_logs_mean_of_minibatches", 2, "| the mean of minibatch losses"),
+    ("exercise10", "sgd_logs_last_minibatch", 3, "| the last minibatch's loss"),
+    ("exercise10", "sgd_without_zero_grad", 3, "| no `zero_grad` in `train_sgd`"),
+    ("exercise10", "autograd_adds_gradient", 3, "| the update along the gradient"),
+    ("exercise10", "backward_returns_gradient", 3, "| `backward` returning dL/dw"),
+    ("exercise10", "adaline3_random_init", 3, "| `nn.Linear` left at random values"),
+    ("exercise10", "backward_drops_factor_two", 5, "| the factor 2 or the 1/N"),
+    ("exercise10", "backward_sums_over_batch", 5, "| the factor 2 or the 1/N"),
+    ("exercise10", "forward_keeps_column", 10, "| `forward` returning the (N, 1) column"),
+    ("exercise11", "evaluate_without_eval", 0, "| `evaluate` without `eval()`"),
+    ("exercise11", "evaluate_without_no_grad", 0, "| `evaluate` without `no_grad()`"),
+    ("exercise11", "model_to_cpu", 0, '| `"cpu"` written instead of `device`'),
+    ("exercise11", "targets_not_moved", 0, "| targets left on the CPU"),
+    ("exercise11", "no_train_mode", 0, "| no `model.train()` at all"),
+    ("exercise11", "train_mode_set_once", 0, "| `model.train()` only once"),
+    ("exercise11", "accuracy_in_percent", 4, "| an accuracy in percent"),
+    ("exercise11", "mean_of_batch_accuracies", 4, "| the mean of per-batch accuracies"),
+    ("exercise11", "no_zero_grad", 8, "| no `zero_grad`, or"),
+    ("exercise11", "zero_grad_before_step", 8, "| no `zero_grad`, or"),
+    ("exercise11", "epoch_sum", 10, "| the sum of the batch losses"),
+    ("exercise11", "losses_as_tensors", 10, "| the losses returned as tensors"),
+    ("exercise12", "returns_tensor", 1, "| the loss returned as a tensor"),
+    ("exercise12", "no_zero_grad", 4, "| no `zero_grad`"),
+    ("exercise12", "targets_not_moved", 0, "| the targets not moved"),
+    ("exercise12", "features_not_moved", 0, "| the features not moved"),
+    ("exercise12", "hard_coded_cpu", 0, "| the features not moved"),
+    ("exercise12", "zero_grad_before_step", 11, "| `zero_grad` between `backward` and `step`"),
 ]
 # (exercise, mutant, check): answers of the wrong form, `invalid` rather than `failed`.
 INVALID = [("exercise11", "losses_as_tensors", "trains_like_the_reference")]
@@ -334,7 +418,8 @@ def test_named_errors_keep_the_error_verdict_and_get_a_name(
 
 
 @pytest.mark.parametrize(
-    ("exercise_id", "mutant", "lost", "row"), COSTS, ids=[f"{r[0]}-{r[1]}" for r in COSTS]
+    ("exercise_id", "mutant", "lost", "row"),
+    [pytest.param(*r, id=f"{r[0]}-{r[1]}") for r in COSTS],
 )
 def test_a_mistake_costs_what_the_readme_says(
     graded: Graded, exercise_id: str, mutant: str, lost: int, row: str
@@ -345,6 +430,21 @@ def test_a_mistake_costs_what_the_readme_says(
     rows = [line for line in readme.splitlines() if line.startswith(row)]
     assert len(rows) == 1, f"the README's costs table has one row starting {row!r}"
     assert f"| {lost} of {result.max_score:g} |" in rows[0], rows[0]
+
+
+@pytest.mark.parametrize("exercise", by_exercise())
+def test_the_costs_section_states_the_registry_total(exercise: Exercise) -> None:
+    """Each README's costs section gives the exercise's points, public and hidden, as graded."""
+    readme = (exercise.folder / "README.md").read_text()
+    if "## What each mistake costs" not in readme:
+        pytest.skip("this exercise's README has no costs section")
+    specs = exercise.checks(True)
+    public = sum(s.points for s in specs if not s.hidden)
+    hidden = sum(s.points for s in specs if s.hidden)
+    total = exercise.max_score(include_hidden=True)
+    assert total == public + hidden
+    stated = f"worth {total:g} points ({public:g} public, {hidden:g} hidden)"
+    assert stated in " ".join(readme.split()), stated
 
 
 @pytest.mark.parametrize(("exercise_id", "mutant", "check_name"), INVALID)
