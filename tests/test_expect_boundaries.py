@@ -9,13 +9,22 @@ relative error is strict (err < tol, docs/course.md), assert_close's rule is not
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 import torch
 
+from grader.authoring.check import CheckFailure, InvalidAnswer
 from grader.authoring.expect import (
+    as_float,
+    as_floats,
+    as_tensor,
+    expect_finite,
+    expect_float,
+    expect_tensor,
     far_from,
     max_difference,
+    non_finite,
     relative_error,
     within,
     within_tolerance,
@@ -81,3 +90,89 @@ def test_max_difference_of_two_empty_tensors_is_zero() -> None:
 def test_max_difference_that_cannot_be_computed_is_inf(bad: object) -> None:
     assert max_difference(bad, 1.0) == math.inf
     assert max_difference(torch.ones(2), torch.ones(3)) == math.inf
+
+
+# ---- what the student reads: each refusal's exact sentence ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: as_float(None), "the answer should be a float, got NoneType"),
+        (lambda: as_float(True, "loss"), "loss should be a float, got bool"),
+        (lambda: as_float("1"), "the answer should be a float, got str '1'"),
+        (
+            lambda: as_float(torch.ones(2)),
+            "the answer should be a float, got a tensor of shape (2,) and dtype torch.float32",
+        ),
+        (lambda: as_tensor(1.0), "the answer should be a tensor, got float 1.0"),
+        (
+            lambda: as_tensor(torch.ones(2, 3), "x.grad", shape=(3, 2)),
+            "x.grad should have shape (3, 2), got (2, 3)",
+        ),
+        (
+            lambda: as_tensor(torch.ones(2), dtype=torch.float64),
+            "the answer should have dtype torch.float64, got torch.float32",
+        ),
+        (
+            lambda: as_tensor(torch.ones(2, dtype=torch.int64)),
+            "the answer should be a floating-point tensor, got torch.int64",
+        ),
+        (lambda: as_floats(1.0), "the answer should be a list of floats, got float 1.0"),
+        (lambda: as_floats((1.0,), length=2), "the answer should have 2 entries, got 1"),
+        (
+            lambda: as_floats([1.0, torch.ones(())], "losses"),
+            "losses[1] should be a Python float, got a tensor of shape () and dtype "
+            "torch.float32 (call .item() on the loss)",
+        ),
+        (lambda: as_floats([1.0, True]), "the answer[1] should be a Python float, got bool True"),
+        (
+            lambda: expect_tensor(torch.ones(2), torch.ones(2, dtype=torch.float64)),
+            "the answer should keep dtype torch.float64, got torch.float32",
+        ),
+    ],
+)
+def test_a_refused_answer_says_what_was_wanted_and_what_came(
+    call: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(InvalidAnswer) as refused:
+        call()
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: expect_finite(math.nan), "the answer returned NaN"),
+        (lambda: as_float(math.inf, "the loss"), "the loss returned inf"),
+        (lambda: as_floats([1.0, -math.inf]), "the answer[1] returned -inf"),
+        (
+            lambda: expect_finite(torch.tensor([1.0, math.nan, math.inf]), "y"),
+            "y returned NaN (2 of 3 elements are not finite)",
+        ),
+        (lambda: expect_float(2.0, 1.0, "the slope"), "the slope is wrong"),
+        (
+            lambda: expect_tensor(torch.ones(2) * 2, torch.ones(2)),
+            "the answer has the wrong values",
+        ),
+    ],
+)
+def test_a_wrong_answer_says_what_was_wrong(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(CheckFailure) as failed:
+        call()
+    assert failed.value.message == message
+
+
+def test_the_length_asked_for_is_accepted() -> None:
+    assert as_floats([1.0, 2], length=2) == [1.0, 2.0]
+    assert as_floats((), length=0) == []
+
+
+@pytest.mark.parametrize("value", ["x", [1.0], (math.nan,), None, torch.ones(2, dtype=torch.int64)])
+def test_non_finite_looks_only_at_numbers_and_floating_tensors(value: object) -> None:
+    assert non_finite(value) is None
+
+
+def test_non_finite_names_what_it_found_in_a_complex_tensor() -> None:
+    assert non_finite(torch.tensor([complex(math.inf, 0.0)])) == "inf"
+    assert non_finite(torch.tensor([complex(-math.inf, 0.0)])) == "-inf"
