@@ -29,6 +29,7 @@ from grader.authoring.expect import (
     within,
     within_tolerance,
 )
+from grader.outputs.models import Diagnosis
 
 # |1 - 3| / (|1| + |3|) = 0.5 exactly
 ONE, THREE = 1.0, 3.0
@@ -176,3 +177,27 @@ def test_non_finite_looks_only_at_numbers_and_floating_tensors(value: object) ->
 def test_non_finite_names_what_it_found_in_a_complex_tensor() -> None:
     assert non_finite(torch.tensor([complex(math.inf, 0.0)])) == "inf"
     assert non_finite(torch.tensor([complex(-math.inf, 0.0)])) == "-inf"
+
+
+def test_expect_float_names_the_answer_by_default() -> None:
+    with pytest.raises(CheckFailure) as failed:
+        expect_float(2.0, 1.0)
+    assert failed.value.message == "the answer is wrong"
+
+
+def test_a_non_finite_float_answer_keeps_the_checks_diagnosis() -> None:
+    diagnosis = Diagnosis(code="sum_not_mean", title="sums", explanation="sums, not averages")
+    with pytest.raises(CheckFailure) as failed:
+        expect_float(math.nan, 1.0, "the loss", diagnosis=diagnosis)
+    assert failed.value.message == "the loss returned NaN"
+    assert failed.value.diagnosis == diagnosis
+
+
+def test_the_absolute_floor_passes_what_relative_error_cannot() -> None:
+    """Near 0, relative error is large for a tiny difference: abs_tol is the floor for that."""
+    assert not within(1e-12, 0.0)
+    assert expect_float(1e-12, 0.0, abs_tol=1e-9) == 1e-12
+    with pytest.raises(CheckFailure):
+        expect_float(1e-12, 0.0)
+    with pytest.raises(CheckFailure):
+        expect_float(2e-9, 0.0, abs_tol=1e-9)
