@@ -201,3 +201,11 @@ def test_the_absolute_floor_passes_what_relative_error_cannot() -> None:
         expect_float(1e-12, 0.0)
     with pytest.raises(CheckFailure):
         expect_float(2e-9, 0.0, abs_tol=1e-9)
+
+
+def test_the_absolute_floor_only_adds_passes_and_is_absolute() -> None:
+    # relative error 5e-12 passes even though the difference (1e-5) is over the floor
+    assert expect_float(1e6 + 1e-5, 1e6, abs_tol=1e-9) == 1e6 + 1e-5
+    # the floor is |got - expected| <= abs_tol, with nothing relative to the expected value
+    with pytest.raises(CheckFailure):
+        expect_float(1.5, 1.0, abs_tol=1e-9)
