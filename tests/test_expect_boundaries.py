@@ -209,3 +209,38 @@ def test_the_absolute_floor_only_adds_passes_and_is_absolute() -> None:
     # the floor is |got - expected| <= abs_tol, with nothing relative to the expected value
     with pytest.raises(CheckFailure):
         expect_float(1.5, 1.0, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [torch.tensor([1.0 + 0.0j]), torch.tensor([1.0]).to_sparse(), {1.0}, {}, "1"],
+    ids=["complex", "sparse", "set", "dict", "str"],
+)
+def test_what_is_not_a_dense_real_tensor_or_a_list_of_numbers_is_never_within(odd: object) -> None:
+    expected = torch.ones(0) if odd == {} else torch.tensor([1.0])
+    assert relative_error(odd, expected) == math.inf
+    assert not within(odd, expected) and not within_tolerance(odd, expected)
+
+
+def test_lists_and_tuples_of_numbers_compare_like_tensors() -> None:
+    assert within([1.0, 2], (1.0, 2.0)) and within_tolerance((1.0, 2.0), [1.0, 2.0])
+    assert relative_error([1.0, 3.0], torch.tensor([1.0, 1.0])) == 0.5
+    assert not within([True, 1.0], [1.0, 1.0])
+
+
+def test_a_non_finite_tensor_of_one_element_is_named_without_a_count() -> None:
+    with pytest.raises(CheckFailure) as one:
+        expect_finite(torch.tensor([math.nan]), "y")
+    assert one.value.message == "y returned NaN"
+    with pytest.raises(CheckFailure) as two:
+        expect_finite(torch.tensor([math.inf, 1.0]), "y")
+    assert two.value.message == "y returned inf (1 of 2 elements are not finite)"
+
+
+def test_a_described_value_is_cut_at_120_characters() -> None:
+    with pytest.raises(InvalidAnswer) as refused:
+        as_float("x" * 200)
+    assert str(refused.value) == "the answer should be a float, got " + ("str '" + "x" * 200)[:120]
+    with pytest.raises(InvalidAnswer) as listed:
+        as_tensor([1, 2, 3])
+    assert str(listed.value) == "the answer should be a tensor, got a list of 3 items"
