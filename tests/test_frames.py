@@ -77,8 +77,18 @@ def test_the_limit_is_exact(pair: tuple[socket.socket, socket.socket]) -> None:
     jail.sendall(struct.pack("!i", 10) + b"0123456789")
     assert receive_frame(judge.fileno(), soon(), 10) == b"0123456789"
     jail.sendall(struct.pack("!i", 11))  # no body: it must not be waited for
-    with pytest.raises(ProtocolError, match="larger than allowed"):
+    with pytest.raises(ProtocolError, match="^larger than allowed$"):
         receive_frame(judge.fileno(), soon(), 10)
+
+
+def test_a_one_byte_frame_over_a_zero_limit_is_larger_than_allowed(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    judge, jail = pair
+    jail.sendall(struct.pack("!i", 0) + struct.pack("!i", 1))
+    assert receive_frame(judge.fileno(), soon(), 0) == b""
+    with pytest.raises(ProtocolError, match="^larger than allowed$"):
+        receive_frame(judge.fileno(), soon(), 0)
 
 
 def test_a_long_form_length_over_the_limit_is_refused_unread(
@@ -94,7 +104,7 @@ def test_a_long_form_length_over_the_limit_is_refused_unread(
 def test_a_negative_length_is_refused(pair: tuple[socket.socket, socket.socket], size: int) -> None:
     judge, jail = pair
     jail.sendall(struct.pack("!i", size))
-    with pytest.raises(ProtocolError, match="negative length"):
+    with pytest.raises(ProtocolError, match="^of a negative length$"):
         receive_frame(judge.fileno(), soon(), LIMIT)
 
 
@@ -107,7 +117,7 @@ def test_a_peer_that_hangs_up_mid_frame_is_eof(
     judge, jail = pair
     jail.sendall(sent)
     jail.close()
-    with pytest.raises(EOFError):
+    with pytest.raises(EOFError, match="^the sandbox closed its connection$"):
         receive_frame(judge.fileno(), soon(), LIMIT)
 
 
