@@ -229,3 +229,29 @@ def test_an_encoded_tensor_is_a_detached_contiguous_copy() -> None:
     (back,) = decode(encode([source]))
     assert back.is_contiguous() and not back.requires_grad
     assert torch.equal(back, source.detach())
+
+
+def test_the_caps_hold_at_their_documented_values() -> None:
+    """Written out, not imported: a cap moved in protocol.py must fail here (SECURITY.md's
+    size caps are part of the wire's contract, not a detail of the decoder)."""
+    decode(raw(nested(32)))
+    with pytest.raises(ProtocolError, match="nested too deeply"):
+        decode(raw(nested(33)))
+    decode(raw(["x" * (1 << 20)]))
+    with pytest.raises(ProtocolError, match="string over the size cap"):
+        decode(raw(["x" * ((1 << 20) + 1)]))
+    decode(save_frame({f"t{i}": torch.zeros(1) for i in range(256)}))
+    with pytest.raises(ProtocolError, match="too many tensors"):
+        decode(save_frame({f"t{i}": torch.zeros(1) for i in range(257)}))
+    decode(save_frame({"t0": torch.zeros(4 << 20, dtype=torch.bool)}))
+    with pytest.raises(ProtocolError, match="over the cap"):
+        decode(save_frame({"t0": torch.zeros((4 << 20) + 1, dtype=torch.bool)}))
+    decode(frame(header_of(4 << 20)))
+    with pytest.raises(ProtocolError, match="header length out of range"):
+        decode(frame(header_of((4 << 20) + 1)))
+    assert MAX_FRAME_BYTES == 64 << 20  # the size-cap test builds a frame of exactly this size
+
+
+def save_frame(tensors: dict[str, torch.Tensor]) -> bytes:
+    header = json.dumps([{"$tensor": name} for name in tensors]).encode()
+    return frame(header, save_tensors(tensors))
