@@ -255,3 +255,35 @@ def test_the_caps_hold_at_their_documented_values() -> None:
 def save_frame(tensors: dict[str, torch.Tensor]) -> bytes:
     header = json.dumps([{"$tensor": name} for name in tensors]).encode()
     return frame(header, save_tensors(tensors))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x00\x00\x00", "frame shorter than its length prefix"),
+        (struct.pack(">I", 5) + b"[1]", "header length out of range"),
+        (frame(b"[NaN]"), "bare NaN is not allowed; use the $float tag"),
+        (raw(nested(40)), "value nested too deeply"),
+        (raw([2**64]), "integer out of range"),
+        (raw({"$dict": [[1, 2]]}), "dict entries must be [str, value] pairs"),
+        (raw({"$set": [1]}), "unknown or malformed tag '$set'"),
+        (raw({"a": 1, "b": 2}), "unexpected JSON value of type dict"),
+        (frame(b"[" * 200_000 + b"]" * 200_000), "frame too deep or too large: RecursionError"),
+    ],
+)
+def test_each_refusal_says_exactly_what_was_wrong(data: bytes, message: str) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        decode(data)
+    assert str(refused.value) == message
+
+
+def test_a_four_byte_frame_reaches_the_json_parser() -> None:
+    with pytest.raises(ProtocolError) as refused:
+        decode(b"\x00\x00\x00\x00")
+    assert str(refused.value).startswith("malformed frame: JSONDecodeError: ")
+
+
+def test_a_frame_over_the_size_cap_says_so() -> None:
+    with pytest.raises(ProtocolError) as refused:
+        decode(b"\x00\x00\x00\x02[]" + b" " * MAX_FRAME_BYTES)
+    assert str(refused.value) == "frame over the size cap"
