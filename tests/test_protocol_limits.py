@@ -287,3 +287,22 @@ def test_a_frame_over_the_size_cap_says_so() -> None:
     with pytest.raises(ProtocolError) as refused:
         decode(b"\x00\x00\x00\x02[]" + b" " * MAX_FRAME_BYTES)
     assert str(refused.value) == "frame over the size cap"
+
+
+def test_each_tensor_refusal_says_exactly_what_was_wrong() -> None:
+    def refusal(data: bytes) -> str:
+        with pytest.raises(ProtocolError) as refused:
+            decode(data)
+        return str(refused.value)
+
+    two = save_tensors({"t0": torch.zeros(1), "t1": torch.zeros(1)})
+    assert (
+        refusal(frame(b'[{"$tensor":"t0"}]', two)) == "blob holds tensors the header does not use"
+    )
+    twice = frame(b'[{"$tensor":"t0"},{"$tensor":"t0"},{"$tensor":"t1"}]', two)
+    assert refusal(twice) == "tensor referenced twice"
+    assert refusal(save_frame({f"t{i}": torch.zeros(1) for i in range(257)})) == "too many tensors"
+    complex_frame = save_frame({"t0": torch.zeros(1, dtype=torch.complex64)})
+    assert refusal(complex_frame) == "t0: dtype torch.complex64 not allowed"
+    over = save_frame({"t0": torch.zeros((4 << 20) + 1, dtype=torch.bool)})
+    assert refusal(over) == "t0: 4194305 elements is over the cap"
