@@ -265,6 +265,7 @@ def save_frame(tensors: dict[str, torch.Tensor]) -> bytes:
         (frame(b"[NaN]"), "bare NaN is not allowed; use the $float tag"),
         (raw(nested(40)), "value nested too deeply"),
         (raw([2**64]), "integer out of range"),
+        (raw(["x" * ((1 << 20) + 1)]), "string over the size cap"),
         (raw({"$dict": [[1, 2]]}), "dict entries must be [str, value] pairs"),
         (raw({"$set": [1]}), "unknown or malformed tag '$set'"),
         (raw({"a": 1, "b": 2}), "unexpected JSON value of type dict"),
