@@ -14,11 +14,18 @@
 # summary line per module in summary.txt (benchmarks/mutation_report.py reads mutmut's cache).
 # Do not call `mutmut results` or `mutmut show` in the scratch copy while a run goes on: mutmut
 # 2 re-reads the source into its cache and the run then dies on a mutant it no longer finds;
-# `python benchmarks/mutation_report.py summary <scratch>/.mutmut-cache MODULE 0` is safe. Record the scores in benchmarks/README.md.
+# `python benchmarks/mutation_report.py summary <scratch>/.mutmut-cache MODULE 0` is safe.
+# Record the scores in benchmarks/README.md.
 #
-# Environment: MUTATION_OUT, MUTMUT (default: mutmut on PATH), PYTHON (default: python3),
+# Environment: MUTATION_OUT, MUTATION_RESUME (see below), MUTMUT (default: mutmut on PATH),
+# PYTHON (default: python3),
 # MUTATION_TIME_BASE (seconds a mutant may take beyond 3x the baseline run; default 30),
-# MUTATION_TIMEOUT (stop each module after this many seconds; the summary counts what was left).
+# MUTATION_TIMEOUT (stop each module after this many seconds; the summary counts what was left),
+# MUTATION_SERVER=0 (start a fresh interpreter per mutant instead of benchmarks/mutation_server.py).
+#
+# Each mutant's pytest is forked from a warm interpreter (benchmarks/mutation_server.py: torch,
+# sympy, pytest, pydantic... imported once per module, never grader), not started afresh:
+# torch's import and assert_close's first call (it pulls in sympy) were most of a mutant's cost.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,17 +35,20 @@ python=${PYTHON:-python3}
 time_base=${MUTATION_TIME_BASE:-30}
 limit=${MUTATION_TIMEOUT:-0}  # seconds per module, 0 for none: a stopped run reports "untested"
 
-# module -> the pytest arguments that cover it. Plugins the tests do not use are left out and
+# module -> the pytest arguments that cover it. Hypothesis's property tests (hundreds of random
+# frames each) are left out: a mutant must be killed by a test that says which input breaks it. Plugins the tests do not use are left out and
 # --noconftest is given where they need none of conftest's fixtures (it imports torch): on a
 # busy machine that is most of a mutant's cost (1.5 s of CPU instead of 4.2 s for exports).
 lean="-p no:hypothesispytest -p no:benchmark -p no:anyio"
 declare -A TESTS=(
   [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_exports_gradescope.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
-  [grader/authoring/expect.py]="$lean tests/test_expect.py"
+  [grader/authoring/expect.py]="$lean --noconftest tests/test_expect.py tests/test_expect_boundaries.py"
   [grader/judge/scoring.py]="$lean tests/test_scoring_budget.py tests/test_sandbox_deadlines.py tests/test_judge.py"
-  [grader/wire/protocol.py]="-p no:benchmark -p no:anyio tests/test_protocol.py"
+  [grader/wire/protocol.py]="$lean --noconftest tests/test_protocol.py tests/test_protocol_limits.py -k 'not never_crashes and not survive_the'"
   [grader/judge/sandbox.py]="$lean tests/test_sandbox_deadlines.py tests/test_sandbox_tempdirs.py tests/test_sandbox.py"
-  [grader/jail/isolation.py]="$lean tests/test_isolation_seccomp_mask.py tests/test_isolation.py"
+  [grader/wire/frames.py]="$lean --noconftest tests/test_frames.py"
+  [grader/jail/layers/seccomp.py]="$lean tests/test_isolation_seccomp_mask.py tests/test_isolation.py"
+  [grader/jail/layers/namespaces.py]="$lean tests/test_isolation.py"
   [grader/staff/intake.py]="$lean --noconftest tests/test_intake.py"
   [grader/staff/gradebook.py]="$lean --noconftest tests/test_gradebook.py tests/test_gradebook_maximum.py"
   [grader/staff/validate.py]="$lean tests/test_validate_stubs.py tests/test_validate.py"
@@ -46,7 +56,8 @@ declare -A TESTS=(
 ORDER=(
   grader/outputs/exports.py grader/authoring/expect.py grader/staff/gradebook.py
   grader/staff/intake.py grader/wire/protocol.py grader/staff/validate.py
-  grader/judge/scoring.py grader/judge/sandbox.py grader/jail/isolation.py
+  grader/wire/frames.py grader/judge/scoring.py grader/judge/sandbox.py
+  grader/jail/layers/seccomp.py grader/jail/layers/namespaces.py
 )
 
 command -v "$mutmut" >/dev/null || { echo "mutmut not found: pip install mutmut==2.5.1" >&2; exit 2; }
@@ -62,13 +73,30 @@ for module in "${modules[@]}"; do
   (cd "$root" && git ls-files -z --cached --others --exclude-standard \
      | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$scratch"
   started=$(date +%s)
+  # MUTATION_RESUME=1: start from the last run's cache; its killed mutants stay killed and only
+  # the others are run again (mutmut starts afresh by itself where the module changed)
+  if [ "${MUTATION_RESUME:-0}" = 1 ] && [ -f "$out/$name.mutmut-cache" ]; then
+    cp "$out/$name.mutmut-cache" "$scratch/.mutmut-cache"
+  fi
   (
     cd "$scratch"
     export PYTHONPATH=$scratch
+    runner="$python -m pytest"
+    if [ "${MUTATION_SERVER:-1}" != 0 ]; then
+      sock=$scratch/.mutation.sock  # bound only once the preloading is done
+      "$python" benchmarks/mutation_server.py serve "$sock" grader.cli grader.judge.sandbox \
+        grader.staff.batch > "$out/$name.server.log" 2>&1 &
+      server=$!
+      trap 'kill "$server" 2>/dev/null || true' EXIT
+      for _ in $(seq 600); do [ -S "$sock" ] || ! kill -0 "$server" 2>/dev/null && break; sleep 0.5; done
+      runner="$python benchmarks/mutation_server.py run $sock --"  # no server: plain pytest
+    fi
     # exit status is a bit mask of what survived or timed out: read from the results instead
     timeout "$limit" "$mutmut" run --paths-to-mutate "$module" --tests-dir tests --simple-output --no-progress \
       --test-time-multiplier 3 --test-time-base "$time_base" \
-      --runner "$python -m pytest -x -q -p no:cacheprovider $tests" || true
+      --runner "$runner -x -q -p no:cacheprovider $tests" || true
+    [ ! -f "$module.bak" ] || mv "$module.bak" "$module"  # a run stopped mid-mutant
+    cp .mutmut-cache "$out/$name.mutmut-cache"
     "$mutmut" results > "$out/$name.results.txt" || true
     : > "$out/$name.survivors.diff"
     for id in $("$python" "$root/benchmarks/mutation_report.py" survivors .mutmut-cache); do

@@ -58,7 +58,8 @@ def test_hostile_submission_gains_nothing(
         verify(result)
     statuses = [check.status for check in result.checks]
     assert set(statuses) <= case.expect, f"{case.name}: {statuses}\n{result.checks[0].feedback}"
-    assert result.score <= unarmed_score(case)
+    # the twin is graded only where it can decide: a score is never below 0 (Points, ge=0)
+    assert result.score == 0 or result.score <= unarmed_score(case)
     assert len(result.output) <= case.limits.output_kb * 1024 + 100
 
 
