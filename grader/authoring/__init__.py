@@ -13,10 +13,12 @@ missing value is never a pass. Every comparison of an answer with an expected va
 them (`within`, `within_tolerance`, `expect_float`, `expect_tensor`); `tests/test_fail_closed.py`
 refuses raw tolerance comparisons and `assert` in check files. `diagnose` names autograd
 misconceptions; `gradcheck` compares gradients with central differences; `reports` reads probes'
-reports.
+reports; `@reference_answer` computes a helper's reference answer once per judge process for
+each distinct input (`grader.authoring.answers`).
 """
 
 from grader.authoring import diagnose, gradcheck
+from grader.authoring.answers import ReferenceView, reference_answer
 from grader.authoring.check import CheckFailure, InvalidAnswer, check, fail
 from grader.authoring.expect import (
     FLOAT32_ATOL,
@@ -47,6 +49,7 @@ __all__ = [
     "CheckFailure",
     "Diagnosis",
     "InvalidAnswer",
+    "ReferenceView",
     "Submission",
     "as_float",
     "as_floats",
@@ -64,6 +67,7 @@ __all__ = [
     "gradcheck",
     "max_difference",
     "non_finite",
+    "reference_answer",
     "relative_error",
     "report_of",
     "within",

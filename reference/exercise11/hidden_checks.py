@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import torch
 
-from grader.authoring import Submission, as_floats, check, fail
+from grader.authoring import Submission, as_floats, check, fail, reference_answer
 
 
+@reference_answer
 def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]:
     """The reference's train on the same set-up, judge-side, without touching the global RNG."""
     probes = sub.exercise.probes
@@ -61,6 +62,7 @@ def hidden_train_after_evaluate(sub: Submission) -> None:
         )
 
 
+@reference_answer
 def reference_epoch(sub: Submission, case: str) -> tuple[list[float], list[torch.Tensor]]:
     """One epoch of the reference's train on the CPU: its losses and final parameters."""
     probes = sub.exercise.probes
