@@ -15,6 +15,12 @@
    must equal the batch's.
 4. The checks' own compute: each distinct file's checks run in this process, warm, one thread.
    Overhead per run = a run's time in the sandbox (its `elapsed_s`) minus that compute.
+5. Where a run's time goes (benchmarks/breakdown.py): one judge in this process grades each
+   exercise's reference and first mutant one at a time, every phase timed (start, import,
+   requests, student code, judge code, close), with the CPU time of judge and sandboxes.
+
+The targets of issue 16 are printed against the figures: judge time per run (wall time x
+judges / runs) at most 40 ms, at least 90x the serial baseline, peak PSS at most 1.2 GB.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import breakdown  # noqa: E402
 from benchmarks.corpus import Variant, build_students  # noqa: E402
 from grader.judge.registry import Registry  # noqa: E402
 from grader.outputs.models import BatchResult, ExerciseResult  # noqa: E402
@@ -242,6 +249,28 @@ def overheads(
     return [results[k].elapsed_s - compute[v] for k, v in chosen.items() if k in results]
 
 
+TARGET_JUDGE_MS = 40.0  # issue 16: judge time per run, on average
+TARGET_SPEED_UP = 90.0  # issue 16: times the serial fresh-interpreter baseline
+TARGET_PSS_MIB = 1.2 * 1024  # issue 16: peak PSS of the whole tree, no higher than before
+
+
+def targets(runs: int, workers: int, wall: float, serial: float, pss_mib: float) -> list[str]:
+    """Each target of issue 16 against this run's figure: met or not."""
+    judge_ms = wall * workers / runs * 1000
+    rows = [
+        ("judge time per run", f"{judge_ms:.1f} ms", f"<= {TARGET_JUDGE_MS:.0f} ms",
+         judge_ms <= TARGET_JUDGE_MS),
+        ("speed-up, serial baseline", f"{serial / wall:.1f}x", f">= {TARGET_SPEED_UP:.0f}x",
+         serial / wall >= TARGET_SPEED_UP),
+        ("peak PSS, whole tree", f"{pss_mib:.0f} MiB", f"<= {TARGET_PSS_MIB:.0f} MiB",
+         pss_mib <= TARGET_PSS_MIB),
+    ]  # fmt: skip
+    return [
+        f"target: {name:<26} {got:>10}  (issue 16: {want}) {'met' if ok else 'NOT met'}"
+        for name, got, want, ok in rows
+    ]
+
+
 def table(rows: list[tuple[str, str, str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return [
@@ -318,6 +347,12 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=0, help="judges (default: all cores)")
     parser.add_argument("--keep", type=Path, help="build the students and gradebook here")
+    parser.add_argument(
+        "--breakdown-per-exercise",
+        type=int,
+        default=2,
+        help="files per exercise timed phase by phase after the batch (0: no breakdown)",
+    )
     args = parser.parse_args()
     print("$ python " + shlex.join(["benchmarks/batch.py", *sys.argv[1:]]))
     import torch
@@ -366,6 +401,12 @@ def measure(args: argparse.Namespace, work: Path) -> int:
         overheads(results, chosen, compute),
         compute_mean,
     )
+    serial = statistics.fmean(seconds for seconds, _ in baseline.values()) * len(chosen)
+    lines += ["", *targets(len(chosen), workers, wall, serial, sampler.peak_pss / 1024)]
+    if args.breakdown_per_exercise:
+        print("4. where a run's time goes, one judge in this process:", flush=True)
+        subs = breakdown.sample(registry, [], args.breakdown_per_exercise)
+        lines += ["", *breakdown.render(breakdown.measure(registry, subs, rounds=1))]
     print("\n".join(["", *lines, "", *correctness(results, chosen, baseline)]))
     print(
         f"the baseline was NOT run in full: {len(sample)} runs were measured, spread evenly "

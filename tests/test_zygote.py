@@ -117,3 +117,56 @@ def test_a_cuda_build_is_an_accelerator_build() -> None:
         assert zygote.accelerator_built()
     elif not torch.backends.mps.is_built():
         assert not zygote.accelerator_built()  # this CPU-only build: the warm-up runs
+
+
+# A prepared zygote forks a child that makes the private copies a sandbox makes, and reports
+# whether each copy ran the code object the zygote compiled (no compile in the child), and
+# whether an edited source is compiled afresh.
+PRECOMPILED_CHILD = textwrap.dedent(
+    """
+    import json, os, sys
+    import grader.jail.prepare_zygote
+    from grader.jail import probing, zygote
+    from grader.wire import messages, protocol
+    read, write = os.pipe()
+    before = zygote.compiled.cache_info()
+    pid = os.fork()
+    if pid == 0:
+        import builtins
+        real_compile, compiled_here = builtins.compile, []
+        def counting(source, filename, *args, **kwargs):
+            compiled_here.append(filename)
+            return real_compile(source, filename, *args, **kwargs)
+        builtins.compile = counting
+        misses = zygote.compiled.cache_info().misses
+        wire = probing.private_module(protocol)
+        typed = probing.private_module(messages, {protocol.__name__: wire})
+        helpers = probing.private_copy()
+        reused = compiled_here == [] and zygote.compiled.cache_info().misses == misses
+        private = wire is not protocol and helpers is not probing and typed is not messages
+        works = wire.decode(wire.encode([1, "a"])) == [1, "a"]
+        edited = zygote.compiled("x = 1\\n", protocol.__file__)
+        fresh = compiled_here == [protocol.__file__] and edited.co_consts[0] == 1
+        os.write(write, json.dumps([reused, private, works, fresh]).encode())
+        os._exit(0)
+    os.close(write)
+    seen = json.loads(os.read(read, 4096))
+    os.waitpid(pid, 0)
+    print(json.dumps({"cached": before.currsize, "child": seen}))
+    """
+)
+
+
+def test_the_zygote_compiles_the_copied_modules_once() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PRECOMPILED_CHILD], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    import json
+
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["cached"] == len(zygote.COPIED_MODULES)
+    reused, private, works, fresh = seen["child"]
+    assert reused, "a sandbox compiled a module the zygote had compiled"
+    assert private and works
+    assert fresh, "a changed source must be compiled again, not served from the cache"

@@ -17,6 +17,7 @@ from grader.authoring import (
     expect_tensor,
     fail,
     far_from,
+    reference_answer,
     same_form,
     within_tolerance,
 )
@@ -122,6 +123,7 @@ LECTURE_FINGERPRINTS: tuple[tuple[str, float, Diagnosis], ...] = (
 )
 
 
+@reference_answer
 def load_split(sub: Submission, columns: tuple[int, int] = (1, 2), seed: int = 123) -> Any:
     """The notebook's Iris split, loaded judge-side by the exercise's probes module."""
     probes = sub.exercise.probes

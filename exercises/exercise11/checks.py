@@ -24,6 +24,7 @@ from grader.authoring import (
     error_text,
     fail,
     max_difference,
+    reference_answer,
     report_of,
     within_tolerance,
 )
@@ -154,6 +155,7 @@ def expect_losses(
             )
 
 
+@reference_answer
 def batch_losses(sub: Submission, case: str) -> list[float]:
     """Each training batch's loss at the initial parameters (judge-side, no training)."""
     probes = sub.exercise.probes
@@ -183,6 +185,7 @@ def explain_epoch_loss(got: float, batches: list[float]) -> Diagnosis | None:
     return None
 
 
+@reference_answer
 def expected_accuracy(sub: Submission, case: str) -> tuple[float, list[float]]:
     """Accuracy of argmax(logits) over the whole loader, and the per-batch accuracies."""
     probes = sub.exercise.probes

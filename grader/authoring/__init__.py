@@ -14,7 +14,9 @@ them (`within`, `within_tolerance`, `expect_float`, `expect_tensor`); `tests/tes
 refuses raw tolerance comparisons and `assert` in check files. `diagnose` names autograd
 misconceptions; `gradcheck` compares gradients with central differences; `reports` reads probes'
 reports; `fact`, `count`, `flags`, `error_text` read facts, which are feedback only
-(grader.authoring.evidence: a check worth points passes on a value comparison).
+(grader.authoring.evidence: a check worth points passes on a value comparison);
+`@reference_answer` computes a helper's reference answer once per judge process for each
+distinct input (`grader.authoring.answers`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from grader.outputs.models import Diagnosis
 
 if TYPE_CHECKING:
     from grader.authoring import diagnose, gradcheck
+    from grader.authoring.answers import ReferenceView, reference_answer
     from grader.authoring.expect import (
         FLOAT32_ATOL,
         FLOAT32_RTOL,
@@ -56,6 +59,8 @@ LAZY = {
     "diagnose": "grader.authoring.diagnose",
     "gradcheck": "grader.authoring.gradcheck",
     "compare_gradients": "grader.authoring.gradcheck",
+    "ReferenceView": "grader.authoring.answers",
+    "reference_answer": "grader.authoring.answers",
     **dict.fromkeys(
         (
             "FLOAT32_ATOL",
@@ -96,6 +101,7 @@ __all__ = [
     "CheckFailure",
     "Diagnosis",
     "InvalidAnswer",
+    "ReferenceView",
     "Submission",
     "as_float",
     "as_floats",
@@ -115,6 +121,7 @@ __all__ = [
     "gradcheck",
     "max_difference",
     "non_finite",
+    "reference_answer",
     "relative_error",
     "report_of",
     "same_form",

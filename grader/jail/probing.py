@@ -4,7 +4,8 @@ An exercise's probes.py runs in the sandbox next to the student's code and answe
 with plain data. What several probes watch the same way lives here: the backward passes
 autograd's engine runs, facts about tensors and modules, the device a value is on, and which
 errors raised off the CPU are facts for the judge rather than the verdict. This module imports
-only torch and the standard library, and keeps no state between calls.
+only torch, the standard library and the zygote's cache of compiled sources
+(`grader.jail.zygote.compiled`), and keeps no state between calls.
 
 Student code shares the process, so every fact here is read through something it cannot
 override: the sandbox loads a private copy of this module before importing the submission
@@ -27,6 +28,8 @@ from typing import Any
 
 import torch
 from torch.autograd.variable import Variable
+
+from grader.jail.zygote import compiled
 
 ERROR_CHARS = 300  # an error recorded as a fact is cut to this length
 
@@ -55,7 +58,8 @@ def private_module(module: types.ModuleType, imports: dict[str, Any] | None = No
     copy = types.ModuleType(module.__name__)
     copy.__file__ = str(path)
     copy.__dict__["__builtins__"] = builtins_importing(imports or {})
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), copy.__dict__)  # noqa: S102
+    code = compiled(path.read_text(encoding="utf-8"), str(path))  # the zygote compiled it
+    exec(code, copy.__dict__)  # noqa: S102
     return copy
 
 

@@ -116,17 +116,25 @@ class SandboxCgroup:
         Does not wait for them to be gone (`remove` does): the kill is immediate, the exit of a
         large process takes milliseconds the judge need not spend.
         """
-        for folder in self.paths:
-            with contextlib.suppress(OSError):
-                (folder / "cgroup.kill").write_text("1")
+        if self.hierarchy.version == 2:  # cgroup v1 has no cgroup.kill
+            for folder in self.paths:
+                with contextlib.suppress(OSError):
+                    (folder / "cgroup.kill").write_text("1")
         for _ in range(3):  # a fork racing the first round is in the cgroup for the next
-            for pid in self.members():
+            members = self.members()
+            if not members:
+                break  # nobody left who could fork
+            for pid in members:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
 
-    def remove(self) -> None:
-        """Kill what is left, wait for it to be gone, remove the folders (bounded wait)."""
-        self.kill()
+    def remove(self, killed: bool = False) -> None:
+        """Kill what is left, wait for it to be gone, remove the folders (bounded wait).
+
+        `killed`: `kill` has just run; the folders are then tried at once (a folder that still
+        holds a process refuses, and is killed and tried again)."""
+        if not killed:
+            self.kill()
         deadline = time.monotonic() + REMOVE_S
         for folder in self.paths:
             while folder.exists():
@@ -144,7 +152,7 @@ class SandboxCgroup:
         """`kill` now, `remove` in a background thread: the judge goes on at once. (Not a
         daemon: an exiting judge waits for it, at most `REMOVE_S`.)"""
         self.kill()
-        threading.Thread(target=self.remove, name="grade-cgroup-remove").start()
+        threading.Thread(target=self.remove, args=(True,), name="grade-cgroup-remove").start()
 
     def oom_killed(self) -> bool:
         """True when the kernel killed a process here for the memory limit."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from grader.authoring import Submission, check
+from grader.authoring import Submission, check, reference_answer
 
 SPLIT_COLUMNS, SPLIT_SEED = (0, 3), 7  # sepal length and petal width, another shuffle
 
@@ -18,6 +18,7 @@ def other_settings(sub: Submission) -> Any:
     )
 
 
+@reference_answer
 def reference_curve(
     sub: Submission, variant: str, x: torch.Tensor, y: torch.Tensor
 ) -> torch.Tensor:

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import torch
 
-from grader.authoring import CheckFailure, InvalidAnswer, Submission, as_floats, check
+from grader.authoring import (
+    CheckFailure,
+    InvalidAnswer,
+    Submission,
+    as_floats,
+    check,
+    reference_answer,
+)
 
 
+@reference_answer
 def reference_losses(sub: Submission, case: str, num_epochs: int) -> list[float]:
     """The reference's train on the same set-up, judge-side, without touching the global RNG."""
     probes = sub.exercise.probes
@@ -52,6 +60,7 @@ def hidden_train_after_evaluate(sub: Submission) -> None:
     checks.expect_training_mode(report, "a dropout model trained right after evaluate()")
 
 
+@reference_answer
 def reference_epoch(sub: Submission, case: str) -> tuple[list[float], list[torch.Tensor]]:
     """One epoch of the reference's train on the CPU: its losses and final parameters."""
     probes = sub.exercise.probes

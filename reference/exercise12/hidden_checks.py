@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import torch
 
-from grader.authoring import CheckFailure, InvalidAnswer, Submission, check
+from grader.authoring import CheckFailure, InvalidAnswer, Submission, check, reference_answer
 
 
+@reference_answer
 def reference_step(sub: Submission, case: str) -> tuple[float, list[torch.Tensor]]:
     """The reference's train_step on the same set-up, judge-side, on the CPU."""
     probes = sub.exercise.probes
@@ -41,6 +42,7 @@ def hidden_integer_targets_moved_to_device(sub: Submission) -> None:
     )
 
 
+@reference_answer
 def reference_epoch(sub: Submission) -> tuple[list[float], list[torch.Tensor]]:
     """The reference's train_step over one ADALINE epoch on the CPU: each loss, final params."""
     probes = sub.exercise.probes
