@@ -61,7 +61,7 @@ EXPECTED = {  # student id -> (exercise2 score, late)
     "1001": (8.0, False),  # Canvas flat: ge_mask
     "1002": (12.0, True),  # Canvas, LATE: the latest submission (5003, the solution) wins
     "1003": (7.0, False),  # Moodle folder: forward_abs
-    "erin": (11.0, False),  # a zip per student: inplace_grad_output
+    "erin": (12.0, False),  # a zip per student: inplace_grad_output (a fact: named, not charged)
     "frank": (12.0, False),  # a notebook with a magic line
     "grace": (0.0, False),  # the untouched stub
     "henry": (0.0, False),  # on the roster, nothing handed in

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -107,74 +108,138 @@ def grade_folder(
         files = _changed_files(registry, intake, book, regrade, unrecorded)
         found = sum(len(student.files) for student in intake.students)
         unchanged = found - len(files) - len(unrecorded)  # the unreadable are not unchanged
-        graded: list[tuple[str, str]] = []
-        advance: Callable[[], None] = lambda: None  # noqa: E731 - replaced per round
-
-        def store(job: Job, result: ExerciseResult) -> None:
-            student, source, digest = files[(job.student, job.exercise)]
-            lateness, note = lateness_of(folder, source.origin, source.late)
-            book.record(
-                student.student,
-                result,
-                content_hash=digest,
-                exercise_version=registry.get(job.exercise).meta.version,
-                name=student.display_name,
-                late=source.late,
-                submitted_at=lateness.submitted_at,
-                notes=[*student.notes, *source.notes, *([note] if note else [])],
-                since=ticket.since if regrade else 0,
-            )
-
-        def record(job: Job, result: ExerciseResult) -> None:
-            """A failure while recording is this result's verdict, never the batch's end."""
-            try:
-                try:
-                    store(job, result)
-                except Exception:  # noqa: BLE001 - student text the gradebook refused
-                    store(job, recordable(result))
-                graded.append((job.student, job.exercise))
-            except Exception as exc:  # noqa: BLE001 - still refused: record why, not the result
-                try:
-                    store(job, unrecordable(result, exc))
-                    graded.append((job.student, job.exercise))
-                except Exception as again:  # noqa: BLE001 - nothing recorded; say so
-                    unrecorded.append(
-                        f"{job.student}: {job.exercise} not recorded "
-                        f"({type(again).__name__}); run the batch again"
-                    )
-            advance()
-
-        def given_up(failure: JobFailure) -> None:
-            advance()
-
+        since = ticket.since if regrade else 0
+        recorder = _Recorder(registry, folder, book, files, since, unrecorded=unrecorded)
         before = fingerprints(registry, {exercise for _, exercise in files})
-        failures: list[JobFailure] = []
-        wanted = [
-            Wanted(sid, ex, digest, registry.get(ex).meta.version)
-            for (sid, ex), (_, _, digest) in sorted(files.items())
-        ]
-        busy: tuple[Wanted, ...] = ()
-        while wanted:
-            outcome = book.claim(ticket, wanted, regrade=regrade)
-            busy, wanted = outcome.busy, list(outcome.busy)
-            mine = {(item.student, item.exercise) for item in outcome.claimed}
-            if not mine:
-                break
-            jobs = [
-                Job(
-                    sid,
-                    ex,
-                    source.blob or source.data,
-                    f"{ex}.py",
-                    job_timeout(settings.overrides.apply(registry.get(ex).meta.limits)),
-                    stop_after_timeouts=FIRST_RUN_TIMEOUTS,
-                )
-                for (sid, ex), (_, source, _) in sorted(files.items(), key=_by_exercise(registry))
-                if (sid, ex) in mine
-            ]
-            advance = progress(len(jobs)) if progress is not None else (lambda: None)
-            failures += runner.run(jobs, record, given_up, retry_when=timed_out)
+        failures, busy = _grade_claimed(
+            _Round(registry, settings, runner, book, ticket, regrade, progress), files, recorder
+        )
     grades = _latest(db_path, course)
+    problems = _problems(registry, failures, unrecorded, busy, before)
+    run = BatchRun(
+        graded=len(recorder.graded),
+        unchanged=unchanged,
+        busy=len(busy),
+        not_graded=len(failures) + len(unrecorded),
+        gradebook=str(db_path),
+    )
+    return _with_intake(grades, intake, problems).model_copy(update={"run": run})
+
+
+Files = dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]]
+
+
+@dataclass
+class _Recorder:
+    """Commits each result to the gradebook as it completes. A failure while recording is that
+    result's verdict (student text the gradebook refused), never the batch's end."""
+
+    registry: Registry
+    folder: Path
+    book: Gradebook
+    files: Files
+    since: int  # with --regrade, what counts as this batch's own attempts
+    graded: list[tuple[str, str]] = field(default_factory=list)
+    unrecorded: list[str] = field(default_factory=list)
+    advance: Callable[[], None] = lambda: None  # the progress bar's, replaced per round
+
+    def store(self, job: Job, result: ExerciseResult) -> None:
+        student, source, digest = self.files[(job.student, job.exercise)]
+        lateness, note = lateness_of(self.folder, source.origin, source.late)
+        self.book.record(
+            student.student,
+            result,
+            content_hash=digest,
+            exercise_version=self.registry.get(job.exercise).meta.version,
+            name=student.display_name,
+            late=source.late,
+            submitted_at=lateness.submitted_at,
+            notes=[*student.notes, *source.notes, *([note] if note else [])],
+            since=self.since,
+        )
+
+    def record(self, job: Job, result: ExerciseResult) -> None:
+        try:
+            try:
+                self.store(job, result)
+            except Exception:  # noqa: BLE001 - student text the gradebook refused
+                self.store(job, recordable(result))
+            self.graded.append((job.student, job.exercise))
+        except Exception as exc:  # noqa: BLE001 - still refused: record why, not the result
+            try:
+                self.store(job, unrecordable(result, exc))
+                self.graded.append((job.student, job.exercise))
+            except Exception as again:  # noqa: BLE001 - nothing recorded; say so
+                self.unrecorded.append(
+                    f"{job.student}: {job.exercise} not recorded "
+                    f"({type(again).__name__}); run the batch again"
+                )
+        self.advance()
+
+    def given_up(self, failure: JobFailure) -> None:
+        self.advance()
+
+
+@dataclass(frozen=True)
+class _Round:
+    """What each round of claiming and grading needs."""
+
+    registry: Registry
+    settings: Settings
+    runner: Executor
+    book: Gradebook
+    ticket: BatchTicket
+    regrade: bool
+    progress: Callable[[int], Callable[[], None]] | None
+
+
+def _grade_claimed(
+    rounds: _Round, files: Files, recorder: _Recorder
+) -> tuple[list[JobFailure], tuple[Wanted, ...]]:
+    """Claim every wanted pair, grade what this batch got, and try once more for pairs another
+    live batch held (it may have died); the failures, and the pairs still held by another."""
+    registry = rounds.registry
+    failures: list[JobFailure] = []
+    wanted = [
+        Wanted(sid, ex, digest, registry.get(ex).meta.version)
+        for (sid, ex), (_, _, digest) in sorted(files.items())
+    ]
+    busy: tuple[Wanted, ...] = ()
+    while wanted:
+        outcome = rounds.book.claim(rounds.ticket, wanted, regrade=rounds.regrade)
+        busy, wanted = outcome.busy, list(outcome.busy)
+        mine = {(item.student, item.exercise) for item in outcome.claimed}
+        if not mine:
+            break
+        jobs = [
+            Job(
+                sid,
+                ex,
+                source.blob or source.data,
+                f"{ex}.py",
+                job_timeout(rounds.settings.overrides.apply(registry.get(ex).meta.limits)),
+                stop_after_timeouts=FIRST_RUN_TIMEOUTS,
+            )
+            for (sid, ex), (_, source, _) in sorted(files.items(), key=_by_exercise(registry))
+            if (sid, ex) in mine
+        ]
+        progress = rounds.progress
+        recorder.advance = progress(len(jobs)) if progress is not None else (lambda: None)
+        failures += rounds.runner.run(
+            jobs, recorder.record, recorder.given_up, retry_when=timed_out
+        )
+    return failures, busy
+
+
+def _problems(
+    registry: Registry,
+    failures: list[JobFailure],
+    unrecorded: list[str],
+    busy: tuple[Wanted, ...],
+    before: dict[str, str],
+) -> list[str]:
+    """The batch's warnings: what was not graded or recorded, what another batch holds, and
+    exercises whose checks changed while the batch ran."""
     problems = [
         f"{f.job.student}: {f.job.exercise} not graded: {f.reason}; run the batch again"
         for f in failures
@@ -190,14 +255,7 @@ def grade_folder(
         for exercise, digest in fingerprints(registry, set(before)).items()
         if digest != before[exercise]
     ]
-    run = BatchRun(
-        graded=len(graded),
-        unchanged=unchanged,
-        busy=len(busy),
-        not_graded=len(failures) + len(unrecorded),
-        gradebook=str(db_path),
-    )
-    return _with_intake(grades, intake, problems).model_copy(update={"run": run})
+    return problems
 
 
 def default_gradebook(folder: Path) -> Path:
@@ -262,7 +320,7 @@ def fingerprints(registry: Registry, exercise_ids: set[str]) -> dict[str, str]:
 
 def _changed_files(
     registry: Registry, intake: Intake, book: Gradebook, regrade: bool, unreadable: list[str]
-) -> dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]]:
+) -> Files:
     """Every (student, exercise) whose file or exercise version changed (all when `regrade`)."""
     files: dict[tuple[str, str], tuple[StudentSubmission, SourceFile, str]] = {}
     for student in intake.students:
