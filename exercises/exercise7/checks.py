@@ -55,13 +55,29 @@ def judge_weights(sizes: Sizes, seed: int) -> list[torch.Tensor]:
     return [torch.randn(*shape, generator=gen) * 0.6 for shape in layer_shapes(sizes)]
 
 
+def open_relu_weights(sizes: Sizes, seed: int) -> list[torch.Tensor]:
+    """Weights whose hidden layers are non-negative with positive biases: on non-negative inputs
+    (`open_inputs`) every ReLU passes its input through, so the checks of probas do not also
+    charge a ReLU left out (logits_from_the_layers does)."""
+    weights = judge_weights(sizes, seed)
+    for i in range(4):
+        weights[i] = weights[i].abs() + (0.1 if i % 2 else 0.0)
+    return weights
+
+
+def open_inputs(seed: int, n: int, num_features: int) -> torch.Tensor:
+    return inputs(seed, n, num_features).abs()
+
+
 def integer_weights(sizes: Sizes, seed: int) -> list[torch.Tensor]:
-    """Small whole-number weights: with whole-number inputs every logit is computed exactly in
-    float32 on any device, however large it is."""
+    """Small whole-number weights, non-negative in the hidden layers (their ReLUs pass every
+    input through on non-negative inputs): with whole-number inputs every logit is computed
+    exactly in float32 on any device, however large it is."""
     gen = torch.Generator().manual_seed(seed)
+    low = [0, 1, 0, 1, -3, -3]
     return [
-        torch.randint(-3, 4, shape, generator=gen).to(torch.float32)
-        for shape in layer_shapes(sizes)
+        torch.randint(lo, 4, shape, generator=gen).to(torch.float32)
+        for lo, shape in zip(low, layer_shapes(sizes), strict=True)
     ]
 
 
@@ -247,13 +263,14 @@ def logits_from_the_layers(sub: Submission) -> None:
 @check(points=1)
 def probas_are_softmax_over_classes(sub: Submission) -> None:
     """probas = softmax(logits, dim=1): every row is non-negative and sums to 1."""
-    expect_probas(sub, SIZES, inputs(4, 8, SIZES[0]), "probas", judge_weights(SIZES, 4))
+    x, weights = open_inputs(4, 8, SIZES[0]), open_relu_weights(SIZES, 4)
+    expect_probas(sub, SIZES, x, "probas", weights)
 
 
 @check(points=1)
 def batch_equals_single_rows(sub: Submission) -> None:
     """A batch of N rows gives the same (logits, probas) as N calls on one row each."""
-    x, weights = inputs(5, 6, SIZES[0]), judge_weights(SIZES, 5)
+    x, weights = open_inputs(5, 6, SIZES[0]), open_relu_weights(SIZES, 5)
     report = sub.probe("single_rows", list(SIZES), SEED, weights, x)
     if not isinstance(report, dict) or not isinstance(report.get("rows"), (list, tuple)):
         raise InvalidAnswer("the single_rows probe sent back no rows")
