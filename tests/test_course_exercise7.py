@@ -20,11 +20,13 @@ SIZES = (4, 6, 5, 3)
 exercise, checks = harness.exercise, harness.checks
 
 
-def forward(exercise: Exercise, relative: str, x: torch.Tensor) -> dict[str, object]:
+def forward(
+    exercise: Exercise, relative: str, x: torch.Tensor, weights: list[torch.Tensor]
+) -> dict[str, object]:
     probes = exercise.probes
     assert probes is not None
     report: dict[str, object] = probes.forward(
-        harness.staff(exercise, relative), "cpu", list(SIZES), 1, x
+        harness.staff(exercise, relative), "cpu", list(SIZES), 1, weights, x
     )
     return report
 
@@ -37,22 +39,25 @@ def test_parameter_count_of_the_public_sizes(checks: ModuleType) -> None:
 @pytest.mark.parametrize(
     "name", ["solution.py", "alternatives/sequential_inside.py", "alternatives/module_list.py"]
 )
-def test_logits_recomputed_from_registered_weights(
+def test_the_judges_weights_are_loaded_and_decide_the_logits(
     exercise: Exercise, checks: ModuleType, name: str
 ) -> None:
-    x = checks.inputs(3, 8, SIZES[0])
-    report = forward(exercise, name, x)
-    layers = checks.find_layers(report["parameters"], SIZES)
-    assert layers is not None
+    x, weights = checks.inputs(3, 8, SIZES[0]), checks.judge_weights(SIZES, 3)
+    report = forward(exercise, name, x, weights)
+    assert (report["registered"], report["loaded"]) == (6, 6)
     logits, probas = report["output"]
-    torch.testing.assert_close(logits, checks.layer_logits(layers, x))
-    torch.testing.assert_close(probas.sum(dim=1), torch.ones(8))
+    torch.testing.assert_close(logits, checks.layer_logits(weights, x))
+    torch.testing.assert_close(probas, torch.softmax(checks.layer_logits(weights, x), dim=1))
+    # other weights, other logits: the answer follows the judge's weights, not the seed's
+    other = checks.judge_weights(SIZES, 4)
+    assert not torch.allclose(forward(exercise, name, x, other)["output"][0], logits)
 
 
 def test_plain_list_registers_nothing(exercise: Exercise, checks: ModuleType) -> None:
-    report = forward(exercise, "mutants/plain_list.py", checks.inputs(3, 2, SIZES[0]))
-    assert report["parameters"] == {}
-    assert checks.find_layers(report["parameters"], SIZES) is None
+    x, weights = checks.inputs(3, 2, SIZES[0]), checks.judge_weights(SIZES, 3)
+    report = forward(exercise, "mutants/plain_list.py", x, weights)
+    assert (report["registered"], report["loaded"]) == (0, 0)
+    assert not torch.allclose(report["output"][0], checks.layer_logits(weights, x))
 
 
 @pytest.mark.parametrize(
@@ -62,10 +67,9 @@ def test_plain_list_registers_nothing(exercise: Exercise, checks: ModuleType) ->
 def test_wrong_probas_are_named(
     exercise: Exercise, checks: ModuleType, mutant: str, code: str
 ) -> None:
-    logits, probas = forward(exercise, f"mutants/{mutant}.py", checks.inputs(4, 8, SIZES[0]))[
-        "output"
-    ]
-    diagnosis = checks.explain_probas(probas, logits)
+    x, weights = checks.inputs(4, 8, SIZES[0]), checks.judge_weights(SIZES, 4)
+    _, probas = forward(exercise, f"mutants/{mutant}.py", x, weights)["output"]
+    diagnosis = checks.explain_probas(probas, checks.layer_logits(weights, x))
     assert diagnosis is not None and diagnosis.code == code
 
 
@@ -75,10 +79,9 @@ def test_wrong_probas_are_named(
 def test_wrong_logits_are_named(
     exercise: Exercise, checks: ModuleType, mutant: str, code: str
 ) -> None:
-    x = checks.inputs(3, 8, SIZES[0])
-    report = forward(exercise, f"mutants/{mutant}.py", x)
-    layers = checks.find_layers(report["parameters"], SIZES)
-    diagnosis = checks.explain_logits(report["output"][0], layers, x)
+    x, weights = checks.inputs(3, 8, SIZES[0]), checks.judge_weights(SIZES, 3)
+    report = forward(exercise, f"mutants/{mutant}.py", x, weights)
+    diagnosis = checks.explain_logits(report["output"][0], weights, x)
     assert diagnosis is not None and diagnosis.code == code
 
 
@@ -87,12 +90,15 @@ def test_single_rows_probe_exposes_softmax_over_the_batch(
 ) -> None:
     probes = exercise.probes
     assert probes is not None
-    x = checks.inputs(5, 6, SIZES[0])
-    right = probes.single_rows(harness.staff(exercise, "solution.py"), "cpu", list(SIZES), 1, x)
+    x, weights = checks.inputs(5, 6, SIZES[0]), checks.judge_weights(SIZES, 5)
+    sizes = list(SIZES)
+    right = probes.single_rows(harness.staff(exercise, "solution.py"), "cpu", sizes, 1, weights, x)
     wrong = probes.single_rows(
-        harness.staff(exercise, "mutants/softmax_dim0.py"), "cpu", list(SIZES), 1, x
+        harness.staff(exercise, "mutants/softmax_dim0.py"), "cpu", sizes, 1, weights, x
     )
-    torch.testing.assert_close(torch.cat([p for _, p in right["rows"]]), right["batch"][1])
+    expected = torch.softmax(checks.layer_logits(weights, x), dim=1)
+    torch.testing.assert_close(right["batch"][1], expected)
+    torch.testing.assert_close(torch.cat([p for _, p in right["rows"]]), expected)
     assert torch.cat([p for _, p in wrong["rows"]]).eq(1).all()
 
 

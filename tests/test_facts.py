@@ -115,6 +115,229 @@ def test_the_static_walk_refuses_a_check_that_counts_only(tmp_path: Path) -> Non
     assert reaches_a_comparison("values", functions)
 
 
+# ---- the expected side of a comparison is the judge's own ------------------------------------
+# A comparison whose expected value came back from the sandbox (two sandbox answers compared with
+# each other, or softmax of the student's own logits) is as forgeable as a fact. The walk below
+# follows, through the module's functions, where each value came from: `sub.call` / `sub.probe`
+# (any `.call(...)` / `.probe(...)`) is the sandbox; a function's result has the origins of what
+# it returns; a helper's parameter that reaches the expected side of a comparison is a sink at
+# its call sites. Functions annotated to return a Diagnosis are skipped: they only name a
+# misconception. Its limits: it is per file (a hidden check is walked together with its public
+# checks.py, helpers are matched by name), it follows tuples, zip() and enumerate() element by
+# element but a list, dict or object as a whole (a dict that mixes the judge's weights into a
+# probe's report is all the sandbox's), and it does not see values that flow through globals.
+
+Origins = frozenset[str]
+SANDBOX = "<sandbox>"
+
+
+def _callee(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def _params(function: ast.FunctionDef) -> list[str]:
+    args = function.args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _bound(call: ast.Call, function: ast.FunctionDef) -> dict[str, ast.expr]:
+    params = _params(function)
+    bound = {params[i]: arg for i, arg in enumerate(call.args) if i < len(params)}
+    bound.update({k.arg: k.value for k in call.keywords if k.arg in params})
+    return bound
+
+
+def _is_diagnosis(function: ast.FunctionDef) -> bool:
+    return function.returns is not None and "Diagnosis" in ast.unparse(function.returns)
+
+
+class Flow:
+    """Where the values of a checks module come from, and which reach an expected side."""
+
+    def __init__(self, functions: dict[str, ast.FunctionDef]) -> None:
+        self.functions = functions
+        self.returns: dict[str, Origins] = {name: frozenset() for name in functions}
+        self.sinks: dict[str, set[str]] = {name: set() for name in functions}
+        changed = True
+        while changed:
+            changed = False
+            for name, function in functions.items():
+                env = self.env(function)
+                returned: set[str] = set()
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Return) and node.value is not None:
+                        returned |= self.origins(node.value, env)
+                if frozenset(returned) != self.returns[name]:
+                    self.returns[name], changed = frozenset(returned), True
+                if _is_diagnosis(function):
+                    continue
+                sinks = {o for _, e in self.expected_sides(function) for o in self.origins(e, env)}
+                if not sinks - {SANDBOX} <= self.sinks[name]:
+                    self.sinks[name] |= sinks - {SANDBOX}
+                    changed = True
+
+    def expected_sides(self, function: ast.FunctionDef) -> list[tuple[ast.Call, ast.expr]]:
+        """Every expression that is compared as the expected value, directly or through a
+        helper's sink parameter."""
+        sides = []
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = _callee(node)
+            if callee in COMPARISONS:
+                keyword = next((k.value for k in node.keywords if k.arg == "expected"), None)
+                expected = node.args[1] if len(node.args) > 1 else keyword
+                if expected is not None:
+                    sides.append((node, expected))
+            elif callee in self.functions:
+                bound = _bound(node, self.functions[callee])
+                sides += [(node, bound[p]) for p in self.sinks[callee] if p in bound]
+        return sides
+
+    def origins(self, expr: ast.expr, env: dict[str, set[str]]) -> set[str]:
+        found: set[str] = set()
+        todo: list[ast.AST] = [expr]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Name):
+                found |= env.get(node.id, set())
+                continue
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.Call):
+                callee = _callee(node)
+                if callee in ("call", "probe") and isinstance(node.func, ast.Attribute):
+                    found.add(SANDBOX)
+                    continue
+                if callee in self.functions:
+                    bound = _bound(node, self.functions[callee])
+                    for origin in self.returns[callee]:
+                        if origin == SANDBOX:
+                            found.add(SANDBOX)
+                        elif origin in bound:
+                            todo.append(bound[origin])
+                    continue
+            todo.extend(ast.iter_child_nodes(node))
+        return found
+
+    def _bind(self, target: ast.expr, value: ast.expr, env: dict[str, set[str]], out: list) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
+            if len(target.elts) == len(value.elts):
+                for t, v in zip(target.elts, value.elts, strict=True):
+                    self._bind(t, v, env, out)
+                return
+        origins = self.origins(value, env)
+        out += [(n.id, origins) for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+    def _bind_loop(
+        self, target: ast.expr, it: ast.expr, env: dict[str, set[str]], out: list
+    ) -> None:
+        if isinstance(target, ast.Tuple) and isinstance(it, ast.Call):
+            callee = _callee(it)
+            if callee == "zip" and len(it.args) == len(target.elts):
+                for t, arg in zip(target.elts, it.args, strict=True):
+                    self._bind_loop(t, arg, env, out)
+                return
+            if callee == "enumerate" and len(target.elts) == 2 and it.args:
+                self._bind_loop(target.elts[1], it.args[0], env, out)
+                return
+        self._bind(target, it, env, out)
+
+    def env(self, function: ast.FunctionDef) -> dict[str, set[str]]:
+        """The origins of every local name: its parameters, or the sandbox."""
+        env = {p: {p} for p in _params(function)}
+        changed = True
+        while changed:
+            changed = False
+            for node in ast.walk(function):
+                out: list[tuple[str, set[str]]] = []
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        self._bind(target, node.value, env, out)
+                elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+                    if node.value is not None:
+                        self._bind(node.target, node.value, env, out)
+                elif isinstance(node, (ast.For, ast.comprehension)):
+                    self._bind_loop(node.target, node.iter, env, out)
+                for name, origins in out:
+                    if not origins <= env.get(name, set()):
+                        env[name] = env.get(name, set()) | origins
+                        changed = True
+        return env
+
+    def sandbox_expected(self) -> list[str]:
+        """`function:line expression` for each expected side that came from the sandbox."""
+        found = []
+        for name, function in self.functions.items():
+            if _is_diagnosis(function):
+                continue
+            env = self.env(function)
+            for call, expected in self.expected_sides(function):
+                if SANDBOX in self.origins(expected, env):
+                    found.append(f"{name}:{call.lineno} {ast.unparse(expected)}")
+        return found
+
+
+@pytest.mark.parametrize("exercise_id", exercise_ids())
+def test_no_expected_value_comes_from_the_sandbox(registry: Registry, exercise_id: str) -> None:
+    exercise = registry.get(exercise_id)
+    functions = _functions(exercise.folder / "checks.py")
+    if exercise.hidden_checks_path:
+        functions = {**functions, **_functions(exercise.hidden_checks_path)}
+    found = Flow(functions).sandbox_expected()
+    assert found == [], f"{exercise_id}: expected values that came from the sandbox: {found}"
+
+
+PLANTED_FLOWS = """
+def run_forward(sub, x):
+    report = sub.probe("forward", x)
+    return report["logits"], report["probas"]
+
+def held_to(got, want, what):
+    expect_tensor(got, want, what)
+
+def explain(got, other) -> Diagnosis | None:
+    return NAMED if within(got, other) else None
+
+def softmax_of_own_logits(sub):
+    logits, probas = run_forward(sub, X)
+    expect_tensor(probas, torch.softmax(logits, dim=1), "probas", diagnosis=explain(probas, logits))
+
+def batch_against_rows(sub):
+    report = sub.probe("single_rows", X)
+    rows = torch.cat([row for row in report["rows"]])
+    held_to(report["batch"], rows, "batch")
+
+def numeric_of_student_forward(sub):
+    outputs = sub.call("relu", X)
+    numeric = (outputs[:6] - outputs[6:]) / 2e-6
+    for epoch, (a, n) in enumerate(zip(sub.call("grad", X), numeric)):
+        if not within(a, n):
+            fail("no")
+
+def judge_side(sub):
+    logits, probas = run_forward(sub, X)
+    expected = layer_logits(WEIGHTS, X)
+    for g, e in zip(logits, expected):
+        within(g, e)
+    held_to(probas, torch.softmax(expected, dim=1), "probas")
+    expect_tensor(logits, expected, "logits", diagnosis=explain(logits, probas))
+"""
+
+
+def test_the_flow_walk_refuses_sandbox_answers_on_the_expected_side(tmp_path: Path) -> None:
+    """Control: each planted comparison against a sandbox answer is found, and none of the
+    judge-side ones (a diagnosis may compare sandbox values: it names, it does not decide)."""
+    path = tmp_path / "checks.py"
+    path.write_text(PLANTED_FLOWS)
+    found = {entry.split(":")[0] for entry in Flow(_functions(path)).sandbox_expected()}
+    assert found == {"softmax_of_own_logits", "batch_against_rows", "numeric_of_student_forward"}
+
+
 # ---- the judge's own guard, through real sandboxes -------------------------------------------
 
 
@@ -167,7 +390,7 @@ def grade_planted(engine: Engine, exercise: Exercise, text: str) -> dict[str, Ch
     limits = exercise.meta.limits.model_copy(update={"import_s": 120, "total_s": 300})
     submission = SandboxedSubmission(engine, exercise, text, "exercise1.py", "cpu", limits)
     try:
-        results, _ = _run_checks(PLANTED, submission)
+        results, _ = _run_checks(PLANTED, submission, None)
     finally:
         submission.close()
     return {result.name: result for result in results}

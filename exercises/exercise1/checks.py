@@ -49,9 +49,10 @@ def read_graph(value: Any, name: str) -> Graph:
 
 def wrong_entries(got: Graph, expected: Graph) -> list[str]:
     """Names of the entries (a, da/dx, ...) that differ beyond the float64 tolerance."""
-    pairs = [("a", got[0], expected[0])]
-    pairs += [(f"da/d{k}", got[1][k], expected[1][k]) for k in "xwb"]
-    return [name for name, g, e in pairs if not within(g, e)]
+    names = ["a", *(f"da/d{k}" for k in "xwb")]
+    gots = [got[0], *(got[1][k] for k in "xwb")]
+    expecteds = [expected[0], *(expected[1][k] for k in "xwb")]
+    return [name for name, g, e in zip(names, gots, expecteds, strict=True) if not within(g, e)]
 
 
 def explain_graph(

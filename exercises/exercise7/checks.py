@@ -1,9 +1,11 @@
 """exercise7 public checks: the MultilayerPerceptron module (Lecture 06, slides 31 and 39).
 
-The model cannot cross the sandbox boundary, so the probes build it with a fixed seed and send
-back its registered parameters and its outputs. The layer sizes are all different, so each
-parameter is recognised by its shape alone, whatever the student named it; the judge then
-recomputes the logits from those weights and compares.
+The model cannot cross the sandbox boundary, so the probes build it with a fixed seed in the
+sandbox. The checks that judge its outputs send the judge's own weights, which the probe copies
+into the registered parameters (recognised by shape: the layer sizes are all different, so each
+tensor has one place whatever the student named it); the judge computes the logits and probas
+from the same weights and compares. Every expected value comes from the judge's weights and
+inputs, never from what the sandbox reported (a registered-parameter list can be faked).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from grader.authoring import (
     Submission,
     as_tensor,
     check,
+    count,
     diagnose,
     expect_tensor,
     fail,
@@ -46,21 +49,44 @@ def inputs(seed: int, n: int, num_features: int, scale: float = 1.0) -> torch.Te
     return torch.randn(n, num_features, generator=gen) * scale
 
 
+def judge_weights(sizes: Sizes, seed: int) -> list[torch.Tensor]:
+    """[W1, b1, W2, b2, W3, b3] the judge chooses (seeded, float32), loaded into the model."""
+    gen = torch.Generator().manual_seed(seed)
+    return [torch.randn(*shape, generator=gen) * 0.6 for shape in layer_shapes(sizes)]
+
+
+def open_relu_weights(sizes: Sizes, seed: int) -> list[torch.Tensor]:
+    """Weights whose hidden layers are non-negative with positive biases: on non-negative inputs
+    (`open_inputs`) every ReLU passes its input through, so the checks of probas do not also
+    charge a ReLU left out (logits_from_the_layers does)."""
+    weights = judge_weights(sizes, seed)
+    for i in range(4):
+        weights[i] = weights[i].abs() + (0.1 if i % 2 else 0.0)
+    return weights
+
+
+def open_inputs(seed: int, n: int, num_features: int) -> torch.Tensor:
+    return inputs(seed, n, num_features).abs()
+
+
+def integer_weights(sizes: Sizes, seed: int) -> list[torch.Tensor]:
+    """Small whole-number weights, non-negative in the hidden layers (their ReLUs pass every
+    input through on non-negative inputs): with whole-number inputs every logit is computed
+    exactly in float32 on any device, however large it is."""
+    gen = torch.Generator().manual_seed(seed)
+    low = [0, 1, 0, 1, -3, -3]
+    return [
+        torch.randint(lo, 4, shape, generator=gen).to(torch.float32)
+        for lo, shape in zip(low, layer_shapes(sizes), strict=True)
+    ]
+
+
 def read_parameters(report: Any) -> dict[str, torch.Tensor]:
     """The {name: tensor} map a probe sent back, validated."""
     params = report.get("parameters") if isinstance(report, dict) else None
     if not isinstance(params, dict):
         raise InvalidAnswer("the probe sent back no parameter list")
     return {name: as_tensor(value, f"parameter {name}") for name, value in params.items()}
-
-
-def find_layers(params: dict[str, torch.Tensor], sizes: Sizes) -> list[torch.Tensor] | None:
-    """[W1, b1, W2, b2, W3, b3] recognised by shape, or None when they are not all there."""
-    by_shape = {tuple(p.shape): p for p in params.values()}
-    if len(params) != 6 or len(by_shape) != 6:
-        return None
-    found = [by_shape.get(shape) for shape in layer_shapes(sizes)]
-    return [p for p in found if p is not None] if all(p is not None for p in found) else None
 
 
 def layer_logits(
@@ -82,13 +108,15 @@ def unpack(output: Any, n: int, num_classes: int) -> tuple[torch.Tensor, torch.T
 
 
 def run_forward(
-    sub: Submission, sizes: Sizes, x: torch.Tensor
-) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
-    """Build the model in the sandbox: its parameters, logits and probas for x."""
-    report = sub.probe("forward", list(sizes), SEED, x)
-    params = read_parameters(report)
-    logits, probas = unpack(report.get("output"), x.shape[0], sizes[3])
-    return params, logits, probas
+    sub: Submission, sizes: Sizes, x: torch.Tensor, weights: list[torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Build the model in the sandbox with the judge's weights loaded: its logits and probas
+    for x, and how many parameters it registers (a fact: feedback only)."""
+    report = sub.probe("forward", list(sizes), SEED, weights, x)
+    logits, probas = unpack(
+        report.get("output") if isinstance(report, dict) else None, x.shape[0], sizes[3]
+    )
+    return logits, probas, count(report, "registered")
 
 
 def expect_parameters(params: dict[str, torch.Tensor], sizes: Sizes) -> None:
@@ -108,20 +136,32 @@ def expect_parameters(params: dict[str, torch.Tensor], sizes: Sizes) -> None:
         )
 
 
-def expect_logits(sub: Submission, sizes: Sizes, x: torch.Tensor, what: str) -> None:
-    """logits equal the judge's recomputation from the model's own registered weights."""
-    params, logits, _ = run_forward(sub, sizes, x)
-    layers = find_layers(params, sizes)
-    if layers is None:
-        fail(
-            f"{what}: the registered parameters are not the weights and biases of three layers "
-            f"with shapes {layer_shapes(sizes)}, so the logits cannot be recomputed",
-            diagnosis=_unregistered(len(params)),
-        )
-        return
-    expected = layer_logits(layers, x)
+def expect_logits(
+    sub: Submission, sizes: Sizes, x: torch.Tensor, what: str, weights: list[torch.Tensor]
+) -> None:
+    """logits, with the judge's weights loaded, equal the judge's logits from those weights."""
+    logits, _, registered = run_forward(sub, sizes, x, weights)
     expect_tensor(
-        logits, expected, what, check_dtype=False, diagnosis=explain_logits(logits, layers, x)
+        logits,
+        layer_logits(weights, x),
+        what,
+        check_dtype=False,
+        diagnosis=explain_logits(logits, weights, x) or _unregistered(registered),
+    )
+
+
+def expect_probas(
+    sub: Submission, sizes: Sizes, x: torch.Tensor, what: str, weights: list[torch.Tensor]
+) -> torch.Tensor:
+    """probas, with the judge's weights loaded, equal softmax of the judge's logits."""
+    _, probas, registered = run_forward(sub, sizes, x, weights)
+    logits = layer_logits(weights, x)
+    return expect_tensor(
+        probas,
+        torch.softmax(logits, dim=1),
+        what,
+        check_dtype=False,
+        diagnosis=explain_probas(probas, logits) or _unregistered(registered),
     )
 
 
@@ -192,7 +232,7 @@ def _unregistered(count: int) -> Diagnosis | None:
 def output_shapes(sub: Submission) -> None:
     """forward returns a pair (logits, probas), each of shape (N, num_classes)."""
     x = inputs(1, 5, SIZES[0])
-    report = sub.probe("forward", list(SIZES), SEED, x)
+    report = sub.probe("forward", list(SIZES), SEED, judge_weights(SIZES, 1), x)
     output = report.get("output") if isinstance(report, dict) else None
     shapes = (
         [tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__ for t in output]
@@ -217,39 +257,39 @@ def registered_parameters(sub: Submission) -> None:
 @check(points=4)
 def logits_from_the_layers(sub: Submission) -> None:
     """logits = linear_out(relu(linear_2(relu(linear_1(x))))): unnormalised net inputs."""
-    expect_logits(sub, SIZES, inputs(3, 8, SIZES[0]), "logits")
+    expect_logits(sub, SIZES, inputs(3, 8, SIZES[0]), "logits", judge_weights(SIZES, 3))
 
 
 @check(points=1)
 def probas_are_softmax_over_classes(sub: Submission) -> None:
     """probas = softmax(logits, dim=1): every row is non-negative and sums to 1."""
-    _, logits, probas = run_forward(sub, SIZES, inputs(4, 8, SIZES[0]))
-    expected = torch.softmax(logits, dim=1)
-    expect_tensor(
-        probas, expected, "probas", check_dtype=False, diagnosis=explain_probas(probas, logits)
-    )
+    x, weights = open_inputs(4, 8, SIZES[0]), open_relu_weights(SIZES, 4)
+    expect_probas(sub, SIZES, x, "probas", weights)
 
 
 @check(points=1)
 def batch_equals_single_rows(sub: Submission) -> None:
     """A batch of N rows gives the same (logits, probas) as N calls on one row each."""
-    x = inputs(5, 6, SIZES[0])
-    report = sub.probe("single_rows", list(SIZES), SEED, x)
+    x, weights = open_inputs(5, 6, SIZES[0]), open_relu_weights(SIZES, 5)
+    report = sub.probe("single_rows", list(SIZES), SEED, weights, x)
     if not isinstance(report, dict) or not isinstance(report.get("rows"), (list, tuple)):
         raise InvalidAnswer("the single_rows probe sent back no rows")
+    if len(report["rows"]) != 6:
+        raise InvalidAnswer("the single_rows probe sent back the wrong number of rows")
     logits, probas = unpack(report.get("batch"), 6, SIZES[3])
     rows = [unpack(row, 1, SIZES[3]) for row in report["rows"]]
-    stacked = torch.cat([p for _, p in rows]).to(probas.dtype)
-    expect_tensor(
-        torch.cat([lg for lg, _ in rows]).to(logits.dtype),
-        logits,
-        "logits of 6 single rows (expected: the batch's)",
-        check_dtype=False,
-    )
+    row_logits = torch.cat([lg for lg, _ in rows])
+    row_probas = torch.cat([p for _, p in rows])
+    # each answer is held to the judge's own, computed from the weights it loaded
+    expected_logits = layer_logits(weights, x)
+    expected_probas = torch.softmax(expected_logits, dim=1)
+    expect_tensor(logits, expected_logits, "logits of a batch of 6", check_dtype=False)
     expect_tensor(
         probas,
-        stacked,
+        expected_probas,
         "probas of a batch of 6 (expected: each row on its own)",
         check_dtype=False,
-        diagnosis=diagnose.softmax_wrong_dim(probas, logits),
+        diagnosis=diagnose.softmax_wrong_dim(probas, expected_logits),
     )
+    expect_tensor(row_logits, expected_logits, "logits of 6 single rows", check_dtype=False)
+    expect_tensor(row_probas, expected_probas, "probas of 6 single rows", check_dtype=False)

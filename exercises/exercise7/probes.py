@@ -1,7 +1,10 @@
 """exercise7 probes (sandbox-side, public): build the student's model and report what it holds.
 
 Each probe seeds torch, builds `MultilayerPerceptron(*sizes)` on the device and reduces what
-happened to plain data (parameter names and values, outputs). The judge decides.
+happened to plain data (parameter names and values, outputs). The probes that run the model
+first copy the judge's weights into it: each registered parameter gets the judge's tensor of its
+shape (the layer sizes are all different), so the outputs the judge compares come from weights
+the judge chose, not from a parameter list the submission could fake. The judge decides.
 """
 
 from __future__ import annotations
@@ -31,21 +34,49 @@ def parameters(student: ModuleType, device: str, sizes: list[int], seed: int) ->
     return {"parameters": _parameters(_build(student, device, sizes, seed))}
 
 
+def _load(model: Any, weights: list[torch.Tensor]) -> tuple[int, int]:
+    """Copy the judge's tensor of each registered parameter's shape into it, in place.
+    (registered parameters, how many got a tensor): facts, for the judge's feedback only."""
+    by_shape = {tuple(w.shape): w for w in weights}
+    params = registered_parameters(model)
+    loaded = 0
+    with torch.no_grad():
+        for _, param in params:
+            weight = by_shape.get(tuple(param.shape))
+            if weight is not None:
+                param.copy_(weight.to(device=param.device, dtype=param.dtype))
+                loaded += 1
+    return len(params), loaded
+
+
 def forward(
-    student: ModuleType, device: str, sizes: list[int], seed: int, x: torch.Tensor
+    student: ModuleType,
+    device: str,
+    sizes: list[int],
+    seed: int,
+    weights: list[torch.Tensor],
+    x: torch.Tensor,
 ) -> dict[str, Any]:
-    """Registered parameters and the output of model(x)."""
+    """The output of model(x) with the judge's weights loaded."""
     model = _build(student, device, sizes, seed)
+    registered, loaded = _load(model, weights)
     with torch.no_grad():
         output = model(x.to(device))
-    return {"parameters": _parameters(model), "output": output}
+    return {"registered": registered, "loaded": loaded, "output": output}
 
 
 def single_rows(
-    student: ModuleType, device: str, sizes: list[int], seed: int, x: torch.Tensor
+    student: ModuleType,
+    device: str,
+    sizes: list[int],
+    seed: int,
+    weights: list[torch.Tensor],
+    x: torch.Tensor,
 ) -> dict[str, Any]:
-    """model(x) on the whole batch, and model(x[i:i+1]) for each row i."""
+    """With the judge's weights loaded: model(x) on the whole batch, and model(x[i:i+1]) for
+    each row i."""
     model = _build(student, device, sizes, seed)
+    _load(model, weights)
     x = x.to(device)
     with torch.no_grad():
         batch = model(x)

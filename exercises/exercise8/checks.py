@@ -190,7 +190,7 @@ def activation_is_relu_of_linear1(sub: Submission) -> None:
     x = inputs(801, 7, SIZES[0])
     report = run_capture(sub, SIZES, 802, 1, [x])
     expect_activation(
-        report["items"][0], report["weights"], x, 1, "the activation captured at index 1"
+        report["items"][0], make_weights(SIZES, 802), x, 1, "the activation captured at index 1"
     )
 
 

@@ -19,6 +19,7 @@ from grader.authoring import (
     check,
     diagnose,
     expect_tensor,
+    fact,
     fail,
     non_finite,
     within_tolerance,
@@ -221,33 +222,38 @@ DISCONNECTED = Diagnosis(
 )
 
 
-def expect_connected(report: object, what: str) -> dict[str, object]:
-    """A gradient probe's report whose loss requires grad; else the failure that says so."""
-    if not isinstance(report, dict) or not isinstance(report.get("connected"), bool):
+def reached_gradient(
+    report: object, what: str, shape: tuple[int, ...]
+) -> tuple[torch.Tensor, str, Diagnosis | None]:
+    """The gradient a gradient probe's loss sent to the logits, and how to name it.
+
+    A loss that does not require grad (the probe's `connected`, a fact) sends the logits no
+    gradient: zeros, which the value comparison that follows then fails, naming the cause.
+    """
+    if not isinstance(report, dict):
         raise InvalidAnswer("the gradient probe sent back no report")
-    if not report["connected"]:
-        fail(
-            f"{what} does not require grad: loss.backward() cannot reach the logits",
-            diagnosis=DISCONNECTED.model_copy(
-                update={"evidence": f"the returned {report.get('type')} has no grad_fn"}
-            ),
+    if not fact(report, "connected", bool):
+        diagnosis = DISCONNECTED.model_copy(
+            update={"evidence": f"the returned {report.get('type')} has no grad_fn"}
         )
-    return report
+        reason = f" ({what} does not require grad: loss.backward() cannot reach the logits)"
+        return torch.zeros(shape), f"dL/dlogits{reason}", diagnosis
+    return as_tensor(report.get("grad"), "dL/dlogits", shape=shape), "dL/dlogits", None
 
 
 @check(points=3)
 def gradient_reaches_logits(sub: Submission) -> None:
     """loss.backward() reaches the logits: dL/dz = (softmax(z) - onehot(y)) / N for the mean."""
     z, y = lecture_batch()
-    report = expect_connected(sub.probe("logits_gradient", z, y, "mean"), "multiclass_loss")
     expected = (torch.softmax(z, dim=1) - F.one_hot(y, 3)) / len(y)
-    grad = as_tensor(report.get("grad"), "dL/dlogits", shape=expected.shape)
+    report = sub.probe("logits_gradient", z, y, "mean")
+    grad, what, disconnected = reached_gradient(report, "multiclass_loss", tuple(expected.shape))
     expect_tensor(
         grad,
         expected,
-        "dL/dlogits",
+        what,
         check_dtype=False,
-        diagnosis=explain_logits_gradient(grad, z, y, expected),
+        diagnosis=disconnected or explain_logits_gradient(grad, z, y, expected),
     )
 
 
@@ -256,15 +262,15 @@ def binary_gradient_reaches_logits(sub: Submission) -> None:
     """binary_loss backpropagates to the logits: dL/dz = (sigmoid(z) - y) / N."""
     z = torch.tensor([-1.2, 0.3, 2.0, -0.4, 0.9])
     y = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.0])
-    report = expect_connected(sub.probe("binary_gradient", z, y), "binary_loss")
     expected = (torch.sigmoid(z) - y) / len(y)
-    grad = as_tensor(report.get("grad"), "dL/dlogits", shape=expected.shape)
+    report = sub.probe("binary_gradient", z, y)
+    grad, what, disconnected = reached_gradient(report, "binary_loss", tuple(expected.shape))
     expect_tensor(
         grad,
         expected,
-        "dL/dlogits",
+        what,
         check_dtype=False,
-        diagnosis=diagnose.diagnose_gradient(grad, expected, batch_size=len(y)),
+        diagnosis=disconnected or diagnose.diagnose_gradient(grad, expected, batch_size=len(y)),
     )
 
 

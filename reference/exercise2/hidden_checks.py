@@ -34,10 +34,14 @@ def hidden_gradcheck(sub: Submission) -> None:
     upstream = torch.randn(6, generator=gen, dtype=torch.float64)
     h = 1e-6
     steps = torch.eye(6, dtype=torch.float64) * h
-    # Both forward passes in one call; relu is elementwise, so rows are independent.
-    outputs = as_tensor(
-        sub.probe("forward", torch.cat([x + steps, x - steps])), "relu(x)", shape=(12, 6)
-    )
+    points = torch.cat([x + steps, x - steps])
+    # Both forward passes in one call; relu is elementwise, so rows are independent. The
+    # student's forward is held to the judge's relu at every perturbed point, and the central
+    # differences are taken of the judge's values: both sides of the gradient comparison are
+    # the judge's own, so a forward and a backward that agree with each other but not with
+    # relu gain nothing.
+    outputs = torch.relu(points)
+    expect_tensor(sub.probe("forward", points), outputs, "relu(x) at the perturbed points")
     jacobian = (outputs[:6] - outputs[6:]) / (2 * h)  # row i: d relu(x) / d x_i
     numeric = jacobian @ upstream
     report = sub.probe("backward", x, upstream)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.authoring import Submission, check, fail
+from grader.authoring import Submission, check, fail, same_form
 
 SIZES = (5, 8, 7, 2)
 
@@ -22,7 +22,11 @@ def hidden_capture_second_relu(sub: Submission) -> None:
     x = public.inputs(881, 6, SIZES[0])
     report = public.run_capture(sub, SIZES, 882, 3, [x])
     public.expect_activation(
-        report["items"][0], report["weights"], x, 3, "the activation captured at index 3"
+        report["items"][0],
+        public.make_weights(SIZES, 882),
+        x,
+        3,
+        "the activation captured at index 3",
     )
 
 
@@ -32,13 +36,15 @@ def hidden_one_entry_per_forward(sub: Submission) -> None:
     public = sub.exercise.module("checks")
     xs = [public.inputs(seed, n, SIZES[0]) for seed, n in ((883, 4), (884, 1), (885, 3))]
     report = public.run_capture(sub, SIZES, 886, 1, xs)
-    if report["counts"] != [1, 2, 3]:
+    # the store's contents decide (one activation per pass, each of its own input); the
+    # store's length after each pass is a fact, for the feedback only
+    if not same_form(len(report["items"]), len(xs)):
         fail(
-            "the store should gain exactly one tensor per forward pass",
+            "the store should gain exactly one tensor per forward pass (its length after each "
+            f"of the three passes: {report.get('counts')})",
             expected=[1, 2, 3],
-            got=report["counts"],
+            got=report.get("counts"),
         )
+    weights = public.make_weights(SIZES, 886)
     for k, (item, x) in enumerate(zip(report["items"], xs, strict=True)):
-        public.expect_activation(
-            item, report["weights"], x, 1, f"activation of forward pass {k + 1}"
-        )
+        public.expect_activation(item, weights, x, 1, f"activation of forward pass {k + 1}")
