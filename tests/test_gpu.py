@@ -30,7 +30,7 @@ import torch
 from course_harness import InProcess, Outcome
 from typer.testing import CliRunner
 
-import grader.staff.batch
+import grader.staff.options
 from grader.authoring.check import CheckFailure, InvalidAnswer
 from grader.cli import app
 from grader.judge.registry import Exercise, Registry
@@ -154,7 +154,7 @@ def test_gpu_concurrency_bounds_the_judges_of_a_batch(
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
-    monkeypatch.setattr(grader.staff.batch, "grade_folder", grade_folder)
+    monkeypatch.setattr(grader.staff.options, "grade_folder", grade_folder)  # where batch calls it
     result = invoke("batch", str(tmp_path), "--device", device, "--workers", str(workers),
                     "--gpu-concurrency", str(concurrency))  # fmt: skip
     assert isinstance(result.exception, StopBatch), result.output

@@ -21,7 +21,7 @@ from grader.staff.jobs import CONFIRMATION_TIMEOUTS, FIRST_RUN_TIMEOUTS, timed_o
 
 CHECKS = '''
 from pathlib import Path
-from grader.authoring import check, fail
+from grader.authoring import check, fail, same_form
 
 def answer(sub, i):
     student, flags = sub.call("who")
@@ -29,7 +29,7 @@ def answer(sub, i):
     first = not flag.exists()
     flag.touch()
     got = sub.call("f", i, first)
-    if got != i:
+    if not same_form(got, i):  # a value comparison: a check worth points needs one
         fail(f"f({i}) returned {got!r}, not {i}")
 
 @check(points=1)

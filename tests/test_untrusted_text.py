@@ -180,7 +180,7 @@ def test_every_file_is_graded_for_the_right_student(hostile: dict[str, Any]) -> 
         "1001": None,  # a Canvas user and a folder of that name: neither graded
         "1003": 7.0,  # Dan, forward_abs
         "1004": 12.0,  # submission 5005 (the solution), not the stub named exercise2-9.py
-        "1005": 5.0,  # the dot-named Moodle folder, mask_only
+        "1005": 4.0,  # the dot-named Moodle folder, mask_only (8 of 12, README)
         "2001": 12.0,  # Eve, whose display name claims 1003
         "Ada": None,
         "ada": None,
