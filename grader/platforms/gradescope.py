@@ -211,7 +211,7 @@ def read_submitter(path: Path) -> tuple[datetime | None, str]:
         created = datetime.fromisoformat(str(data["created_at"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None, ""
-    users = data.get("users") if isinstance(data, dict) else None
+    users = data.get("users")  # data is a dict: data["created_at"] above was read from it
     first = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
     email = first.get("email")
     return (created if created.tzinfo is not None else None), (
