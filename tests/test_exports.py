@@ -227,8 +227,9 @@ def test_gradescope_tests_carry_scores_visibility_and_feedback(tmp_path: Path) -
         "max_score": 2.0,
         "status": "passed",
         "output": "",
+        "output_format": "text",
         "visibility": "visible",
-        "tags": ["exercise1"],
+        "tags": ["exercise1", "passed"],
     }
     public, hidden = tests["exercise10: value works"], tests["exercise10: hidden value works"]
     assert public["visibility"] == "visible" and hidden["visibility"] == "after_published"

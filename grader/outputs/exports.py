@@ -131,18 +131,31 @@ def check_output(check: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def gradescope_test(
+    result: ExerciseResult,
+    check: CheckResult,
+    number: str,
+    hidden_visibility: str = "after_published",
+) -> dict[str, object]:
+    """One check as an entry of Gradescope's `tests` list: the feedback students see (hidden
+    checks arrive redacted), shown as plain text; a hidden check's entry is shown to students
+    as `hidden_visibility` says (Gradescope's default for them: after the grades are out)."""
+    return {
+        "name": f"{result.exercise}: {check.title or check.name}",
+        "number": number,
+        "score": check.score,
+        "max_score": check.max_score,
+        "status": "passed" if check.status == "passed" else "failed",
+        "output": check_output(check),
+        "output_format": "text",
+        "visibility": hidden_visibility if check.hidden else "visible",
+        "tags": [result.exercise, check.status],
+    }
+
+
 def _gradescope_tests(exercises: list[ExerciseResult]) -> list[dict[str, object]]:
     return [
-        {
-            "name": f"{ex.exercise}: {check.title or check.name}",
-            "number": f"{i}.{j}",
-            "score": check.score,
-            "max_score": check.max_score,
-            "status": "passed" if check.status == "passed" else "failed",
-            "output": check_output(check),
-            "visibility": "after_published" if check.hidden else "visible",
-            "tags": [ex.exercise],
-        }
+        gradescope_test(ex, check, f"{i}.{j}")
         for i, ex in enumerate(exercises, start=1)
         for j, check in enumerate(ex.checks, start=1)
     ]

@@ -37,8 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import grader
 from grader.judge.registry import Registry
-from grader.outputs.exports import check_output, number
-from grader.outputs.models import CheckResult, ExerciseGrade, ExerciseResult
+from grader.outputs.exports import gradescope_test, number
+from grader.outputs.models import ExerciseGrade
 from grader.platforms.upload import GradedUpload, grade_upload
 from grader.staff.policy import COURSE_FILE, Lateness, course_file, grade_exercise, load_course
 
@@ -258,26 +258,10 @@ def gradescope_results(
             "policy": {g.exercise: g.policy for g in grades if g.policy},
         },
         "tests": [
-            _test(result, check, f"{i}.{j}", hidden_visibility)
+            gradescope_test(result, check, f"{i}.{j}", hidden_visibility)
             for i, result in enumerate(graded.results, start=1)
             for j, check in enumerate(result.checks, start=1)
         ],
-    }
-
-
-def _test(
-    result: ExerciseResult, check: CheckResult, number: str, hidden: Visibility
-) -> dict[str, Any]:
-    return {
-        "name": f"{result.exercise}: {check.title or check.name}",
-        "number": number,
-        "score": check.score,
-        "max_score": check.max_score,
-        "status": "passed" if check.status == "passed" else "failed",
-        "output": check_output(check),
-        "output_format": "text",
-        "visibility": hidden if check.hidden else "visible",
-        "tags": [result.exercise, check.status],
     }
 
 
