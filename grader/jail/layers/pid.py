@@ -88,7 +88,7 @@ def _spawn_init(stdin: int) -> int | None:
     program = next((path for path in INIT_PROGRAMS if os.access(path, os.X_OK)), None)
     if program is None:
         return None
-    actions: list[tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, stdin, 0)]
+    actions: list[tuple[int | str, ...]] = [(os.POSIX_SPAWN_DUP2, stdin, 0)]
     actions += [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
     actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in _open_fds() if fd > 2]
     try:
