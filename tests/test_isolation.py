@@ -345,6 +345,70 @@ def test_double_forked_daemon_is_gone_when_the_sandbox_exits(
         assert alive.read(1) == b""
 
 
+def test_killing_the_waiter_ends_the_sandbox_and_its_daemons(
+    probe: dict[str, tuple[bool | None, str]],
+) -> None:
+    """The judge kills the waiter (the process it forked): nothing of the namespace is left."""
+    require(probe, "pid_namespace")
+    alive_read, alive_write = os.pipe()  # held by the sandbox and its daemon while they live
+    ready_read, ready_write = os.pipe()
+    waiter = os.fork()
+    if waiter == 0:
+        try:
+            os.close(alive_read)
+            os.close(ready_read)
+            if enter_pid_namespace() and os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:  # the daemon: orphaned at once, so PID 1's child
+                    signal.alarm(10)  # cleans up after itself if the namespace failed
+                    os.write(ready_write, b"r")
+                    time.sleep(10)
+                os._exit(0)
+            signal.alarm(10)
+            time.sleep(10)  # the sandbox: waits to be killed with its waiter
+        finally:
+            os._exit(0)
+    os.close(alive_write)
+    os.close(ready_write)
+    with os.fdopen(ready_read, "rb", buffering=0) as ready:
+        assert select.select([ready], [], [], 10)[0] and ready.read(1) == b"r"
+    os.kill(waiter, signal.SIGKILL)
+    reap(waiter, time.monotonic() + 5)
+    with os.fdopen(alive_read, "rb", buffering=0) as alive:
+        assert select.select([alive], [], [], 3)[0], "the sandbox or its daemon outlived the waiter"
+        assert alive.read(1) == b""
+
+
+def test_without_a_spawnable_init_the_waiter_forks_one(
+    probe: dict[str, tuple[bool | None, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No `cat` to spawn as PID 1: a forked Python init reaps instead, and the layer holds."""
+    require(probe, "pid_namespace")
+    from grader.jail.layers import pid
+
+    monkeypatch.setattr(pid, "INIT_PROGRAMS", ())
+    alive_read, alive_write = os.pipe()
+
+    def body() -> object:
+        note = pid.fork_into_pid_namespace()
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                signal.alarm(10)
+                os.closerange(3, alive_write)
+                os.closerange(alive_write + 1, 1024)
+                time.sleep(10)
+            os._exit(0)
+        return [note, os.getpid(), os.getppid()]
+
+    outcome = run_child(body)
+    os.close(alive_write)
+    assert outcome.value == ["sandbox is PID 2 under a reaping init", 2, 1]
+    with os.fdopen(alive_read, "rb", buffering=0) as alive:
+        assert select.select([alive], [], [], 3)[0], "the daemon outlived the sandbox"
+        assert alive.read(1) == b""
+
+
 def test_exit_status_and_signals_reach_whoever_waits(
     probe: dict[str, tuple[bool | None, str]],
 ) -> None:
@@ -360,13 +424,14 @@ def test_exit_status_and_signals_reach_whoever_waits(
         time.sleep(5)
         return "survived"
 
-    def parent() -> object:
+    def numbers() -> object:
         enter_pid_namespace()
-        return os.getppid()
+        return os.getpid(), os.getppid()
 
     assert run_child(exits).exit_code == 7
     assert run_child(signalled).signal == signal.SIGUSR1
-    assert run_child(parent).value == 1  # the namespace's init; the sandbox is not PID 1
+    # the sandbox is not PID 1 (an init ignores signals); its parent, the waiter, is outside
+    assert run_child(numbers).value == [2, 0]
 
 
 def test_cpu_limit_ends_the_sandbox_with_sigxcpu(

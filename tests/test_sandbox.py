@@ -467,6 +467,22 @@ def test_the_zygotes_memory_is_not_shared_between_sandboxes(engine: Engine) -> N
     assert shared == []
 
 
+SEED_READER = """
+    import torch
+    def read(wrote=None):
+        return torch.rand(3).tolist()
+"""
+
+
+def test_every_sandbox_starts_with_the_cpu_generator_seeded_0(engine: Engine) -> None:
+    """Seeded in each sandbox before the submission: the writer's reseeding shows nowhere."""
+    import torch
+
+    expected = torch.rand(3, generator=torch.Generator().manual_seed(0)).tolist()
+    _, seen_live, seen_after = hand_over(engine, ZYGOTE_WRITER, SEED_READER)
+    assert seen_live == expected and seen_after == expected
+
+
 UTS_WRITER = """
     import socket
     def write():

@@ -31,9 +31,9 @@ best-effort (a platform without one simply pays the old price):
   tables live, and Python's arenas: about 200 MiB after the preloads) are collapsed into 2 MiB
   pages. A fork copies one page-table entry per page, and an exit releases them one by one:
   measured on the development machine (Linux 6.18), a fork and exit of the preloaded zygote took
-  22 ms of CPU with 4 KiB pages and 7 ms with huge pages. A sandbox is three processes (waiter,
-  namespace init, sandbox), so this is paid three times a run. Copy-on-write still copies 4 KiB
-  at a time, so a sandbox's own memory use does not grow.
+  22 ms of CPU with 4 KiB pages and 7 ms with huge pages. A sandbox is two forks (waiter,
+  sandbox; the namespace init is spawned, not forked), so this is paid twice a run.
+  Copy-on-write still copies 4 KiB at a time, so a sandbox's own memory use does not grow.
 """
 
 from __future__ import annotations

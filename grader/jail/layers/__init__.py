@@ -7,7 +7,7 @@ layer is one new module here with its `Layer`, and one entry below (CONTRIBUTING
 
 Order matters: a new session; the cgroup the judge made (joined before anything forks); user
 (only when not root), network, mount, IPC and UTS namespaces; the PID namespace (the caller
-continues in a new process, PID 2 under a reaping init) and a fresh `/proc` with a task cap;
+continues in a new process, PID 2, next to a spawned init) and a fresh `/proc` with a task cap;
 the workdir's tmpfs; a clean environment, no new privileges, no capabilities; Landlock; rlimits
 (after Landlock, which needs a few file descriptors); seccomp last.
 
