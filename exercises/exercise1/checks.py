@@ -212,6 +212,21 @@ def relu_derivative_at_zero(sub: Submission) -> None:
         # Gradients carried over from earlier calls are wrong at the kink too, where they
         # look like a relu'(0) mistake: `sub` has expect_graph rule accumulation out first.
         expect_graph(sub.call(name, *KINK), KINK, name, sub=sub)
+        expect_not_zero_everywhere(sub, name)
+
+
+def expect_not_zero_everywhere(sub: Submission, name: str) -> None:
+    """Fail if `name` answers all zeros at the lecture's point too: where the right answer is
+    all zeros (the kink, a unit that is off), a function that returns zeros for every input
+    would be right by accident."""
+    a, grads = read_graph(sub.call(name, *LECTURE), name)
+    if not any(not within(value, 0.0) for value in (a, *grads.values())):
+        fail(
+            f"{name} returns a = 0 and zero gradients at (x, w, b) = {LECTURE} too, where "
+            "a = 7: an answer of zeros is right here only by accident",
+            expected=expected_graph(*LECTURE),
+            got=(a, grads),
+        )
 
 
 @check(points=1)

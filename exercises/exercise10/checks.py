@@ -14,6 +14,7 @@ from grader.authoring import (
     as_tensor,
     check,
     diagnose,
+    expect_finite,
     expect_tensor,
     fail,
     far_from,
@@ -483,6 +484,8 @@ def losses_are_python_floats(sub: Submission) -> None:
         numbers = ["number" if _python_number(v) else type(v).__name__ for v in report["losses"]]
         if not same_form(numbers, ["number"] * short.num_epochs):
             raise InvalidAnswer(f"{trainer} should return Python floats, got {sorted(kinds)}")
+        for epoch, loss in enumerate(report["losses"], start=1):  # numbers, never NaN or inf
+            expect_finite(loss, f"{trainer}: the MSE of epoch {epoch}")
 
 
 def _python_number(value: object) -> bool:

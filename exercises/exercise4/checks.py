@@ -82,6 +82,20 @@ def expect_grads(value: Any, method: str, inputs: tuple[float, float, float]) ->
         )
 
 
+def expect_not_zero_everywhere(sub: Submission, method: str) -> None:
+    """Fail if `method` answers all zeros at the lecture's point too: where the unit is off
+    every gradient is 0, and a function that returns zeros for every input would be right
+    there by accident."""
+    got = read_grads(sub.call("intermediate_grads", *LECTURE, method), method)
+    if not any(value is not None and not within(value, 0.0) for value in got.values()):
+        fail(
+            f'method "{method}" returns zero gradients at (x, w, b) = {LECTURE} too, where '
+            "they are 2, 3, 1, 1, 1: an answer of zeros is right only by accident",
+            expected=expected_grads(*LECTURE),
+            got=got,
+        )
+
+
 @check(points=2)
 def grad_tuple_method(sub: Submission) -> None:
     """ "grad_tuple": the five gradients at (x, w, b) = (3, 2, 1) are 2, 3, 1, 1, 1."""
@@ -149,6 +163,11 @@ def second_call_not_stale(sub: Submission) -> None:
     """Each method, called again with other inputs, answers for the new inputs (no stale state)."""
     for method in METHODS:
         answers = sub.probe("called_twice", method, list(LECTURE), list(SECOND))
+        if not isinstance(answers, list) or len(answers) != 2:
+            raise InvalidAnswer(f"the probe returned {type(answers).__name__}, not two answers")
+        # The unit is off at SECOND, where every gradient is 0: the first call must be right
+        # too, or a function that always returns zeros would pass for "no stale state".
+        expect_grads(answers[0], method, LECTURE)
         got = read_grads(answers[1], method)
         wrong = wrong_keys(got, expected_grads(*SECOND))
         if wrong:

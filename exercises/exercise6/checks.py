@@ -17,6 +17,7 @@ from grader.authoring import (
     as_tensor,
     check,
     diagnose,
+    expect_finite,
     expect_tensor,
     fail,
     same_form,
@@ -207,6 +208,7 @@ def grad_W1_shape(sub: Submission) -> None:
             got=tuple(got.shape),
             diagnosis=explain_gradient(got.to(torch.float64), net),
         )
+    expect_finite(got, "dl/dW1")  # a form check pays for numbers, never for NaN or infinity
 
 
 @check(points=2)

@@ -23,6 +23,7 @@ from grader.authoring import (
     check,
     count,
     diagnose,
+    expect_finite,
     expect_tensor,
     fail,
     same_form,
@@ -246,6 +247,8 @@ def output_shapes(sub: Submission) -> None:
             expected=[(5, 3), (5, 3)],
             got=shapes,
         )
+    for name, tensor in zip(("logits", "probas"), output, strict=True):
+        expect_finite(tensor, name)  # a form check pays for numbers, never for NaN or infinity
 
 
 @check(points=0, fact=True)

@@ -8,9 +8,14 @@ never runs anything. What plain Python cannot run is removed, and each removal i
 - so is a cell that calls `grader.check(...)` at its top level (the notebook's own check: in a
   sandbox it could only fail), so keep that call in a cell of its own;
 - a line magic (`%matplotlib inline`), a shell escape (`!pip install ...`), an assignment from
-  either (`files = !ls`, `t = %timeit -o f()`) and a `get_ipython()` call are replaced by
-  `pass` at the same indentation, which is what IPython's own rewrite of them amounts to when
-  they have no effect; so the lines after them keep their numbers and blocks stay valid.
+  either (`files = !ls`, `t = %timeit -o f()`), a help request (`torch.autograd.grad?`,
+  `??relu`) and a `get_ipython()` call are replaced by `pass` at the same indentation, which
+  is what IPython's own rewrite of them amounts to when they have no effect; so the lines
+  after them keep their numbers and blocks stay valid.
+
+A cell's line breaks are read as Python reads them: `\r\n` and a lone `\r` (an old Mac
+editor's) end a line too, so a magic on such a line is found and line numbers match the
+traceback's.
 
 A line only counts as IPython syntax where a new statement starts: `% b` continuing an
 expression inside brackets, after a backslash, or inside a triple-quoted string is Python
@@ -52,6 +57,8 @@ _FILE_LINE = re.compile(r'(File "[^"\n]*", )line (\d+)')
 _SYNTAX_LINE = re.compile(r"\(line (\d+): ")
 _ASSIGNED_MAGIC = re.compile(r"^[\w\s.,\[\]()*]+=\s*[%!]")
 _ASSIGNED_IPYTHON = re.compile(r"^[\w.]+\s*=\s*get_ipython\(")
+# IPython's help syntax: `name?`, `name??`, `?name`, `??name` (dotted, `*` wildcards allowed)
+_HELP = re.compile(r"^(?:\?{1,2}\s*[\w.*]+(?:\(\))?|[\w.*]+(?:\(\))?\s*\?{1,2})$")
 
 
 class NotebookError(ValueError):
@@ -176,6 +183,7 @@ def is_ipython_line(line: str) -> bool:
         or text.startswith("get_ipython(")
         or bool(_ASSIGNED_MAGIC.match(text))
         or bool(_ASSIGNED_IPYTHON.match(text))
+        or bool(_HELP.match(text))
     )
 
 
@@ -212,7 +220,12 @@ def _read_cells(data: bytes) -> list[tuple[str, str]]:
             nbformat.validate(notebook)
         except Exception as exc:  # hostile input: any parser failure means "not a notebook"
             raise NotebookError(f"not a valid notebook: {_reason(exc)}") from None
-    return [(str(cell.cell_type), str(cell.source)) for cell in notebook.cells]
+    return [(str(cell.cell_type), _python_lines(str(cell.source))) for cell in notebook.cells]
+
+
+def _python_lines(source: str) -> str:
+    """The cell with every line break Python's tokenizer knows (`\\r\\n`, `\\r`) as `\\n`."""
+    return source.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _reason(exc: Exception) -> str:

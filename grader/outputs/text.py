@@ -8,9 +8,11 @@ submission prints or raises are all written by students. Two steps keep them dat
   intake warns when two names become one), lone surrogates are dropped, and the text is NFC,
   so names that differ only in Unicode normalisation are one name.
 - `escape_controls` where it is shown on a terminal: C0 and C1 control characters, DEL,
-  ESC, Unicode bidirectional overrides and line separators become visible escapes (`\\x1b`,
-  `\\u202e`), so printed text cannot move the cursor, clear the screen, set a window title
-  or forge lines; with `one_line` newlines and tabs are escaped too.
+  ESC, line separators and every invisible format character (Unicode category Cf: bidi
+  overrides, zero-width spaces and joiners, the BOM, soft hyphens, tag characters) and the
+  Hangul fillers become visible escapes (`\\x1b`, `\\u202e`, `\\u200b`), so printed text
+  cannot move the cursor, clear the screen, set a window title or forge lines, and two names
+  never look the same when they differ; with `one_line` newlines and tabs are escaped too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import re
 import unicodedata
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_INVISIBLE = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+# Unicode category Cf (format characters, all invisible or reordering: Python 3.11's Unicode
+# 14 table), the Hangul fillers (blank letters), the combining grapheme joiner, and surrogates.
+_INVISIBLE = (
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u115f\u1160\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ud800-\udfff\ufeff"
+    "\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_INVISIBLE_ONLY = re.compile(f"[{_INVISIBLE}]")
 _CONTROL_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
 _CONTROL_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
 
@@ -40,6 +50,14 @@ def from_os(name: str) -> str:
     return normalise(raw.decode("utf-8", errors="replace"))
 
 
+def skeleton(text: str) -> str:
+    """What a name looks like, roughly: NFKC (full-width and compatibility forms folded),
+    case-folded, invisible characters removed. Two different ids with one skeleton look alike
+    on a screen (`Alice` and `alice`, `bob` and `bob\u200b`, `ｂｏｂ` and `bob`)."""
+    visible = _INVISIBLE_ONLY.sub("", drop_surrogates(text))
+    return unicodedata.normalize("NFKC", visible).casefold()
+
+
 def drop_surrogates(text: str) -> str:
     """Text without lone surrogates (which UTF-8 cannot encode); otherwise unchanged."""
     return _SURROGATE.sub("", text)
@@ -53,7 +71,9 @@ def escape_controls(text: str, *, one_line: bool = True) -> str:
 
 def _escape(found: re.Match[str]) -> str:
     code = ord(found.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def html_text(text: object) -> str:

@@ -7,12 +7,12 @@ import threading
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
-from rich.text import Text
 
 from grader.judge.registry import Exercise
 from grader.judge.sandbox import Engine
 from grader.judge.scoring import run_exercise
 from grader.judge.spares import Spares
+from grader.outputs.console import untrusted
 from grader.outputs.models import ExerciseResult
 from grader.outputs.report import exercise_report
 from grader.outputs.text import from_os
@@ -68,6 +68,7 @@ def pick_device(device: str) -> str:
 def report(exercise: Exercise, student: StudentSource, result: ExerciseResult) -> RenderableType:
     """The notes on the file (which one, what was dropped from a notebook), then the report as
     the student sees it (hidden checks redacted)."""
-    notes = [Text(f"note: {note}", style="dim") for note in student.notes]
+    # a note names the file and what a notebook held (a cell magic's name): student text
+    notes = [untrusted(f"note: {note}", style="dim") for note in student.notes]
     shown = result.for_students()  # hidden checks: title, verdict and a misconception's name
     return Group(*notes, exercise_report(shown, exercise.meta.title, from_os(str(student.path))))

@@ -118,8 +118,10 @@ def run_once(
     result = grade(engine, exercise, student, device, spares)
     console.clear()
     console.print(report(exercise, student, result))
-    console.print(
-        f"watching {student.path.name}: graded at {time.strftime('%H:%M:%S')} in "
-        f"{time.monotonic() - started:.2f} s; save to grade again, Ctrl-C to stop",
-        style="dim",
+    console.print(  # the file's name is text (never markup), its control characters escaped
+        out.untrusted(
+            f"watching {student.path.name}: graded at {time.strftime('%H:%M:%S')} in "
+            f"{time.monotonic() - started:.2f} s; save to grade again, Ctrl-C to stop",
+            style="dim",
+        )
     )

@@ -41,3 +41,4 @@ def hidden_inactive_unit(sub: Submission) -> None:
     inputs = (2.5, -1.5, 0.75)
     for name in FUNCTIONS:
         public.expect_graph(sub.call(name, *inputs), inputs, name, sub=sub)
+        public.expect_not_zero_everywhere(sub, name)

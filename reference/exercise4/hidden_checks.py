@@ -40,3 +40,4 @@ def hidden_inactive_unit(sub: Submission) -> None:
     inputs = (1.75, -2.5, 1.5)
     for method in METHODS:
         public.expect_grads(sub.call("intermediate_grads", *inputs, method), method, inputs)
+        public.expect_not_zero_everywhere(sub, method)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from grader.outputs.text import skeleton
 from grader.staff.intake.archives import Member, read_archive
 from grader.staff.intake.blobs import ArchiveError, Blob, archive_problem
 from grader.staff.intake.canvas import CanvasName, parse_canvas_name
@@ -105,4 +106,18 @@ def read_submissions(
     resolved = [
         resolve(sid, students[sid], reader, chosen.get(sid, "")) for sid in sorted(students)
     ]
-    return Intake(tuple(resolved), tuple(reader.warnings))
+    return Intake(tuple(resolved), tuple(reader.warnings + look_alike(sorted(students))))
+
+
+def look_alike(students: Sequence[str]) -> list[str]:
+    """A warning for each group of different student ids that look alike on a screen (they
+    differ only in case, width or invisible characters): each stays its own student."""
+    groups: dict[str, list[str]] = {}
+    for student in students:
+        groups.setdefault(skeleton(student), []).append(student)
+    return [
+        f"{len(ids)} student ids look alike and are graded as different students: "
+        + ", ".join(repr(sid) for sid in ids)
+        for ids in groups.values()
+        if len(ids) > 1
+    ]
