@@ -23,13 +23,15 @@ from grader.staff.validate import Finding, _judge, validate_exercise
 
 ENGINE = Engine("forkserver")  # never started: the checks here ask the sandbox nothing
 CHECKS = '''
-from grader.authoring.check import check
+from grader.authoring.check import check, fail
 from grader.authoring.expect import expect_float
 
 
 @check(points=2)
 def doubles(sub):
     """double(3) is 6."""
+    if sub.device != DEVICE:
+        fail(f"graded on {sub.device}, not {DEVICE}")
     expect_float(6.0, 6.0)
 
 
@@ -51,6 +53,7 @@ def course(
     mutants: int = 4,
     alternatives: dict[str, str] | None = None,
     stub: str = "def double(x):\n    raise NotImplementedError\n",
+    device: str = "cpu",
 ) -> Exercise:
     folder = tmp_path / "exercises" / "exercise7"
     folder.mkdir(parents=True)
@@ -58,7 +61,7 @@ def course(
         'id = "exercise7"\ntitle = "doubling"\norder = 7\nfunctions = ["double"]\n'
     )
     (folder / "exercise7.py").write_text(stub)
-    (folder / "checks.py").write_text(CHECKS)
+    (folder / "checks.py").write_text(f"DEVICE = {device!r}\n" + CHECKS)
     reference = tmp_path / "reference" / "exercise7"
     (reference / "mutants").mkdir(parents=True)
     if solution:
@@ -324,5 +327,14 @@ def test_a_mutant_of_facts_only_need_not_lose_points(exercise: Exercise) -> None
 
 
 def test_a_mutant_without_a_parsed_header_is_refused(exercise: Exercise) -> None:
-    with pytest.raises(AssertionError, match="a mutant job carries its parsed header"):
+    with pytest.raises(AssertionError) as refused:
         _judge(exercise, "mutant", exercise.stub, result(check("a", "failed")), None)
+    assert str(refused.value) == "a mutant job carries its parsed header"
+
+
+def test_files_are_graded_on_the_device_asked_for(tmp_path: Path) -> None:
+    # the checks fail wherever they are not run on the course's device
+    on_cpu = validate_exercise(ENGINE, course(tmp_path / "a"))
+    assert on_cpu[0].detail == "full marks"
+    elsewhere = validate_exercise(ENGINE, course(tmp_path / "b", device="cuda:0"), "cuda:0")
+    assert elsewhere[0].detail == "full marks"
