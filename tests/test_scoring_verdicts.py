@@ -458,3 +458,11 @@ def test_the_judge_runs_with_assertions() -> None:
     # this interpreter keeps assertions: no error (the refusal under -O, which needs a fresh
     # interpreter, is tests/test_fail_closed.py's)
     require_assertions()
+
+
+def test_output_is_capped_with_a_marker_only_past_the_limit() -> None:
+    from grader.judge.scoring import _capped
+
+    assert _capped("abcd", 4) == "abcd"
+    assert _capped("abcde", 4) == "abcd\n[... output truncated]"
+    assert _capped("", 0) == ""
