@@ -141,6 +141,7 @@ def shared_mount_then(apply: Callable[[], str], folder: Path) -> dict[str, Any]:
     lines = Path("/proc/self/mountinfo").read_text().splitlines()
     found["shared before"] = shared_before
     found["shared after"] = sum(" shared:" in line for line in lines)
+    found["slave after"] = sum(" master:" in line for line in lines)
     return found
 
 
@@ -149,6 +150,7 @@ def test_the_mount_namespace_propagates_nothing(tmp_path: Path) -> None:
     assert found["new"] == ["mnt"] and found["note"] == ""
     assert found["shared before"] >= 1  # the test is live: a shared mount was there
     assert found["shared after"] == 0  # every mount private, recursively
+    assert found["slave after"] == 0  # private: not even receiving from the host
     assert not any(tmp_path.iterdir()) and os.path.ismount(tmp_path) is False
 
 
@@ -169,11 +171,24 @@ def test_as_root_no_user_namespace_is_needed() -> None:
         enter_user_namespace()  # and nothing was unshared on the way (the parent is still here)
 
 
+def as_nobody() -> None:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
 def test_an_ordinary_user_becomes_root_inside_its_user_namespace() -> None:
+    def control() -> str:
+        as_nobody()
+        unshare(namespaces.CLONE_NEWUSER, "unshare")
+        return "allowed"
+
+    possible = in_child(control)
+    if possible != "allowed":
+        pytest.skip(f"no user namespaces for ordinary users here: {possible}")
+
     def attempt() -> dict[str, Any]:
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        as_nobody()
         found = after(enter_user_namespace)
         found["uid_map"] = Path("/proc/self/uid_map").read_text().split()
         found["gid_map"] = Path("/proc/self/gid_map").read_text().split()
@@ -182,8 +197,7 @@ def test_an_ordinary_user_becomes_root_inside_its_user_namespace() -> None:
         return found
 
     found = in_child(attempt)
-    if "exception" in found:
-        pytest.skip(f"no user namespaces for ordinary users here: {found['exception']}")
+    assert "exception" not in found, found
     assert found["new"] == ["user"] and found["note"] == f"uid {NOBODY} is root inside"
     assert found["uid_map"] == ["0", str(NOBODY), "1"]
     assert found["gid_map"] == ["0", str(NOBODY), "1"]
