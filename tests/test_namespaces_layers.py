@@ -137,8 +137,11 @@ def shared_mount_then(apply: Callable[[], str], folder: Path) -> dict[str, Any]:
     mount(None, str(folder), None, MS_SHARED, "")
     marked = [line for line in Path("/proc/self/mountinfo").read_text().splitlines()]
     shared_before = sum(" shared:" in line for line in marked)
+    # kept open: the namespace, and the peer group its shared mount leads, outlive the unshare
+    kept = os.open("/proc/self/ns/mnt", os.O_RDONLY)
     found = after(apply)
     lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    os.close(kept)
     found["shared before"] = shared_before
     found["shared after"] = sum(" shared:" in line for line in lines)
     found["slave after"] = sum(" master:" in line for line in lines)
