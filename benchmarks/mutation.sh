@@ -43,15 +43,15 @@ lean="-p no:hypothesispytest -p no:benchmark -p no:anyio"
 declare -A TESTS=(
   [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_exports_gradescope.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
   [grader/authoring/expect.py]="$lean --noconftest tests/test_expect.py tests/test_expect_boundaries.py"
-  [grader/judge/scoring.py]="$lean tests/test_scoring_budget.py tests/test_sandbox_deadlines.py tests/test_judge.py"
+  [grader/judge/scoring.py]="$lean tests/test_scoring_verdicts.py tests/test_scoring_sandboxes.py tests/test_scoring_budget.py tests/test_judge.py"
   [grader/wire/protocol.py]="$lean --noconftest tests/test_protocol.py tests/test_protocol_limits.py -k 'not never_crashes and not survive_the'"
-  [grader/judge/sandbox.py]="$lean tests/test_sandbox_deadlines.py tests/test_sandbox_tempdirs.py tests/test_sandbox.py"
+  [grader/judge/sandbox.py]="$lean tests/test_sandbox_peers.py tests/test_sandbox_deadlines.py tests/test_sandbox_tempdirs.py tests/test_sandbox.py"
   [grader/wire/frames.py]="$lean --noconftest tests/test_frames.py"
-  [grader/jail/layers/seccomp.py]="$lean tests/test_isolation_seccomp_mask.py tests/test_isolation.py"
-  [grader/jail/layers/namespaces.py]="$lean tests/test_isolation.py"
+  [grader/jail/layers/seccomp.py]="$lean --noconftest tests/test_seccomp_filter.py tests/test_isolation_seccomp_mask.py tests/test_isolation.py"
+  [grader/jail/layers/namespaces.py]="$lean --noconftest tests/test_namespaces_layers.py tests/test_isolation.py"
   [grader/staff/intake.py]="$lean --noconftest tests/test_intake.py"
   [grader/staff/gradebook.py]="$lean --noconftest tests/test_gradebook.py tests/test_gradebook_maximum.py"
-  [grader/staff/validate.py]="$lean tests/test_validate_stubs.py tests/test_validate.py"
+  [grader/staff/validate.py]="$lean tests/test_validate_decisions.py tests/test_validate_stubs.py tests/test_validate.py"
 )
 ORDER=(
   grader/outputs/exports.py grader/authoring/expect.py grader/staff/gradebook.py
