@@ -1,7 +1,12 @@
-"""Shared fixtures: deterministic runs, the course registry, one forkserver engine per session."""
+"""Shared fixtures: deterministic runs, the course registry, one forkserver engine per session.
+
+Under pytest-xdist (`-n auto`) each worker is a session of its own: its own registry and
+engine (zygote), its own `tmp_path` folders.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +16,14 @@ import torch
 from grader.judge.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per core this process may run on. xdist's own count is physical
+    cores where psutil is installed: 1 on a 2-vCPU machine whose vCPUs are hyperthreads of one
+    core, where most tests wait on subprocesses and deadlines and a second worker still helps."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @pytest.fixture(autouse=True)
