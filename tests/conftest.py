@@ -7,6 +7,8 @@ engine (zygote), its own `tmp_path` folders.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +32,17 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     torch.manual_seed(0)
     monkeypatch.setenv("COLUMNS", "80")
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A private folder with a short path, for a test that points TMPDIR at it: multiprocessing's
+    forkserver puts its socket there, and an AF_UNIX address holds 107 bytes, which `tmp_path`
+    under xdist (`/tmp/pytest-of-root/pytest-1355/popen-gw1/<test name>/`) leaves no room for:
+    the judge failed to start with "AF_UNIX path too long"."""
+    folder = Path(tempfile.mkdtemp(prefix="grade-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

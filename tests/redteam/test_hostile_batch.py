@@ -63,10 +63,13 @@ def test_batch_of_hostile_and_good_submissions(
     registry: Registry,
     unarmed_score: Callable[[Case], float],
     monkeypatch: pytest.MonkeyPatch,
+    short_tmp: Path,
 ) -> None:
-    runs = host.tmp / "runs"
+    # Not under host.tmp: the workers' forkserver sockets go in TMPDIR, and xdist's tmp_path is
+    # too long for an AF_UNIX address to fit below it.
+    runs = short_tmp / "runs"
     runs.mkdir()
-    (host.tmp / "REDTEAM_STOP").write_text("rmtree_parents stops below this folder")
+    (short_tmp / "REDTEAM_STOP").write_text("rmtree_parents stops below this folder")
     monkeypatch.setenv("TMPDIR", str(runs))  # the workers' run folders: parents the test owns
     # Cases that need limits of their own (a heavier exercise) are graded with them in
     # test_hostile_submissions; under the batch's small budget they would only time out.
