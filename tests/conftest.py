@@ -1,7 +1,14 @@
-"""Shared fixtures: deterministic runs, the course registry, one forkserver engine per session."""
+"""Shared fixtures: deterministic runs, the course registry, one forkserver engine per session.
+
+Under pytest-xdist (`-n auto`) each worker is a session of its own: its own registry and
+engine (zygote), its own `tmp_path` folders.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +20,29 @@ from grader.judge.registry import Registry
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per core this process may run on. xdist's own count is physical
+    cores where psutil is installed: 1 on a 2-vCPU machine whose vCPUs are hyperthreads of one
+    core, where most tests wait on subprocesses and deadlines and a second worker still helps."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @pytest.fixture(autouse=True)
 def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     torch.manual_seed(0)
     monkeypatch.setenv("COLUMNS", "80")
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A private folder with a short path, for a test that points TMPDIR at it: multiprocessing's
+    forkserver puts its socket there, and an AF_UNIX address holds 107 bytes, which `tmp_path`
+    under xdist (`/tmp/pytest-of-root/pytest-1355/popen-gw1/<test name>/`) leaves no room for:
+    the judge failed to start with "AF_UNIX path too long"."""
+    folder = Path(tempfile.mkdtemp(prefix="grade-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -61,12 +61,11 @@ def test_a_running_sandbox_names_its_judge(tmp_path: Path, engine: Engine) -> No
 
 @pytest.mark.skipif(not Path("/proc/self/ns/pid").exists(), reason="needs /proc")
 def test_a_killed_grade_leaves_folders_that_the_next_start_removes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     student = tmp_path / "exercise2.py"
     student.write_text("import time\ntime.sleep(60)\n")
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
+    scratch = short_tmp  # TMPDIR of the run: its forkserver's socket must fit an AF_UNIX path
     env = {**os.environ, "TMPDIR": str(scratch)}
     command = [sys.executable, "-c", "from grader.cli import main; main()"]
     grade = subprocess.Popen(
