@@ -89,3 +89,42 @@ def test_a_killed_grade_leaves_folders_that_the_next_start_removes(
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     Engine("forkserver").start()  # the next start
     assert run_dirs(scratch) == []
+
+
+def test_a_temporary_folder_too_long_for_the_zygotes_socket_is_one_clear_error(
+    tmp_path: Path,
+) -> None:
+    """The zygote listens on a Unix socket under TMPDIR (at most 107 bytes of path): a longer
+    TMPDIR is refused in one line that says what to do, before anything starts; one that fits
+    exactly at the limit is not refused."""
+    code = (
+        "import sys\n"
+        "from grader.judge.sandbox import Engine, EngineError\n"
+        "try:\n"
+        "    Engine().start()\n"
+        "except EngineError as exc:\n"
+        "    print('refused:', exc)\n"
+        "    sys.exit(3)\n"
+    )
+    room = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+    for length, refused in ((room + 1, True), (room, False)):
+        name = f"grade-test-{os.getpid()}-"
+        folder = Path("/tmp") / (name + "t" * (length - len("/tmp/") - len(name)))
+        folder.mkdir(exist_ok=True)
+        try:
+            env = {**os.environ, "TMPDIR": str(folder)}
+            probe = (
+                "import sys\nfrom grader.judge.sandbox import _check_socket_folder\n"
+                f"_check_socket_folder({str(folder)!r})\n"
+            )
+            checked = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True)
+            assert (checked.returncode != 0) is refused, checked.stderr
+            if refused:
+                done = subprocess.run(
+                    [sys.executable, "-c", code], env=env, capture_output=True, text=True
+                )
+                assert done.returncode == 3, done.stderr
+                assert "set TMPDIR to a shorter folder" in done.stdout
+                assert str(length) in done.stdout
+        finally:
+            folder.rmdir()

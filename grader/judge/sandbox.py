@@ -178,6 +178,7 @@ class Engine:
             return
         remove_stale_run_dirs(Path(tempfile.gettempdir()))
         if self.mode == "forkserver":
+            _check_socket_folder(tempfile.gettempdir())
             self.context.set_forkserver_preload(self.preload)
             from multiprocessing import forkserver
 
@@ -195,6 +196,21 @@ class Engine:
         with clean_child_environment(), main_module_hidden():
             proc.start()
         return proc
+
+
+# The zygote's listening socket lies at TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX, and a Unix
+# socket's path holds at most 107 bytes.
+_SOCKET_PATH_MAX, _SOCKET_NAME_LEN = 107, len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def _check_socket_folder(folder: str) -> None:
+    """Refuse, in one line, a temporary folder whose path leaves no room for the socket."""
+    room = _SOCKET_PATH_MAX - _SOCKET_NAME_LEN
+    if len(os.fsencode(folder)) > room:
+        raise EngineError(
+            f"the temporary folder's path is {len(os.fsencode(folder))} bytes, too long for the "
+            f"zygote's socket (at most {room}): set TMPDIR to a shorter folder, such as /tmp"
+        )
 
 
 def _run_dir_owner() -> str:
