@@ -224,7 +224,7 @@ def check_command(
         path, why = choose_file(exercise, file)
     except SourceError as exc:
         raise usage_error(str(exc)) from None
-    engine_ = student_engine(resolve_engine(engine), exercise)
+    engine_ = student_engine(resolve_engine(engine), exercise, many_runs=watch)
     engine_.start()  # first: the zygote imports torch while this process imports it too
     if watch:
         from grader.student.watch import watch_exercise

@@ -4,7 +4,8 @@ The zygote's first job is a torch import, and the judge needs torch for the chec
 first, the zygote imports it while the judge does, instead of after. These tests run the real
 command in a fresh interpreter with an audit hook (PEP 578) that records, at the judge's first
 `import torch` and when the exercise's checks are executed, whether the zygote was already
-running and what it was told to preload; benchmarks/cold_start.py measures what it buys.
+running and what it was told to preload, and at its exit which costly lazy modules the judge
+imported; benchmarks/cold_start.py measures what it buys.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader.judge.registry import Registry
-from grader.student.engine import LAZY_PRELOADS
+from grader.student.engine import LAZY_PRELOADS, student_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,12 +53,16 @@ from grader.cli import main
 try:
     main()
 finally:
+    costly = ("sympy", "torch.distributed.tensor", "torch.fx.experimental.symbolic_shapes")
+    judge = sorted(name for name in costly if name in sys.modules)
     with open(os.environ["EVENTS"], "w") as handle:
-        json.dump(events, handle)
+        json.dump({"events": events, "judge_imported": judge}, handle)
 """
 
 
-def hooked_grade(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list]:
+def hooked_grade(
+    tmp_path: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], list, list[str]]:
     events = tmp_path / "events.json"
     env = {**os.environ, "EVENTS": str(events), "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
@@ -68,7 +73,8 @@ def hooked_grade(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProces
         timeout=600,
         check=False,
     )
-    return done, json.loads(events.read_text())
+    seen = json.loads(events.read_text())
+    return done, seen["events"], seen["judge_imported"]
 
 
 def test_importing_the_cli_imports_no_torch() -> None:
@@ -86,7 +92,9 @@ def test_importing_the_cli_imports_no_torch() -> None:
 @pytest.mark.parametrize("exercise", ["exercise2", "exercise5"])
 def test_the_zygote_starts_before_the_judge_imports_torch(tmp_path: Path, exercise: str) -> None:
     solution = ROOT / "reference" / exercise / "solution.py"
-    done, events = hooked_grade(tmp_path, exercise, "--file", str(solution), "--json")
+    done, events, judge_imported = hooked_grade(
+        tmp_path, exercise, "--file", str(solution), "--json"
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["score"] == result["max_score"] > 0  # the reference's verdicts, all passed
@@ -101,11 +109,23 @@ def test_the_zygote_starts_before_the_judge_imports_torch(tmp_path: Path, exerci
     declared = set(Registry(ROOT).get(exercise).meta.preload)
     assert "torch" in torch_import["preload"]
     assert set(LAZY_PRELOADS) & set(torch_import["preload"]) == declared
+    # one run's zygote is prepared for a few forks (grader.jail.zygote.prepare)
+    assert torch_import["preload"][-1] == "grader.jail.prepare_zygote_once"
+    # the judge's comparisons and gradchecks need neither sympy nor torch.distributed.tensor
+    assert judge_imported == []
 
 
 def test_a_wrong_path_is_one_line_and_starts_no_zygote(tmp_path: Path) -> None:
-    done, events = hooked_grade(tmp_path, "exercise2", "--file", str(tmp_path))
+    done, events, _ = hooked_grade(tmp_path, "exercise2", "--file", str(tmp_path))
     assert done.returncode == 2
     message = f"error: {tmp_path} is a folder; give a .py file or a .ipynb notebook"
     assert " ".join(done.stderr.split()) == message
     assert events == []  # neither torch nor the checks were loaded
+
+
+def test_watch_mode_keeps_the_full_zygote_preparation() -> None:
+    exercise = Registry(ROOT).get("exercise2")
+    assert student_engine("forkserver", exercise).preload[-1] == "grader.jail.prepare_zygote_once"
+    watching = student_engine("forkserver", exercise, many_runs=True)
+    assert watching.preload[-1] == "grader.jail.prepare_zygote"
+    assert "torch" in watching.preload

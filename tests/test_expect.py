@@ -228,3 +228,73 @@ def test_as_tensor_shape_refuses_broadcastable_shapes() -> None:
         as_tensor(torch.ones(4, 1), shape=(4,))
     with pytest.raises(InvalidAnswer, match="shape"):
         as_tensor(torch.ones(0), shape=(4,))
+
+
+def _assert_close_says(got: torch.Tensor, expected: torch.Tensor) -> bool:
+    try:
+        torch.testing.assert_close(got.to(expected.dtype), expected)
+    except AssertionError:
+        return False
+    return True
+
+
+def _expect_tensor_says(got: torch.Tensor, expected: torch.Tensor) -> bool:
+    try:
+        expect_tensor(got, expected, check_dtype=False)
+    except CheckFailure:
+        return False
+    return True
+
+
+INF, NAN = math.inf, math.nan
+# (got, expected) pairs on both sides of every default tolerance, and the non-finite cases
+CLOSE_CASES = [
+    *(  # the absolute tolerance, where the expected value is 0
+        (torch.tensor([atol * f], dtype=dtype), torch.tensor([0.0], dtype=dtype))
+        for dtype, atol in [(torch.float32, 1e-5), (torch.float16, 1e-5), (torch.bfloat16, 1e-5)]
+        for f in (0.9, 1.1)
+    ),
+    *(  # the relative one, where it is large: float32, and one step either side in float16s
+        (torch.tensor([got], dtype=dtype), torch.tensor([expected], dtype=dtype))
+        for dtype, got, expected in [
+            (torch.float32, 1000.0 * (1 + 1.2e-6), 1000.0),
+            (torch.float32, 1000.0 * (1 + 1.4e-6), 1000.0),
+            (torch.float16, 1025.0, 1024.0),  # tolerance 1.024
+            (torch.float16, 1026.0, 1024.0),
+            (torch.bfloat16, 260.0, 256.0),  # tolerance 4.096
+            (torch.bfloat16, 262.0, 256.0),
+        ]
+    ),
+    (torch.tensor([INF, 1.0]), torch.tensor([INF, 1.0])),
+    (torch.tensor([-INF, 1.0]), torch.tensor([INF, 1.0])),
+    (torch.tensor([INF]), torch.tensor([-INF])),
+    (torch.tensor([-INF]), torch.tensor([-INF])),
+    (torch.tensor([NAN]), torch.tensor([NAN])),
+    (torch.tensor([1.0]), torch.tensor([NAN])),
+    (torch.tensor([1e38]), torch.tensor([INF])),
+    (torch.tensor([2.0 + 1e-5]), torch.tensor([2.0])),  # got float64, expected float32
+    (torch.tensor([1, 2, 3]), torch.tensor([1, 2, 3])),  # integers compare exactly
+    (torch.tensor([1, 2, 4]), torch.tensor([1, 2, 3])),
+    (torch.tensor([1.4, 2.0]), torch.tensor([1, 2])),  # cast to the expected int64 first
+    (torch.tensor([True, False]), torch.tensor([True, False])),
+    (torch.tensor([True, True]), torch.tensor([True, False])),
+    (torch.tensor([1 + 1e-6j]), torch.tensor([1 + 0j], dtype=torch.complex64)),
+    (torch.tensor([1 + 1e-3j]), torch.tensor([1 + 0j], dtype=torch.complex64)),
+    (torch.tensor([complex(NAN, 0)]), torch.tensor([complex(NAN, 0)])),
+    (torch.empty(0, 3), torch.empty(0, 3)),
+    (torch.ones(2, 3).t(), torch.ones(3, 2)),  # strides do not matter
+]
+
+
+@pytest.mark.parametrize(("got", "expected"), CLOSE_CASES)
+def test_expect_tensor_decides_as_assert_close_does(
+    got: torch.Tensor, expected: torch.Tensor
+) -> None:
+    """The judge computes assert_close's rule itself (no torch.distributed import): same verdict
+    on every pair, NaN never equal, an infinity only equal to the same one."""
+    assert _expect_tensor_says(got, expected) == _assert_close_says(got, expected)
+
+
+def test_the_cases_cover_both_verdicts() -> None:
+    verdicts = [_assert_close_says(got, expected) for got, expected in CLOSE_CASES]
+    assert verdicts.count(True) >= 8 and verdicts.count(False) >= 8

@@ -275,14 +275,56 @@ def expect_tensor(
 
 
 def _assert_close(value: torch.Tensor, expected: torch.Tensor) -> bool:
-    """torch.testing.assert_close with its defaults (same shape, no NaN), as a predicate."""
+    """torch.testing.assert_close with its defaults (same shape, no NaN), as a predicate.
+
+    For two dense CPU tensors it computes what assert_close computes for them, in the same
+    torch ops: `value` cast to the expected dtype, then `torch.isclose` with that dtype's default
+    tolerances (`_CLOSE_DEFAULTS`), NaN never equal, an infinity equal only to the same one.
+    Calling assert_close itself would cost the judge's first comparison torch.distributed and
+    sympy (about a second of a cold run), so only any other pair (another device or layout, a
+    tensor subclass, quantized, nested, one-byte floats) is left to it.
+    """
     if value.shape != expected.shape:
         return compared(False)
+    value = value.to(expected.dtype)
+    if not (_plain_cpu(value) and _plain_cpu(expected)):
+        return compared(_torch_assert_close(value, expected))
+    rtol, atol = _CLOSE_DEFAULTS.get(expected.dtype, (0.0, 0.0))
+    close = torch.isclose(value, expected, rtol=rtol, atol=atol, equal_nan=False)
+    return compared(bool(close.all()))
+
+
+# torch.testing.assert_close's default (rtol, atol) by dtype; every other dtype compares exactly
+_CLOSE_DEFAULTS: dict[torch.dtype, tuple[float, float]] = {
+    torch.float16: (1e-3, 1e-5),
+    torch.bfloat16: (1.6e-2, 1e-5),
+    torch.float32: (FLOAT32_RTOL, FLOAT32_ATOL),
+    torch.float64: (1e-7, 1e-7),
+    torch.complex32: (1e-3, 1e-5),
+    torch.complex64: (FLOAT32_RTOL, FLOAT32_ATOL),
+    torch.complex128: (1e-7, 1e-7),
+}
+
+
+def _plain_cpu(tensor: torch.Tensor) -> bool:
+    """A plain dense CPU tensor that assert_close compares with torch.isclose."""
+    return (
+        type(tensor) is torch.Tensor
+        and tensor.device.type == "cpu"
+        and tensor.layout == torch.strided
+        and not (tensor.is_quantized or tensor.is_nested)
+        and not (tensor.dtype.is_floating_point and tensor.dtype.itemsize == 1)
+    )
+
+
+def _torch_assert_close(value: torch.Tensor, expected: torch.Tensor) -> bool:
+    import torch.testing  # noqa: PLC0415 - costly (torch.distributed, sympy); rare pairs only
+
     try:
-        torch.testing.assert_close(value.to(expected.dtype), expected)
+        torch.testing.assert_close(value, expected)
     except AssertionError:
-        return compared(False)
-    return compared(True)
+        return False
+    return True
 
 
 def _float64_pair(a: Any, b: Any) -> tuple[torch.Tensor, torch.Tensor] | None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
+import numpy
 import torch
 
 from grader.authoring.expect import relative_error
@@ -173,7 +174,8 @@ def _scalar(value: torch.Tensor | float, weights: torch.Tensor | None) -> float:
 def _index(shape: torch.Size, flat: int) -> tuple[int, ...]:
     if len(shape) == 0:
         return ()
-    return tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), shape))
+    # numpy's, not torch.unravel_index: that one imports torch's symbolic shapes (and sympy)
+    return tuple(int(i) for i in numpy.unravel_index(flat, tuple(shape)))
 
 
 def _failed(

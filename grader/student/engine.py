@@ -23,7 +23,15 @@ from grader.judge.sandbox import PRELOAD, Engine, EngineMode
 LAZY_PRELOADS = ("torch.fx.experimental.symbolic_shapes", "torch._dynamo")
 
 
-def student_engine(mode: EngineMode, exercise: Exercise) -> Engine:
-    """An engine for one exercise: its zygote preloads what that exercise's sandboxes use."""
+# The zygote's last preload: the full preparation pays off over many forks (watch mode); one run
+# forks a few sandboxes and takes the light one (grader.jail.zygote.prepare)
+PREPARE, PREPARE_ONCE = "grader.jail.prepare_zygote", "grader.jail.prepare_zygote_once"
+
+
+def student_engine(mode: EngineMode, exercise: Exercise, *, many_runs: bool = False) -> Engine:
+    """An engine for one exercise: its zygote preloads what that exercise's sandboxes use, and
+    is prepared for one run's few forks unless `many_runs` (watch mode)."""
     wanted = set(exercise.meta.preload)
-    return Engine(mode, preload=[m for m in PRELOAD if m not in LAZY_PRELOADS or m in wanted])
+    last = PREPARE if many_runs else PREPARE_ONCE
+    preload = [m for m in PRELOAD if m not in LAZY_PRELOADS or m in wanted]
+    return Engine(mode, preload=[last if m == PREPARE else m for m in preload])

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
-from collections.abc import Sequence
-
 from rich.console import Group, RenderableType
 
 from grader.judge.registry import Exercise
@@ -18,22 +14,6 @@ from grader.outputs.report import exercise_report
 from grader.outputs.text import from_os
 from grader.student.source import StudentSource
 
-# What the judge imports on its first torch.testing.assert_close (torch.distributed.tensor, and
-# with it sympy: about 1 s): imported on a thread while the judge waits for the sandbox.
-JUDGE_LAZY_IMPORTS = ("torch.distributed.tensor",)
-
-
-def warm_judge(modules: Sequence[str] = JUDGE_LAZY_IMPORTS) -> threading.Thread:
-    """Import `modules` on a thread (the interpreter waits for it at exit)."""
-
-    def load() -> None:
-        for name in modules:
-            importlib.import_module(name)
-
-    thread = threading.Thread(target=load, name="grade-warm-judge")
-    thread.start()
-    return thread
-
 
 def grade(
     engine: Engine,
@@ -44,8 +24,6 @@ def grade(
 ) -> ExerciseResult:
     """Grade the student's file: public checks, and hidden ones where staff files are present."""
     include_hidden = exercise.hidden_checks_path is not None
-    exercise.checks(include_hidden)  # loaded before the warm-up thread imports anything
-    warm_judge()
     return run_exercise(
         engine,
         exercise,

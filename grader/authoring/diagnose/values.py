@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
+import numpy
 import torch
 
 from grader.outputs.models import Diagnosis
@@ -89,7 +90,8 @@ def at(shape: torch.Size, flat: int) -> str:
     """The index of flat position `flat` in `shape`, as "[i, j]" ("" for a scalar)."""
     if len(shape) == 0:
         return ""
-    index = [int(i) for i in torch.unravel_index(torch.tensor(flat), shape)]
+    # numpy's, not torch.unravel_index: that one imports torch's symbolic shapes (and sympy)
+    index = [int(i) for i in numpy.unravel_index(flat, tuple(shape))]
     return "[" + ", ".join(map(str, index)) + "]"
 
 
