@@ -6,6 +6,7 @@ Direct calls on files written into tmp_path; no sandbox, so each test takes mill
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -457,3 +458,159 @@ def test_a_roster_that_is_not_utf8_is_an_intake_error(tmp_path: Path) -> None:
     path.write_bytes(b"id\n\xff\xfe\n")
     with pytest.raises(IntakeError, match=r"^roster .*roster\.csv: "):
         read_roster_file(path)
+
+
+# --- the pass over the folder -----------------------------------------------------------------
+
+
+def test_a_dot_named_lms_entry_is_graded_with_a_warning_and_other_dot_names_skipped(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, ".Zed_7_assignsubmission_file_/exercise1.py", "moodle folder")
+    write(tmp_path, ".Yan_8_assignsubmission_file_exercise1.py", "moodle file")
+    write(tmp_path, ".smith_1001_5001_exercise1.py", "canvas file")
+    write(tmp_path, "._smith_1002_5001_exercise1.py", "AppleDouble")
+    write(tmp_path, ".Xi_9_assignsubmission_file_", "a file named like a Moodle folder")
+    write(tmp_path, ".smith_1003_5001_exercise1.py/exercise1.py", "a folder named like Canvas")
+    write(tmp_path, ".hidden/exercise1.py", "hidden")
+    intake = read_submissions(tmp_path, IDS)
+    assert graded(intake) == {
+        "1001": [("exercise1", ".smith_1001_5001_exercise1.py", b"canvas file")],
+        "7": [("exercise1", ".Zed_7_assignsubmission_file_/exercise1.py", b"moodle folder")],
+        "8": [("exercise1", ".Yan_8_assignsubmission_file_exercise1.py", b"moodle file")],
+    }
+    dot = ": the name starts with a dot (hidden on most systems); graded"
+    assert intake.warnings == (
+        f".Yan_8_assignsubmission_file_exercise1.py{dot}",
+        f".Zed_7_assignsubmission_file_{dot}",
+        f".smith_1001_5001_exercise1.py{dot}",
+    )
+
+
+def test_special_files_are_warned_and_not_graded(tmp_path: Path) -> None:
+    import os
+
+    write(tmp_path, "ann/exercise1.py", "ann")
+    os.mkfifo(tmp_path / "ann" / "exercise2.py")
+    os.mkfifo(tmp_path / "exercise3.py")
+    (tmp_path / "ann" / "exercise3.py").symlink_to(tmp_path / "ann" / "exercise1.py")
+    (tmp_path / "bob").symlink_to(tmp_path / "ann")
+    intake = read_submissions(tmp_path, IDS)
+    assert graded(intake) == {"ann": [("exercise1", "ann/exercise1.py", b"ann")]}
+    assert intake.warnings == (
+        "ann/exercise2.py: not a regular file; not graded",
+        "ann/exercise3.py: a symbolic link, not followed; not graded",
+        "bob: a symbolic link, not followed; not graded",
+        "exercise3.py: not a regular file; not graded",
+    )
+
+
+def test_folders_are_read_eight_deep_and_no_deeper(tmp_path: Path) -> None:
+    seven = "ann/" + "/".join(str(i) for i in range(1, 8))
+    write(tmp_path, f"{seven}/exercise1.py", "deep")
+    write(tmp_path, f"{seven}/8/exercise2.py", "too deep")
+    intake = read_submissions(tmp_path, IDS)
+    assert graded(intake) == {"ann": [("exercise1", f"{seven}/exercise1.py", b"deep")]}
+    assert intake.warnings == (f"{seven}/8: nested too deep; not read",)
+
+
+def test_a_canvas_files_suffix_is_not_a_resubmission_number(tmp_path: Path) -> None:
+    """Canvas numbers its submissions: `-9` in the student's name ranks nothing."""
+    write(tmp_path, "smith_1001_5002_exercise1.py", "newer upload")
+    write(tmp_path, "smith_1001_5001_exercise1-9.py", "older upload")
+    (jane,) = read_submissions(tmp_path, IDS).students
+    assert [(f.origin, f.notes) for f in jane.files] == [
+        (
+            "smith_1001_5002_exercise1.py",
+            ("latest Canvas submission (5002) used; 1 older ignored",),
+        )
+    ]
+
+
+def test_top_level_files_that_are_no_known_layout(tmp_path: Path) -> None:
+    write(tmp_path, "exercise1.py", "whose?")
+    write(tmp_path, "ann.ZIP", "not a zip")
+    intake = read_submissions(tmp_path, IDS)
+    assert graded(intake) == {"ann": []}
+    assert intake.warnings[0] == (
+        "ann.ZIP: archive not graded: not a readable zip (BadZipFile: File is not a zip file)"
+    )
+    assert intake.students[0].notes == (
+        "archive ann.ZIP not graded: not a readable zip (BadZipFile: File is not a zip file)",
+        "no gradable file found",
+    )
+    assert intake.warnings[1:] == (
+        "exercise1.py: not in a student folder, nor a Canvas, Moodle or zip file name; not graded",
+    )
+
+
+def test_a_zip_in_a_folder_and_what_it_holds(tmp_path: Path) -> None:
+    make_zip(
+        tmp_path / "ann" / "work.zip",
+        {
+            "a/exercise1-2.py": "zipped",
+            "a/inner.zip": "PK",
+            "a/notes.md": "words",
+            "a/": "",
+        },
+    )
+    write(tmp_path, "ann/exercise1.py", "plain")
+    intake = read_submissions(tmp_path, IDS)
+    assert graded(intake) == {"ann": [("exercise1", "ann/work.zip:a/exercise1-2.py", b"zipped")]}
+    assert intake.warnings == (
+        "ann/work.zip:a/inner.zip: not matched to an exercise (archives inside archives are "
+        "not opened); not graded",
+        "ann/work.zip:a/notes.md: not matched to an exercise; not graded",
+    )
+
+
+def test_an_unreadable_notebook_is_warned_noted_and_not_a_candidate(tmp_path: Path) -> None:
+    write(tmp_path, "ann/exercise1.ipynb", "{not json")
+    write(tmp_path, "ann/exercise2.ipynb", notebook("ok = 1"))
+    intake = read_submissions(tmp_path, IDS)
+    (ann,) = intake.students
+    assert [f.origin for f in ann.files] == ["ann/exercise2.ipynb"]
+    assert len(intake.warnings) == 1
+    assert intake.warnings[0].startswith("ann/exercise1.ipynb: ")
+    assert intake.warnings[0].endswith("; not graded")
+    assert ann.notes == (intake.warnings[0].removesuffix("; not graded"),)
+
+
+# --- archives ---------------------------------------------------------------------------------
+
+
+def test_a_member_over_a_mebibyte_that_expands_past_100x_is_a_bomb(tmp_path: Path) -> None:
+    make_zip(tmp_path / "ann.zip", {"exercise1.py": b"#" * (1 << 20)})
+    make_zip(tmp_path / "bob.zip", {"exercise1.py": b"#" * ((1 << 20) + 1)})
+    intake = read_submissions(tmp_path, IDS)
+    assert [f.origin for f in intake.students[0].files] == ["ann.zip:exercise1.py"]
+    assert intake.students[1].files == ()
+    (warning,) = intake.warnings
+    assert warning.startswith("bob.zip: archive not graded: entry 'exercise1.py' expands ")
+    assert warning.endswith("x (compression bomb)")
+
+
+def test_the_entries_may_total_the_limit_and_not_a_byte_more(tmp_path: Path) -> None:
+    half = 1 << 19
+    make_zip(tmp_path / "ann.zip", {"a.txt": b"a" * half, "b.txt": b"b" * half, "exercise1.py": ""})
+    write(tmp_path, "bob/exercise1.py", "bob")
+    make_zip(tmp_path / "bob/big.zip", {"a.txt": b"a" * half, "b.txt": b"b" * (half + 1)})
+    intake = read_submissions(tmp_path, IDS, max_archive_mb=1)
+    assert graded(intake) == {
+        "ann": [("exercise1", "ann.zip:exercise1.py", b"")],
+        "bob": [("exercise1", "bob/exercise1.py", b"bob")],
+    }
+    assert intake.warnings[-1] == (
+        "bob/big.zip: archive not graded: entries total 1.0 MB uncompressed, over the limit"
+    )
+    assert intake.students[1].notes == (
+        "archive bob/big.zip not graded: entries total 1.0 MB uncompressed, over the limit",
+    )
+
+
+def test_an_archive_file_over_the_limit_is_not_opened(tmp_path: Path) -> None:
+    import os
+
+    make_zip(tmp_path / "ann.zip", {"exercise1.py": os.urandom((1 << 20) + 64)}, zipfile.ZIP_STORED)
+    intake = read_submissions(tmp_path, IDS, max_archive_mb=1)
+    assert intake.warnings == ("ann.zip: archive not graded: the archive is over the 1 MB limit",)
