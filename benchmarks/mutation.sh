@@ -42,7 +42,7 @@ limit=${MUTATION_TIMEOUT:-0}  # seconds per module, 0 for none: a stopped run re
 lean="-p no:hypothesispytest -p no:benchmark -p no:anyio"
 # intake and the gradebook: files and result models built in tmp_path, no sandbox or batch (the
 # end-to-end tests in test_gradebook.py and test_gradebook_commands.py start real batches: 42 s)
-intake_tests="$lean --noconftest tests/test_intake.py tests/test_intake_single.py tests/test_intake_roster.py tests/test_intake_archives.py tests/test_intake_canvas.py tests/test_intake_moodle.py tests/test_intake_assignment.py"
+intake_tests="$lean --noconftest tests/test_intake_assignment.py tests/test_intake.py tests/test_intake_single.py tests/test_intake_roster.py tests/test_intake_archives.py tests/test_intake_canvas.py tests/test_intake_moodle.py"
 gradebook_tests="$lean --noconftest tests/test_gradebook_api.py tests/test_gradebook_grades.py tests/test_gradebook_maximum.py tests/test_gradebook.py -k 'not sigkill and not two_processes and not gradebook_show'"
 declare -A TESTS=(
   [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_exports_gradescope.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
