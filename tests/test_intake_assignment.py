@@ -614,3 +614,16 @@ def test_an_archive_file_over_the_limit_is_not_opened(tmp_path: Path) -> None:
     make_zip(tmp_path / "ann.zip", {"exercise1.py": os.urandom((1 << 20) + 64)}, zipfile.ZIP_STORED)
     intake = read_submissions(tmp_path, IDS, max_archive_mb=1)
     assert intake.warnings == ("ann.zip: archive not graded: the archive is over the 1 MB limit",)
+
+
+def test_an_exercise_not_handed_in_does_not_stop_the_next_ones(tmp_path: Path) -> None:
+    write(tmp_path, "ann/exercise3.py", "three")
+    write(tmp_path, "ann/exercise2.py", "two")
+    write(tmp_path, "bob/exercise1.py", "one")
+    write(tmp_path, "bob/exercise3.py", "three")
+    intake = read_submissions(tmp_path, IDS)
+    assert {s: [f[0] for f in files] for s, files in graded(intake).items()} == {
+        "ann": ["exercise2", "exercise3"],
+        "bob": ["exercise1", "exercise3"],
+    }
+    assert [s.notes for s in intake.students] == [(), ()]
