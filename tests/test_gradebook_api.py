@@ -454,3 +454,81 @@ def test_an_override_of_an_exercise_not_handed_in(book: Gradebook) -> None:
     assert bob.grades[1].override is not None
     assert bob.grades[1].override.reason == "by hand"
     assert bob.notes == ["no submission for exercise10"]
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def test_each_connection_is_wal_synchronous_full_with_foreign_keys(book: Gradebook) -> None:
+    db = book._db
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert book.schema_version == 3
+
+
+def test_a_failed_write_is_rolled_back_whole(book: Gradebook) -> None:
+    put(book, "ada", "exercise1", 1)
+    with pytest.raises(sqlite3.IntegrityError):
+        from grader.staff.gradebook_schema import transaction
+
+        with transaction(book._db) as db:
+            db.execute("INSERT INTO students (student, name) VALUES ('bob', '')")
+            db.execute("INSERT INTO students (student, name) VALUES ('', '')")  # CHECK fails
+    assert book.students() == {"ada": ""}
+    assert not book._db.in_transaction
+    put(book, "bob", "exercise1", 1)  # the connection is usable again
+    assert set(book.students()) == {"ada", "bob"}
+
+
+def test_a_newer_file_is_refused_with_both_versions(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    Gradebook(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA user_version = 4")
+    raw.close()
+    with pytest.raises(
+        GradebookError,
+        match=r"new\.sqlite has schema version 4; this grader knows 3 \(upgrade the grader\)$",
+    ):
+        Gradebook(path)
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 4  # left as it was
+    raw.close()
+
+
+def test_what_is_a_gradebook(tmp_path: Path) -> None:
+    from grader.staff.gradebook import is_gradebook
+
+    assert not is_gradebook(tmp_path / "missing.sqlite")
+    assert not (tmp_path / "missing.sqlite").exists()
+    (tmp_path / "text.sqlite").write_text("not a database")
+    assert not is_gradebook(tmp_path / "text.sqlite")
+    half = tmp_path / "half.sqlite"
+    raw = sqlite3.connect(half)
+    raw.executescript("CREATE TABLE students (x); PRAGMA user_version = 1;")
+    raw.close()
+    assert not is_gradebook(half)  # no attempts table
+    unversioned = tmp_path / "unversioned.sqlite"
+    raw = sqlite3.connect(unversioned)
+    raw.executescript("CREATE TABLE students (x); CREATE TABLE attempts (y);")
+    raw.close()
+    assert not is_gradebook(unversioned)
+    Gradebook(tmp_path / "real.sqlite").close()
+    assert is_gradebook(tmp_path / "real.sqlite")
+
+
+def test_a_version_2_file_gains_submission_times_and_overrides(tmp_path: Path) -> None:
+    from grader.staff.gradebook_schema import _SCHEMA, _SCHEMA_2
+
+    path = tmp_path / "v2.sqlite"
+    raw = sqlite3.connect(path)
+    raw.executescript(_SCHEMA + _SCHEMA_2 + "PRAGMA user_version = 2;")
+    raw.close()
+    with Gradebook(path) as opened:
+        assert opened.schema_version == 3
+        put(opened, "ada", "exercise1", 2, submitted_at=WHEN)
+        opened.override("ada", "exercise1", 1.0, "checked")
+        assert opened.history("ada", "exercise1")[0].submitted_at.startswith("2026-03-02T12")
+    with Gradebook(path) as again:  # reopening migrates nothing twice
+        assert again.schema_version == 3 and len(again.overrides()) == 1
