@@ -627,3 +627,39 @@ def test_an_exercise_not_handed_in_does_not_stop_the_next_ones(tmp_path: Path) -
         "bob": ["exercise1", "exercise3"],
     }
     assert [s.notes for s in intake.students] == [(), ()]
+
+
+def test_an_empty_roster_has_no_id_column_and_short_rows_have_no_name(tmp_path: Path) -> None:
+    with pytest.raises(IntakeError, match="no id column"):
+        read_roster_file(roster_file(tmp_path, ""))
+    short = read_roster_file(roster_file(tmp_path, "name,id,source\nAnn\n,bob\n"))
+    assert (short.names, short.sources) == ({"bob": ""}, {})
+
+
+def test_an_absent_roster_student_without_a_name_shows_the_id(tmp_path: Path) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    intake = read_submissions(folder, IDS, roster=roster_file(tmp_path, "id\nzed\n"))
+    assert intake.students == (StudentSubmission("zed", "zed", (), False, ("no submission",)),)
+
+
+def test_a_chosen_source_names_the_id_as_intake_normalises_it(tmp_path: Path) -> None:
+    nfc, nfd = "Jos\u00e9", "Jose\u0301"
+    write(tmp_path, f"{nfc}/exercise1.py", "folder")
+    make_zip(tmp_path / f"{nfc}.zip", {"exercise1.py": "zip"})
+    intake = read_submissions(tmp_path, IDS, sources={nfd: "zip"})
+    assert graded(intake) == {nfc: [("exercise1", f"{nfc}.zip:exercise1.py", b"zip")]}
+
+
+def test_two_submitters_of_one_roster_id_keep_their_notes_and_files(tmp_path: Path) -> None:
+    folder = tmp_path / "subs"
+    write(folder, "ANN/bad.zip", "not a zip")
+    write(folder, "ann/exercise1.py", "ann")
+    roster = roster_file(tmp_path, "id,name\nAnn,Ann A\n")
+    intake = read_submissions(folder, IDS, roster=roster)
+    (ann,) = intake.students
+    assert (ann.student, ann.display_name, ann.late) == ("Ann", "Ann A", False)
+    assert [(f.origin, f.read()) for f in ann.files] == [("ann/exercise1.py", b"ann")]
+    assert ann.notes == (
+        "archive ANN/bad.zip not graded: not a readable zip (BadZipFile: File is not a zip file)",
+    )
