@@ -663,3 +663,17 @@ def test_two_submitters_of_one_roster_id_keep_their_notes_and_files(tmp_path: Pa
     assert ann.notes == (
         "archive ANN/bad.zip not graded: not a readable zip (BadZipFile: File is not a zip file)",
     )
+
+
+def test_a_late_canvas_upload_marks_the_student_late_even_when_not_gradable(
+    tmp_path: Path,
+) -> None:
+    """The LATE mark is the LMS's, on the student: an upload of notes only still carries it."""
+    write(tmp_path, "smith_LATE_1001_5002_notes.txt", "late, not gradable")
+    write(tmp_path, "smith_1001_5001_exercise1.py", "on time")
+    write(tmp_path, "doe_LATE_1002_5003_readme.md", "late, nothing else")
+    intake = read_submissions(tmp_path, IDS)
+    assert [(s.student, [f.late for f in s.files], s.late) for s in intake.students] == [
+        ("1001", [False], True),
+        ("1002", [], True),
+    ]
