@@ -677,3 +677,20 @@ def test_a_late_canvas_upload_marks_the_student_late_even_when_not_gradable(
         ("1001", [False], True),
         ("1002", [], True),
     ]
+
+
+def test_a_canvas_upload_of_litter_or_a_dot_file_is_skipped_silently(tmp_path: Path) -> None:
+    write(tmp_path, "smith_1001_5001_Thumbs.db", "litter")
+    write(tmp_path, "smith_1001_5002_.exercise1.py", "hidden by its own name")
+    write(tmp_path, "smith_1001_5003_exercise2.py", "work")
+    intake = read_submissions(tmp_path, IDS)
+    assert graded(intake) == {"1001": [("exercise2", "smith_1001_5003_exercise2.py", b"work")]}
+    assert intake.warnings == ()
+
+
+def test_a_file_may_be_exactly_the_size_limit(tmp_path: Path) -> None:
+    write(tmp_path, "ann/exercise1.py", b"a" * (1 << 20))
+    write(tmp_path, "bob/exercise1.py", b"b" * ((1 << 20) + 1))
+    intake = read_submissions(tmp_path, IDS, max_archive_mb=1)
+    assert [len(f.read()) for s in intake.students for f in s.files] == [1 << 20]
+    assert intake.warnings == ("bob/exercise1.py: over 1 MB; not graded",)
