@@ -532,3 +532,11 @@ def test_a_version_2_file_gains_submission_times_and_overrides(tmp_path: Path) -
         assert opened.history("ada", "exercise1")[0].submitted_at.startswith("2026-03-02T12")
     with Gradebook(path) as again:  # reopening migrates nothing twice
         assert again.schema_version == 3 and len(again.overrides()) == 1
+
+
+def test_every_exercise_not_handed_in_is_named(book: Gradebook) -> None:
+    for exercise in ("exercise10", "exercise2", "exercise3"):
+        put(book, "ada", exercise, 1)
+    put(book, "bob", "exercise3", 1)
+    bob = book.latest().submissions[1]
+    assert bob.notes == ["no submission for exercise2, exercise10"]

@@ -428,23 +428,24 @@ def test_the_name_column_is_the_first_documented_one_present(
 def test_roster_ids_and_names_are_stripped_and_normalised_and_blank_ids_skipped(
     tmp_path: Path,
 ) -> None:
-    roster = roster_file(tmp_path, "\ufeffid,name\n  Jose\u0301 ,  Jos\u00e9 Q \n   ,ghost\n,x\n")
-    assert read_roster_file(roster).names == {"Jos\u00e9": "Jos\u00e9 Q"}
+    text = "\ufeffid,name\n  Jose\u0301 ,  Jos\u00e9 Q \n   ,ghost\n,x\nbob,Bob\n"
+    roster = roster_file(tmp_path, text)
+    assert read_roster_file(roster).names == {"Jos\u00e9": "Jos\u00e9 Q", "bob": "Bob"}
     assert read_roster_file(roster_file(tmp_path, "id\nann\n")).names == {"ann": ""}
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("id,name\nann,A\nann,B\n", r"roster .*roster\.csv: id 'ann' twice \(line 3\)"),
+        ("id,name\nann,A\nann,B\n", r"^roster .*roster\.csv: id 'ann' twice \(line 3\)$"),
         (
             "id,source\nann,git\n",
-            r"roster .*roster\.csv: source 'git' \(line 2\) is not one of folder, zip, canvas, "
+            r"^roster .*roster\.csv: source 'git' \(line 2\) is not one of folder, zip, canvas, "
             r"moodle$",
         ),
         (
             "name\nAnn\n",
-            r"roster .*roster\.csv: no id column \(one of id, student_id, login, email\)$",
+            r"^roster .*roster\.csv: no id column \(one of id, student_id, login, email\)$",
         ),
     ],
 )
@@ -694,3 +695,12 @@ def test_a_file_may_be_exactly_the_size_limit(tmp_path: Path) -> None:
     intake = read_submissions(tmp_path, IDS, max_archive_mb=1)
     assert [len(f.read()) for s in intake.students for f in s.files] == [1 << 20]
     assert intake.warnings == ("bob/exercise1.py: over 1 MB; not graded",)
+
+
+def test_a_chosen_canvas_source_keeps_the_students_late_mark(tmp_path: Path) -> None:
+    write(tmp_path, "smith_LATE_1001_5002_notes.txt", "late, not gradable")
+    write(tmp_path, "smith_1001_5001_exercise1.py", "on time")
+    write(tmp_path, "1001/exercise1.py", "folder")
+    (jane,) = read_submissions(tmp_path, IDS, sources={"1001": "canvas"}).students
+    assert ([f.read() for f in jane.files], [f.late for f in jane.files]) == ([b"on time"], [False])
+    assert jane.late is True
