@@ -325,7 +325,10 @@ def test_a_canvas_late_mark_counts_only_when_canvas_is_graded(tmp_path: Path) ->
 
 
 def test_a_bad_source_kind_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(IntakeError, match=r"source 'git' for 'ann' is not one of"):
+    with pytest.raises(
+        IntakeError,
+        match=r"^source 'git' for 'ann' is not one of \('folder', 'zip', 'canvas', 'moodle'\)$",
+    ):
         read_submissions(tmp_path, IDS, sources={"ann": "git"})
 
 
@@ -704,3 +707,58 @@ def test_a_chosen_canvas_source_keeps_the_students_late_mark(tmp_path: Path) -> 
     (jane,) = read_submissions(tmp_path, IDS, sources={"1001": "canvas"}).students
     assert ([f.read() for f in jane.files], [f.late for f in jane.files]) == ([b"on time"], [False])
     assert jane.late is True
+
+
+def test_one_canvas_upload_with_two_files_for_an_exercise(tmp_path: Path) -> None:
+    """Files of one submission are not older than each other: the older upload is counted."""
+    write(tmp_path, "smith_1001_5001_exercise1.py", "old")
+    write(tmp_path, "smith_1001_5002_exercise1.py", "new")
+    write(tmp_path, "smith_1001_5002_exercise1-1.py", "new too")
+    (jane,) = (intake := read_submissions(tmp_path, IDS)).students
+    assert [(f.origin, f.notes) for f in jane.files] == [
+        (
+            "smith_1001_5002_exercise1-1.py",
+            ("latest Canvas submission (5002) used; 1 older ignored",),
+        )
+    ]
+    assert intake.warnings == (
+        "1001: exercise1: several files; graded smith_1001_5002_exercise1-1.py, ignored "
+        "smith_1001_5002_exercise1.py",
+    )
+    write(tmp_path / "one", "smith_1001_5002_exercise2.py", "a")
+    write(tmp_path / "one", "smith_1001_5002_exercise2-3.py", "b")
+    (only,) = read_submissions(tmp_path / "one", IDS).students
+    assert [f.notes for f in only.files] == [()]
+
+
+def test_every_ignored_notebook_is_listed(tmp_path: Path) -> None:
+    write(tmp_path, "ann/exercise1.py", "py")
+    write(tmp_path, "ann/exercise1.ipynb", notebook("a = 1"))
+    write(tmp_path, "ann/old/exercise1.ipynb", notebook("a = 0"))
+    intake = read_submissions(tmp_path, IDS)
+    assert intake.warnings == (
+        "ann: exercise1: both .py and .ipynb; graded ann/exercise1.py, ignored "
+        "ann/exercise1.ipynb, ann/old/exercise1.ipynb",
+    )
+
+
+def test_an_exact_roster_id_wins_over_ids_that_differ_by_case(tmp_path: Path) -> None:
+    folder = tmp_path / "subs"
+    write(folder, "Bob/exercise1.py", "bob")
+    roster = roster_file(tmp_path, "id,name\nbob,Bob B\nBob,Bob C\n")
+    intake = read_submissions(folder, IDS, roster=roster)
+    assert [(s.student, s.display_name, len(s.files)) for s in intake.students] == [
+        ("Bob", "Bob C", 1),
+        ("bob", "Bob B", 0),
+    ]
+    assert intake.warnings == ()
+
+
+def test_a_canvas_user_with_several_files_is_one_source(tmp_path: Path) -> None:
+    write(tmp_path, "smith_1001_5001_exercise1.py", "e1")
+    write(tmp_path, "smith_1001_5002_exercise2.py", "e2")
+    write(tmp_path, "1001/exercise1.py", "folder")
+    intake = read_submissions(tmp_path, IDS)
+    assert intake.warnings[0].startswith(
+        "1001: 2 sources feed this id (Canvas user 1001; folder 1001); nothing graded"
+    )
