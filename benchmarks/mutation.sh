@@ -40,6 +40,10 @@ limit=${MUTATION_TIMEOUT:-0}  # seconds per module, 0 for none: a stopped run re
 # --noconftest is given where they need none of conftest's fixtures (it imports torch): on a
 # busy machine that is most of a mutant's cost (1.5 s of CPU instead of 4.2 s for exports).
 lean="-p no:hypothesispytest -p no:benchmark -p no:anyio"
+# intake and the gradebook: files and result models built in tmp_path, no sandbox or batch (the
+# end-to-end tests in test_gradebook.py and test_gradebook_commands.py start real batches: 42 s)
+intake_tests="$lean --noconftest tests/test_intake_assignment.py tests/test_intake.py tests/test_intake_single.py tests/test_intake_roster.py tests/test_intake_archives.py tests/test_intake_canvas.py tests/test_intake_moodle.py"
+gradebook_tests="$lean --noconftest tests/test_gradebook_api.py tests/test_gradebook_grades.py tests/test_gradebook_maximum.py tests/test_gradebook.py -k 'not sigkill and not two_processes and not gradebook_show'"
 declare -A TESTS=(
   [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_exports_gradescope.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
   [grader/authoring/expect.py]="$lean --noconftest tests/test_expect.py tests/test_expect_boundaries.py"
@@ -49,13 +53,33 @@ declare -A TESTS=(
   [grader/wire/frames.py]="$lean --noconftest tests/test_frames.py"
   [grader/jail/layers/seccomp.py]="$lean --noconftest tests/test_seccomp_filter.py tests/test_isolation_seccomp_mask.py tests/test_isolation.py"
   [grader/jail/layers/namespaces.py]="$lean --noconftest tests/test_namespaces_layers.py tests/test_isolation.py"
-  [grader/staff/intake.py]="$lean --noconftest tests/test_intake.py"
-  [grader/staff/gradebook.py]="$lean --noconftest tests/test_gradebook.py tests/test_gradebook_maximum.py"
+  [grader/staff/intake/names.py]="$intake_tests"
+  [grader/staff/intake/choice.py]="$intake_tests"
+  [grader/staff/intake/reader.py]="$intake_tests"
+  [grader/staff/intake/roster.py]="$intake_tests"
+  [grader/staff/intake/archives.py]="$intake_tests"
+  [grader/staff/intake/blobs.py]="$intake_tests tests/test_intake_archive_limits.py"
+  [grader/staff/intake/records.py]="$intake_tests"
+  [grader/staff/intake/canvas.py]="$intake_tests"
+  [grader/staff/intake/moodle.py]="$intake_tests"
+  [grader/staff/intake/model.py]="$intake_tests"
+  [grader/staff/intake/__init__.py]="$intake_tests"
+  [grader/staff/gradebook.py]="$gradebook_tests"
+  [grader/staff/gradebook_schema.py]="$gradebook_tests"
+  [grader/staff/gradebook_attempts.py]="$gradebook_tests"
+  [grader/staff/gradebook_claims.py]="$gradebook_tests"
+  [grader/staff/gradebook_grades.py]="$gradebook_tests"
   [grader/staff/validate.py]="$lean tests/test_validate_decisions.py tests/test_validate_stubs.py tests/test_validate.py"
 )
 ORDER=(
-  grader/outputs/exports.py grader/authoring/expect.py grader/staff/gradebook.py
-  grader/staff/intake.py grader/wire/protocol.py grader/staff/validate.py
+  grader/outputs/exports.py grader/authoring/expect.py
+  grader/staff/intake/names.py grader/staff/intake/choice.py grader/staff/intake/reader.py
+  grader/staff/intake/roster.py grader/staff/intake/archives.py
+  grader/staff/gradebook_attempts.py grader/staff/gradebook_grades.py
+  grader/staff/gradebook_claims.py grader/staff/gradebook.py grader/staff/gradebook_schema.py
+  grader/staff/intake/blobs.py grader/staff/intake/records.py grader/staff/intake/canvas.py
+  grader/staff/intake/moodle.py grader/staff/intake/model.py grader/staff/intake/__init__.py
+  grader/wire/protocol.py grader/staff/validate.py
   grader/wire/frames.py grader/judge/scoring.py grader/judge/sandbox.py
   grader/jail/layers/seccomp.py grader/jail/layers/namespaces.py
 )

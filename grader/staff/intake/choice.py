@@ -105,6 +105,8 @@ def _from_one_source(
     kept = {key for key, (kind, _) in fed.items() if kind == choice}
     if len(kept) == 1:
         notes.append(f"graded from the {choice} source chosen by staff; other sources ignored")
+        if choice != "canvas":  # only a Canvas name marks work late: an ignored one does not
+            record.late = False
         return [c for c in record.candidates if c.source in kept]
     labels = "; ".join(sorted(label for _, label in fed.values()))
     chose = f" (the chosen kind {choice!r} names {len(kept)} of them)" if choice else ""
