@@ -303,3 +303,28 @@ def test_without_fork_the_spawn_engine_runs_and_names_missing_layers(
     report = invoke("exercise2", "--file", solution)
     assert "degraded isolation: missing" in report.stdout
     assert "network_namespace" in report.stdout and "pid_namespace" in report.stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "stderr"),
+    [("None", 0, ""), ("3", 3, ""), ("-1", 255, ""), ("'a message'", 1, "a message")],
+)
+def test_exit_now_ends_as_sys_exit_would_after_atexit_and_the_flush(
+    code: str, status: int, stderr: str, tmp_path: Path
+) -> None:
+    """The command ends without tearing the interpreter down, but an atexit handler still
+    runs, a temporary folder's finalizer still removes it, and buffered output still arrives."""
+    program = (
+        "import atexit, sys, tempfile\n"
+        "from grader.cli import exit_now\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        f"kept = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})\n"
+        "print('buffered', end='')\n"
+        f"exit_now({code})\n"
+        "print('never')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == status
+    assert done.stdout == "bufferedhandler ran\n"
+    assert done.stderr.strip() == stderr
+    assert list(tmp_path.iterdir()) == [], "the temporary folder's finalizer did not run"
