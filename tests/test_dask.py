@@ -162,8 +162,8 @@ def test_a_worker_with_another_course_version_is_refused(
 def test_a_stuck_or_dying_judge_costs_its_job_one_retry_on_a_fresh_worker(tmp_path: Path) -> None:
     """A judge past its job's deadline has its worker killed (the nanny starts a fresh one and
     the job is tried again there); a job that kills its worker twice is given up, alone.
-    (A cluster of its own: on the module's, shared, both workers were gone after these
-    restarts and the run never ended; not understood yet.)"""
+    A cluster of its own, as before: sharing the module's was tried, and the run was left
+    with no worker (at a load average of 22 to 28, not understood)."""
     build_course(tmp_path / "course")
     flags = tmp_path / "flags"
     flags.mkdir()
