@@ -45,7 +45,8 @@ class Executor(Protocol):
 
 
 def make_executor(scheduler: str | None, settings: Settings, workers: int) -> Executor:
-    """The local pool of `workers` judges, or Dask for `tcp://HOST:PORT` or `local:N`."""
+    """The local pool of `workers` judges, or Dask for `tcp://HOST:PORT` or `local:N` (its
+    start-up goes on in the background while the batch reads its submissions)."""
     from grader.staff.executors.local import LocalPool
 
     if scheduler is None:
@@ -54,4 +55,4 @@ def make_executor(scheduler: str | None, settings: Settings, workers: int) -> Ex
         from grader.staff.executors.dask import DaskExecutor
     except ImportError:
         raise ExecutorError(f"--scheduler needs Dask (not installed); {DASK_HINT}") from None
-    return DaskExecutor.connect(scheduler, settings)
+    return DaskExecutor.start(scheduler, settings)

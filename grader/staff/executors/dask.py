@@ -19,6 +19,11 @@ a cluster of your own follows its `distributed.scheduler.allowed-failures` (Dask
 
 Workers run jobs one at a time (the judge is not shared between threads): start them with
 `--nthreads 1` and one `--nworkers` per core.
+
+Start-up is Dask's one fixed cost (a scheduler, nannies spawning workers that import dask and
+torch, a judge per worker), so `grade batch` hides what it can of it: `DaskExecutor.start`
+returns at once and connects in a background thread while the client reads the submissions
+and diffs them against the gradebook; `run` waits for it.
 """
 
 # mypy: disable-error-code="no-untyped-call"
@@ -35,6 +40,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,31 +143,38 @@ class DaskExecutor:
 
     @classmethod
     def connect(cls, scheduler: str, settings: Settings, course: str | None = None) -> DaskExecutor:
-        """`tcp://HOST:PORT` or `local:N`; installs the judge plugin on every worker."""
-        cluster = None
-        workers = _count(scheduler) if scheduler.startswith("local:") else 0
-        try:
-            if workers:
-                with (
-                    main_module_hidden(),
-                    dask.config.set(LOCAL_CLUSTER_CONFIG),
-                ):  # workers spawn without re-running the caller's script
-                    cluster = LocalCluster(
-                        n_workers=workers,
-                        threads_per_worker=1,
-                        processes=True,
-                        host="127.0.0.1",
-                        dashboard_address="127.0.0.1:0",
-                        silence_logs=logging.ERROR,
-                    )
+        """`tcp://HOST:PORT` or `local:N`, with a judge on every worker; returns when ready."""
+        course = course or course_version(Path(settings.root))
+        if scheduler.startswith("local:"):
+            cluster = _local_cluster(_count(scheduler))
+            try:
                 client = Client(cluster)
-            else:
-                client = Client(scheduler, timeout=30)
-        except (OSError, TimeoutError, ValueError) as exc:
-            if cluster is not None:
+            except BaseException:
                 cluster.close()
-            raise ExecutorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-        executor = cls(client, settings, course or course_version(Path(settings.root)), cluster)
+                raise
+            return cls.judging(client, settings, course, cluster)
+        return cls.judging(_client(scheduler), settings, course)
+
+    @classmethod
+    def start(cls, scheduler: str, settings: Settings) -> StartingDask:
+        """`connect` in a background thread, so the cluster's start-up overlaps the client's
+        own work; what can be refused at once (a malformed `local:N`, an unreachable
+        scheduler) is refused here, before the batch touches its gradebook."""
+        if scheduler.startswith("local:"):
+            _count(scheduler)
+            return StartingDask(lambda: cls.connect(scheduler, settings))
+        client = _client(scheduler)
+        return StartingDask(
+            lambda: cls.judging(client, settings, course_version(Path(settings.root)))
+        )
+
+    @classmethod
+    def judging(
+        cls, client: Client, settings: Settings, course: str, cluster: LocalCluster | None = None
+    ) -> DaskExecutor:
+        """The executor of a connected cluster, once every worker has a judge (a worker that
+        joins later, or a nanny's replacement, builds its own when it registers)."""
+        executor = cls(client, settings, course, cluster)
         try:
             client.register_plugin(JudgePlugin(settings), name=PLUGIN)
         except Exception as exc:
@@ -251,6 +264,72 @@ class _Run:
         if self.on_failure is not None:
             with self.interrupts.deferred():
                 self.on_failure(self.failures[-1])
+
+
+class StartingDask:
+    """A `DaskExecutor` still connecting in a background thread; `run` and `close` wait for it.
+
+    A start that failed raises its `ExecutorError` from `run`; `close` then has nothing to
+    release (the start closed what it had made).
+    """
+
+    def __init__(self, connect: Callable[[], DaskExecutor]) -> None:
+        self.started: Future[DaskExecutor] = Future()
+        self.started.set_running_or_notify_cancel()
+
+        def starting() -> None:
+            try:
+                self.started.set_result(connect())
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for it
+                self.started.set_exception(exc)
+
+        threading.Thread(target=starting, name="grade-dask-start").start()
+
+    def ready(self) -> DaskExecutor:
+        """The connected executor (waits for the start; raises what it raised)."""
+        return self.started.result()
+
+    def run(
+        self,
+        jobs: Sequence[Job],
+        on_result: OnResult,
+        on_failure: Callable[[JobFailure], None] | None = None,
+        retry_when: Callable[[ExerciseResult], bool] | None = None,
+    ) -> list[JobFailure]:
+        return self.ready().run(jobs, on_result, on_failure, retry_when)
+
+    def close(self) -> None:
+        try:
+            executor = self.ready()
+        except Exception:  # noqa: BLE001 - a failed start left nothing open
+            return
+        executor.close()
+
+
+def _local_cluster(workers: int) -> LocalCluster:
+    """`workers` processes on 127.0.0.1, one thread each."""
+    try:
+        with (
+            main_module_hidden(),  # workers spawn without re-running the caller's script
+            dask.config.set(LOCAL_CLUSTER_CONFIG),
+        ):
+            return LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.ERROR,
+            )
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExecutorError(f"cannot start a local Dask cluster: {exc}") from None
+
+
+def _client(scheduler: str) -> Client:
+    try:
+        return Client(scheduler, timeout=30)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExecutorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
 
 
 def _count(scheduler: str) -> int:
