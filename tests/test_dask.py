@@ -12,6 +12,7 @@ cluster of its own).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -28,7 +29,7 @@ from grader.judge.registry import Registry
 from grader.outputs.models import BatchResult, ExerciseResult
 from grader.staff.batch import Settings, grade_folder
 from grader.staff.executors import ExecutorError
-from grader.staff.executors.dask import DaskExecutor, StartingDask
+from grader.staff.executors.dask import PLUGIN, DaskExecutor, StartingDask, plugin_name
 from grader.staff.gradebook import Gradebook
 from grader.staff.jobs import course_version
 
@@ -142,7 +143,8 @@ def test_a_worker_with_another_course_version_is_refused(
     checks = course / "exercises" / "exercise2" / "checks.py"
     checks.write_text(checks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert course_version(course) != course_version(Path(cluster.settings.root))
-    client_side = DaskExecutor(cluster.client, Settings(root=str(course)), course_version(course))
+    # the batch's client holds the edited course; the workers' judges hold the original files
+    client_side = DaskExecutor(cluster.client, cluster.settings, course_version(course))
     build_many(tmp_path / "submissions", 2)
     db = tmp_path / "book.sqlite"
     with pytest.raises(ExecutorError, match="course files .* are version .* install the same"):
@@ -157,6 +159,25 @@ def test_a_worker_with_another_course_version_is_refused(
     assert attempts(db) == {}
     with Gradebook(db) as book:
         assert book.running() == [], "the refused batch released its claims"
+
+
+def test_a_batch_with_other_settings_gets_judges_of_its_own(cluster: DaskExecutor) -> None:
+    """A second batch on the same long-running cluster with other settings (here: public
+    checks only) must not be graded by the warm judges the first batch left behind."""
+    other = dataclasses.replace(cluster.settings, include_hidden=False)
+    assert plugin_name(other) != plugin_name(cluster.settings)
+    assert plugin_name(dataclasses.replace(other)) == plugin_name(other), "stable per settings"
+    second = DaskExecutor.judging(cluster.client, other, cluster.course)
+
+    def judges(dask_worker: Any) -> dict[str, bool]:
+        return {
+            name: plugin.settings.include_hidden
+            for name, plugin in dask_worker.plugins.items()
+            if name.startswith(PLUGIN)
+        }
+
+    for seen in cluster.client.run(judges).values():
+        assert seen[cluster.plugin] is True and seen[second.plugin] is False
 
 
 def test_a_stuck_or_dying_judge_costs_its_job_one_retry_on_a_fresh_worker(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -105,9 +106,17 @@ class JudgePlugin(WorkerPlugin):
             self.judge.close()
 
 
-def grade_on_worker(job: Job) -> JobResult:
-    """A Dask task: grade one job with this worker's judge."""
-    plugin = get_worker().plugins.get(PLUGIN)
+def plugin_name(settings: Settings) -> str:
+    """The judge plugin's name for one batch's settings: a batch with other settings (another
+    course root, device, engine or limit overrides) on the same long-running cluster gets
+    judges of its own, never the warm judges another batch left with its settings."""
+    digest = hashlib.sha256(repr(settings).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{PLUGIN}-{digest[:16]}"
+
+
+def grade_on_worker(job: Job, plugin_named: str = PLUGIN) -> JobResult:
+    """A Dask task: grade one job with this worker's judge for the batch's settings."""
+    plugin = get_worker().plugins.get(plugin_named)
     if not isinstance(plugin, JudgePlugin):
         return JobResult("fatal", "a Dask worker has no judge (the grade plugin is missing)")
     judge = plugin.ready_judge()
@@ -140,6 +149,11 @@ class DaskExecutor:
     settings: Settings
     course: str
     cluster: LocalCluster | None = None
+
+    @property
+    def plugin(self) -> str:
+        """The name of this batch's judge plugin on the workers."""
+        return plugin_name(self.settings)
 
     @classmethod
     def connect(cls, scheduler: str, settings: Settings, course: str | None = None) -> DaskExecutor:
@@ -176,7 +190,7 @@ class DaskExecutor:
         joins later, or a nanny's replacement, builds its own when it registers)."""
         executor = cls(client, settings, course, cluster)
         try:
-            client.register_plugin(JudgePlugin(settings), name=PLUGIN)
+            client.register_plugin(JudgePlugin(settings), name=plugin_name(settings))
         except Exception as exc:
             executor.close()
             raise ExecutorError(f"a Dask worker could not start a judge: {exc}") from None
@@ -236,7 +250,9 @@ class _Run:
             job, tries = self.queue.popleft()
             sent = dataclasses.replace(job, course=self.executor.course)
             key = f"grade-{job.exercise}-{uuid.uuid4().hex}"
-            future = self.executor.client.submit(grade_on_worker, sent, key=key, pure=False)
+            future = self.executor.client.submit(
+                grade_on_worker, sent, self.executor.plugin, key=key, pure=False
+            )
             self.pending[future] = (job, tries)
             done.add(future)
 
