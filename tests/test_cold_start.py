@@ -50,13 +50,18 @@ sys.addaudithook(hook)
 sys.argv = ["grade", *sys.argv[1:]]
 from grader.cli import main
 
-try:
-    main()
-finally:
+
+
+def write_events():  # atexit: main() ends the process itself (grader.cli.exit_now)
     costly = ("sympy", "torch.distributed.tensor", "torch.fx.experimental.symbolic_shapes")
     judge = sorted(name for name in costly if name in sys.modules)
     with open(os.environ["EVENTS"], "w") as handle:
         json.dump({"events": events, "judge_imported": judge}, handle)
+
+
+import atexit
+atexit.register(write_events)
+main()
 """
 
 

@@ -374,6 +374,7 @@ def test_submitters_match_roster_ids_exactly_or_by_case_when_unique(tmp_path: Pa
         "BOB: matches roster ids Bob, bob only by case; not matched (write the id exactly as "
         "in the roster)",
         "BOB (BOB): submitted but not on the roster",
+        "3 student ids look alike and are graded as different students: 'BOB', 'Bob', 'bob'",
     )
 
 
@@ -751,7 +752,10 @@ def test_an_exact_roster_id_wins_over_ids_that_differ_by_case(tmp_path: Path) ->
         ("Bob", "Bob C", 1),
         ("bob", "Bob B", 0),
     ]
-    assert intake.warnings == ()
+    # matched exactly, no mismatch warning; only that the roster's two ids look alike
+    assert intake.warnings == (
+        "2 student ids look alike and are graded as different students: 'Bob', 'bob'",
+    )
 
 
 def test_a_canvas_user_with_several_files_is_one_source(tmp_path: Path) -> None:
