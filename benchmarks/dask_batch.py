@@ -82,7 +82,8 @@ def grade_batch(folder: Path, db: Path, workers: int, scheduler: str | None) -> 
     command += ["--json", "--root", str(ROOT), "--device", "cpu", "--workers", str(workers)]
     command += ["--scheduler", scheduler] if scheduler else []
     print("  $ " + shlex.join(["grade", *command[3:]]), flush=True)
-    db.unlink(missing_ok=True)
+    for leftover in ("", "-wal", "-shm", "-journal"):  # a fresh gradebook: no stale WAL beside it
+        db.with_name(db.name + leftover).unlink(missing_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
