@@ -14,6 +14,8 @@ compute, which is what a batch run costs beyond its overhead.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import time
 import types
@@ -96,7 +98,8 @@ def run_checks(exercise: Exercise, source: Source) -> ExerciseResult:
 def main(argv: list[str]) -> None:
     root, exercise_id, path = Path(argv[0]), argv[1], Path(argv[2])
     exercise = Registry(root).get(exercise_id)
-    result = run_checks(exercise, Source(path.read_bytes(), f"{exercise_id}.py"))
+    with contextlib.redirect_stdout(io.StringIO()):  # what the student prints: a cell's output
+        result = run_checks(exercise, Source(path.read_bytes(), f"{exercise_id}.py"))
     sys.stdout.write(result.model_dump_json() + "\n")
 
 
