@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -75,11 +76,11 @@ WINDOW_PER_WORKER = 4  # jobs in flight per worker thread: enough to keep each b
 class JudgePlugin(WorkerPlugin):
     """Gives every worker process one warm `Judge`, built when the worker starts."""
 
-    name = PLUGIN
     idempotent = True
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.name = plugin_name(settings)
         self.judge: Judge | None = None
         self.lock = threading.Lock()  # guards the judge's start
         self.grading = threading.Lock()  # one job at a time per judge
@@ -117,7 +118,7 @@ def plugin_name(settings: Settings) -> str:
     return f"{PLUGIN}-{digest[:16]}"
 
 
-def grade_on_worker(job: Job, plugin_named: str = PLUGIN) -> JobResult:
+def grade_on_worker(job: Job, plugin_named: str) -> JobResult:
     """A Dask task: grade one job with this worker's judge for the batch's settings."""
     plugin = get_worker().plugins.get(plugin_named)
     if not isinstance(plugin, JudgePlugin):
@@ -153,7 +154,7 @@ class DaskExecutor:
     course: str
     cluster: LocalCluster | None = None
 
-    @property
+    @functools.cached_property
     def plugin(self) -> str:
         """The name of this batch's judge plugin on the workers."""
         return plugin_name(self.settings)
@@ -193,7 +194,7 @@ class DaskExecutor:
         joins later, or a nanny's replacement, builds its own when it registers)."""
         executor = cls(client, settings, course, cluster)
         try:
-            client.register_plugin(JudgePlugin(settings), name=plugin_name(settings))
+            client.register_plugin(JudgePlugin(settings))
         except Exception as exc:
             executor.close()
             raise ExecutorError(f"a Dask worker could not start a judge: {exc}") from None
