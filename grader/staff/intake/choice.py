@@ -18,8 +18,9 @@ Canvas submission number, written by Canvas), then the highest re-submission num
 notebook, then the shallowest path, then the first by name; a student with several such files
 gets one warning line that names the file graded, the rule that chose it, and the others.
 
-Per student, the chosen files may total the size limit; past that budget the rest are not
-graded, with a warning. Only the chosen files are read, and with `lazy` not even those.
+Per student, the chosen files may total the size limit, spent in exercise order: a file that
+does not fit in what is left is not graded, with a warning, and a later one that fits still is.
+Only the chosen files are read, and with `lazy` not even those.
 """
 
 from __future__ import annotations
