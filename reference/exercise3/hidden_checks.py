@@ -1,6 +1,7 @@
 """exercise3 hidden checks: the same rules and central differences on other functions and
 points. Points are seeded random values in [0.4, 2.4] (away from 0, where log and the
-quotients' denominators misbehave); the comparisons and diagnoses are the public checks' own.
+quotients' denominators misbehave), and one nearly flat point per rule (NEARLY_FLAT); the
+comparisons and diagnoses are the public checks' own.
 """
 
 from __future__ import annotations
