@@ -282,6 +282,7 @@ COSTS = [
     ("exercise10", "backward_drops_factor_two", 5, "| the factor 2 or the 1/N"),
     ("exercise10", "backward_sums_over_batch", 5, "| the factor 2 or the 1/N"),
     ("exercise10", "forward_keeps_column", 10, "| `forward` returning the (N, 1) column"),
+    ("exercise11", "total_loss_tensor", 0, "| `total_loss += loss`"),
     ("exercise11", "evaluate_without_eval", 0, "| `evaluate` without `eval()`"),
     ("exercise11", "evaluate_without_no_grad", 0, "| `evaluate` without `no_grad()`"),
     ("exercise11", "model_to_cpu", 0, '| `"cpu"` written instead of `device`'),
