@@ -252,6 +252,7 @@ COSTS = [
     ("exercise7", "log_softmax_probas", 4, "| log_softmax returned as probas"),
     ("exercise7", "softmax_logits", 10, "| softmax applied to the returned logits"),
     ("exercise7", "no_relu", 6, "| a ReLU left out"),
+    ("exercise7", "data_cuts_graph", 4, "| `.data` or `.detach()` inside forward"),
     ("exercise7", "plain_list", 10, "| layers kept in a plain list"),
     ("exercise7", "slide39_softmax_call", 11, "| slide 39's"),
     ("exercise8", "detach_without_clone", 1, "| `output.detach()` stored without a copy"),
