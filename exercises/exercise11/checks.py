@@ -276,6 +276,21 @@ def each_step_uses_fresh_gradients(sub: Submission) -> None:
 
 
 @check(points=0, fact=True)
+def no_graph_kept_across_steps(sub: Submission) -> None:
+    """train keeps no earlier step's graph alive: the logged loss is a number (loss.item())."""
+    report = report_of(sub.probe("train_report", "blobs", 2))
+    kept = count(report, "graphs_kept")
+    if kept:
+        fail(
+            f"while train ran, the graphs of {kept} earlier steps' losses were still alive when "
+            "a new loss was computed: the loop holds on to loss tensors",
+            expected={"graphs_kept": 0},
+            got={"graphs_kept": kept},
+            diagnosis=diagnose.graph_kept_alive(True),
+        )
+
+
+@check(points=0, fact=True)
 def train_mode_during_training(sub: Submission) -> None:
     """train() puts the model in training mode in every epoch, even when an evaluation left it
     in eval mode."""

@@ -29,6 +29,7 @@ the grading device, so the whole exercise runs there.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -135,6 +136,24 @@ def build(name: str, device: str, learning_rate: float | None = None) -> Setup:
     )
 
 
+class _Token:
+    """Lives exactly as long as the graph node that holds it (see Recorder.after_loss)."""
+
+
+class _HeldBy(torch.autograd.Function):
+    """The identity on a loss, whose graph node keeps a token: the node, and so the token, is
+    freed once nothing refers to that loss's graph any more."""
+
+    @staticmethod
+    def forward(ctx: Any, loss: torch.Tensor, token: _Token) -> torch.Tensor:
+        ctx.token = token
+        return loss.clone()
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return grad, None
+
+
 class Recorder:
     """Hooks that note, as plain data, what the student's loop did to the model."""
 
@@ -151,10 +170,13 @@ class Recorder:
             "empty_steps": 0,
             "parameters": 0,
         }
+        self.facts["graphs_kept"] = 0
+        self.losses: list[weakref.ref[_Token]] = []
         self.handles = [
             setup.model.register_forward_pre_hook(self.before_forward),
             setup.model.register_forward_hook(self.after_forward),
             setup.optimizer.register_step_pre_hook(self.before_step),
+            setup.loss_fn.register_forward_hook(self.after_loss),
         ]
         self.parameters = [p for _, p in registered_parameters(setup.model)]
         self.facts["parameters"] = len(self.parameters)
@@ -173,6 +195,19 @@ class Recorder:
         passes.append(False)
         if requires_grad(output):
             self.handles.append(_REGISTER_HOOK(output, self.gradient_reaches(len(passes) - 1)))
+
+    def after_loss(self, module: torch.nn.Module, args: Any, output: Any) -> Any:
+        """Each loss that has a graph gets a token held by its graph (an identity node): when a
+        new loss is computed, the graphs of losses before the previous one should be gone. One
+        that lives on is held by the loop (a running `total_loss += loss`, a list of tensors),
+        and `graphs_kept` notes the most found alive at once."""
+        if not requires_grad(output):
+            return None
+        alive = sum(1 for ref in self.losses[:-1] if ref() is not None)
+        self.facts["graphs_kept"] = max(self.facts["graphs_kept"], alive)
+        token = _Token()
+        self.losses.append(weakref.ref(token))
+        return _HeldBy.apply(output, token)
 
     def gradient_reaches(self, index: int) -> Any:
         """A hook on one pass's output: a gradient flowed back into it (it was trained on)."""

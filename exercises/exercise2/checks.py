@@ -6,6 +6,15 @@ import torch
 
 from grader.authoring import Diagnosis, Submission, as_tensor, check, diagnose, expect_tensor, fail
 
+INPUT_CHANGED = Diagnosis(
+    code="input_modified_in_forward",
+    title="forward changes its input in place",
+    slide="Lecture 06, computation graphs: relu(x) is a new node",
+    explanation="relu(x) is right, but x is changed afterwards: code that reads x again (a "
+    "residual connection x + relu(x), another layer using x) sees the zeroed values. Return a "
+    "new tensor (x.clamp(min=0), torch.where) and leave x alone.",
+)
+
 
 def explain(got: torch.Tensor, x: torch.Tensor, upstream: torch.Tensor) -> Diagnosis | None:
     """Name the mistake behind a wrong ReLU gradient (shared with the hidden checks)."""
@@ -39,9 +48,16 @@ def expect_gradient(sub: Submission, x: torch.Tensor, upstream: torch.Tensor, wh
 
 @check(points=2)
 def forward_matches_relu(sub: Submission) -> None:
-    """forward returns max(x, 0) elementwise, with the input's shape and dtype."""
+    """forward returns max(x, 0) elementwise, with the input's shape and dtype, and leaves x
+    as it was (x + relu(x), a residual connection, is right)."""
     x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0])
     expect_tensor(sub.probe("forward", x), torch.relu(x), "relu(x)")
+    expect_tensor(
+        sub.probe("forward_then_reuse", x),
+        x + torch.relu(x),
+        "x + relu(x) (x read again after relu(x))",
+        diagnosis=INPUT_CHANGED,
+    )
 
 
 @check(points=3)

@@ -26,6 +26,14 @@ def forward(student: ModuleType, device: str, x: torch.Tensor) -> torch.Tensor:
         return student.relu(x.to(device))
 
 
+def forward_then_reuse(student: ModuleType, device: str, x: torch.Tensor) -> torch.Tensor:
+    """x + relu(x), as a residual connection writes it: x is read again after relu(x) ran, so a
+    forward that changed x in place changes this sum. No graph is built."""
+    with torch.no_grad():
+        x = x.to(device).clone()
+        return x + student.relu(x)
+
+
 def backward(
     student: ModuleType, device: str, x: torch.Tensor, upstream: torch.Tensor
 ) -> dict[str, Any]:

@@ -213,8 +213,26 @@ def grad_W1_shape(sub: Submission) -> None:
 
 @check(points=2)
 def grad_W1_lecture(sub: Submission) -> None:
-    """dl/dW1 at the lecture's network equals autograd's; row 0 is [-0.024680, -0.049359]."""
-    expect_gradient(sub, lecture_network(), "grad_W1 at the lecture's network")
+    """dl/dW1 at the lecture's network equals autograd's; row 0 is [-0.024680, -0.049359].
+    A second call on the same tensors gives it again (the inputs are left as they were)."""
+    net = lecture_network()
+    expect_gradient(sub, net, "grad_W1 at the lecture's network")
+    answers = sub.probe("grad_W1_twice", *net)
+    if not isinstance(answers, list) or len(answers) != 2:
+        fail("the grad_W1_twice probe returned no pair of answers")
+    expected = autograd_gradient(net)
+    what = "grad_W1 called a second time on the same tensors"
+    expect_tensor(as_tensor(answers[1], what), expected, what, diagnosis=INPUTS_CHANGED)
+
+
+INPUTS_CHANGED = Diagnosis(
+    code="inputs_modified_in_place",
+    title="grad_W1 changes its input tensors in place",
+    slide=SLIDE,
+    explanation="The first call is right, the second on the same tensors is not: an in-place "
+    "operation (w3.mul_, sigmoid_, +=) changed x, W1, W2 or w3. In a training loop those are "
+    "the network's weights; compute new tensors instead.",
+)
 
 
 @check(points=0, fact=True)

@@ -42,3 +42,19 @@ def autograd_use(
             student.grad_W1(*args)
 
     return {**count_backward_passes(both), **counts}
+
+
+def grad_W1_twice(
+    student: ModuleType,
+    device: str,
+    x: torch.Tensor,
+    y: float,
+    W1: torch.Tensor,
+    W2: torch.Tensor,
+    w3: torch.Tensor,
+) -> list[torch.Tensor]:
+    """grad_W1 called twice in a row on the same tensors, as a training loop calls it; both
+    answers as returned (a function that changes its inputs in place answers the second call
+    for other weights)."""
+    args = [t.to(device) if isinstance(t, torch.Tensor) else t for t in (x, y, W1, W2, w3)]
+    return [student.grad_W1(*args), student.grad_W1(*args)]

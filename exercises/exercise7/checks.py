@@ -259,8 +259,50 @@ def registered_parameters(sub: Submission) -> None:
 
 @check(points=4)
 def logits_from_the_layers(sub: Submission) -> None:
-    """logits = linear_out(relu(linear_2(relu(linear_1(x))))): unnormalised net inputs."""
+    """logits = linear_out(relu(linear_2(relu(linear_1(x))))): unnormalised net inputs, with
+    backward through them reaching every layer."""
     expect_logits(sub, SIZES, inputs(3, 8, SIZES[0]), "logits", judge_weights(SIZES, 3))
+    expect_gradients(sub, SIZES, inputs(6, 8, SIZES[0]), judge_weights(SIZES, 6))
+
+
+GRAPH_CUT_IN_FORWARD = Diagnosis(
+    code="graph_cut_in_forward",
+    title="forward cuts the graph (.detach() or .data)",
+    explanation="The logits have the right values but backward does not reach every layer: a "
+    ".detach() or .data inside forward makes what comes before it a constant, so "
+    "loss.backward() leaves those weights' .grad empty and the optimizer never trains them.",
+    slide=SLIDES,
+)
+
+
+def expect_gradients(
+    sub: Submission, sizes: Sizes, x: torch.Tensor, weights: list[torch.Tensor]
+) -> None:
+    """Backward of sum(logits * upstream), with the judge's weights loaded, gives each of the
+    six parameters autograd's gradient from the judge's own forward pass."""
+    gen = torch.Generator().manual_seed(sizes[0] * 1009 + x.shape[0])
+    upstream = torch.randn(x.shape[0], sizes[3], generator=gen)
+    report = sub.probe("gradients", list(sizes), SEED, weights, x, upstream)
+    grads = report.get("grads") if isinstance(report, dict) else None
+    if not isinstance(grads, list):
+        raise InvalidAnswer("the gradients probe sent back no gradients")
+    leaves = [w.clone().requires_grad_(True) for w in weights]
+    expected = torch.autograd.grad((layer_logits(leaves, x) * upstream).sum(), leaves)
+    by_shape: dict[tuple[int, ...], Any] = {}
+    for item in grads:
+        if isinstance(item, list) and len(item) == 2 and isinstance(item[0], list):
+            by_shape[tuple(int(n) for n in item[0])] = item[1]
+    for shape, want in zip(layer_shapes(sizes), expected, strict=True):
+        what = f"the .grad of the {shape} parameter after backward through the logits"
+        got = by_shape.get(shape)
+        if got is None:  # no gradient reached it: held to autograd's as zeros, so it fails
+            expect_tensor(
+                torch.zeros(want.shape),
+                want,
+                f"{what} (None: no gradient reached it)",
+                diagnosis=GRAPH_CUT_IN_FORWARD,
+            )
+        expect_tensor(as_tensor(got, what, shape=want.shape), want, what, check_dtype=False)
 
 
 @check(points=1)

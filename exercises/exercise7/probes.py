@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from grader.jail.probing import registered_parameters
+from grader.jail.probing import grad_of, registered_parameters, requires_grad
 
 
 def _build(student: ModuleType, device: str, sizes: list[int], seed: int) -> Any:
@@ -82,3 +82,28 @@ def single_rows(
         batch = model(x)
         rows = [model(x[i : i + 1]) for i in range(x.shape[0])]
     return {"batch": batch, "rows": rows}
+
+
+def gradients(
+    student: ModuleType,
+    device: str,
+    sizes: list[int],
+    seed: int,
+    weights: list[torch.Tensor],
+    x: torch.Tensor,
+    upstream: torch.Tensor,
+) -> dict[str, Any]:
+    """With the judge's weights loaded, backward of sum(logits * upstream) through the model:
+    each registered parameter's shape and .grad (None where no gradient reached it). A logits
+    tensor that does not require grad (a graph cut inside forward) gets no backward at all."""
+    model = _build(student, device, sizes, seed)
+    _load(model, weights)
+    output = model(x.to(device))
+    logits = output[0] if isinstance(output, (tuple, list)) and output else None
+    attached = requires_grad(logits)
+    if attached:
+        (logits * upstream.to(device)).sum().backward()
+    return {
+        "attached": attached,
+        "grads": [[list(p.shape), grad_of(p)] for _, p in registered_parameters(model)],
+    }

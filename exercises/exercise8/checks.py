@@ -256,3 +256,35 @@ def capture_survives_inplace_relu(sub: Submission) -> None:
             }
         )
     expect_tensor(got, expected, "the output captured at model[0]", diagnosis=diagnosis)
+
+
+CUT_GRAPH = Diagnosis(
+    code="hook_output_replaced",
+    title="the hook hands back a detached output, cutting the graph",
+    explanation="A forward hook that returns a value replaces the layer's output with it. "
+    "Returning the detached copy makes every layer before the hook invisible to backward, so "
+    "the optimizer never trains them. Append the copy to the store and return nothing.",
+    slide=SLIDES,
+)
+
+
+@check(points=1)
+def hooked_model_still_trains(sub: Submission) -> None:
+    """While capture_activation's hook is on model[1], backward reaches every Linear weight
+    with the same gradient as without it (the hook only looks)."""
+    weights, x = make_weights(SIZES, 809), inputs(810, 5, SIZES[0])
+    upstream = inputs(811, 5, SIZES[3])
+    report = loaded(sub.probe("gradients_while_hooked", list(SIZES), weights, x, upstream))
+    leaves = [w.clone().requires_grad_(True) for w in weights]
+    logits = mlp_activations(leaves, x)[4]
+    expected = torch.autograd.grad((logits * upstream).sum(), leaves[::2])
+    grads = report.get("grads")
+    if not isinstance(grads, list) or len(grads) != 3:
+        raise InvalidAnswer("the probe sent back no gradients for the three Linear layers")
+    names = ("linear_1", "linear_2", "linear_out")
+    for name, got, want in zip(names, grads, expected, strict=True):
+        what = f"{name}.weight.grad with the hook on model[1]"
+        if got is None:
+            fail(f"{what} is None: no gradient reached the layer", diagnosis=CUT_GRAPH)
+        # a model that is not exercise 7's fails here too: its gradients cannot be verified
+        expect_tensor(as_tensor(got, what, shape=want.shape), want.detach(), what)

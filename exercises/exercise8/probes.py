@@ -14,7 +14,14 @@ from typing import Any
 
 import torch
 
-from grader.jail.probing import children, is_instance, module_state, requires_grad, submodules
+from grader.jail.probing import (
+    children,
+    grad_of,
+    is_instance,
+    module_state,
+    requires_grad,
+    submodules,
+)
 
 
 def layout(student: ModuleType, device: str, sizes: list[int]) -> dict[str, Any]:
@@ -74,6 +81,34 @@ def capture(
         "after_remove": len(store),
         "items": items,
         "attached": [requires_grad(item) for item in items],
+    }
+
+
+def gradients_while_hooked(
+    student: ModuleType,
+    device: str,
+    sizes: list[int],
+    weights: list[torch.Tensor],
+    x: torch.Tensor,
+    upstream: torch.Tensor,
+) -> dict[str, Any]:
+    """Hook model[1] with capture_activation, run one training step's backward pass through the
+    hooked model (sum(model(x) * upstream)), and report each Linear weight's .grad (None where
+    no gradient reached it) and the logits: a hook that hands back a detached output cuts the
+    graph at the hooked layer."""
+    model = student.make_sequential(*sizes).to(device)
+    problem = _load(model, weights, device)
+    if problem:
+        return {"loaded": False, "problem": problem}
+    _, handle = student.capture_activation(model, 1)
+    output = model(x.to(device))
+    (output * upstream.to(device)).sum().backward()
+    handle.remove()
+    linears = [m for _, m in submodules(model) if _kind(m) == "Linear"]
+    return {
+        "loaded": True,
+        "output": output.detach(),
+        "grads": [grad_of(_weight_and_bias(layer)[0]) for layer in linears],
     }
 
 

@@ -1,5 +1,5 @@
 # misconception: the Sequential should end with a Softmax so that it returns probabilities
-# fails: sequential_layout, same_logits_as_mlp, hidden_logits_other_sizes
+# fails: sequential_layout, same_logits_as_mlp, hooked_model_still_trains, hidden_logits_other_sizes
 import torch
 
 
