@@ -355,6 +355,20 @@ def uts_private(host: Host, *_: object) -> Iterator[Verify]:
     yield verify
 
 
+@contextlib.contextmanager
+def hidden_output(host: Host, *_: object) -> Iterator[Verify]:
+    """What the case printed under a hidden check (marked {{MARK}}) reaches staff only: the
+    students' view of the output is what had been printed before the hidden checks ran."""
+
+    def verify(result: ExerciseResult) -> None:
+        assert host.mark in result.output, result.output  # the attack ran, staff see it
+        shown = result.for_students().output
+        assert host.mark not in shown, shown
+        assert shown.startswith("." * 400), shown
+
+    yield verify
+
+
 def remove_ipc_objects(key: int) -> list[str]:
     """Remove the host's SysV shared memory, message queue and semaphore set under `key`
     (what a sandbox left in the host's IPC namespace); the kinds that were there."""
@@ -413,4 +427,5 @@ HOST_CHECKS: dict[str, HostCheck] = {
     "ipc_private": ipc_private,
     "uts_private": uts_private,
     "next_student": next_student,
+    "hidden_output": hidden_output,
 }
