@@ -52,7 +52,10 @@ DROPPED = "pass  # grade: IPython-only line removed"
 HOISTED = "pass  # grade: `from __future__` import moved to the top"
 _CHECK_CALL = re.compile(r"^(?:[\w.,\s]+=\s*)?grader\.check\(")
 _CELL_MARK = re.compile(r"^# cell (\d+)$")
-_FUTURE = re.compile(r"^from\s+__future__\s+import\s+[\w\s,]+?\s*(#.*)?$")
+# `from __future__ import a, b  # note`: the names (and spaces) are checked by `_is_future`,
+# in one pass; a regex with two runs of spaces after `import` takes quadratic time on a long line
+_FUTURE = re.compile(r"from\s+__future__\s+import\s")
+_FUTURE_NAMES = re.compile(r"[\w\s,]*")
 _FILE_LINE = re.compile(r'(File "[^"\n]*", )line (\d+)')
 _SYNTAX_LINE = re.compile(r"\(line (\d+): ")
 _ASSIGNED_MAGIC = re.compile(r"^[\w\s.,\[\]()*]+=\s*[%!]")
@@ -141,13 +144,23 @@ def relocate(text: str, code: str) -> str:
     return _SYNTAX_LINE.sub(in_syntax_error, _FILE_LINE.sub(in_file, text))
 
 
+def _is_future(line: str) -> bool:
+    """`from __future__ import` names (word characters, commas, spaces), then an optional
+    `# comment`: what Python accepts on one line, parentheses aside."""
+    start = _FUTURE.match(line)
+    if start is None:
+        return False
+    names = line[start.end() - 1 :].split("#", 1)[0]
+    return len(names) >= 2 and _FUTURE_NAMES.fullmatch(names) is not None
+
+
 def _hoist_futures(lines: list[str], futures: list[str]) -> list[str]:
     """The cell's lines with top-level `from __future__` imports replaced by `pass` (and
     appended to `futures`)."""
     scanner = _Scanner()
     kept = []
     for line in lines:
-        if scanner.at_statement_start() and _FUTURE.match(line):
+        if scanner.at_statement_start() and _is_future(line):
             futures.append(line.split("#", 1)[0].strip())
             kept.append(HOISTED)
         else:
