@@ -226,6 +226,17 @@ def test_a_long_line_that_almost_imports_from_future_takes_linear_time() -> None
     assert code.splitlines()[1:] == [hoisted, "# cell 1", line, HOISTED]
 
 
+def test_feedback_naming_thousands_of_lines_of_a_long_cell_is_relocated_in_linear_time() -> None:
+    # the submission writes its own exception text: each `line N` walked back over the cell
+    code, _ = extract_code(notebook_bytes(("markdown", "x"), ("code", "pass\n" * 150_000)))
+    feedback = 'File "exercise2.py", line 149999\n' * 250 + 'File "x", line ' + "9" * 3000
+    started = time.process_time()
+    shown = relocate(feedback, code)
+    assert time.process_time() - started < 5
+    assert shown.splitlines()[0] == 'File "exercise2.py", cell 2, line 149997'
+    assert shown.count("cell 2, line 149997") == 250 and shown.endswith("9" * 3000)
+
+
 def test_a_cell_calling_grader_check_is_dropped_with_a_note() -> None:
     data = notebook_bytes(
         ("code", "x = 1"),
