@@ -164,3 +164,18 @@ def test_a_rejected_zip_is_never_extracted_to_disk(tmp_path: Path) -> None:
     intake = read_submissions(tmp_path / "subs", IDS)
     assert intake.students[0].files == ()
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["mallory.zip", "subs"]
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_a_member_name_with_thousands_of_digits_is_data_not_a_crash(
+    tmp_path: Path, single: bool
+) -> None:
+    # a zip member's name can be 64 KiB long; int() refuses a number of over 4300 digits
+    long_number = f"exercise2-{'9' * 5000}.py"
+    make_zip(tmp_path / "bob.zip", {long_number: "b2", "exercise2-3.py": "b3"})
+    write(tmp_path, "alice/exercise2.py", "a2")
+    intake = read_submissions(tmp_path, ["exercise2"], single=single)
+    assert [s.student for s in intake.students] == ["alice", "bob"]
+    graded = intake.students[1].files
+    assert [f.origin for f in graded] == ["bob.zip:exercise2-3.py"] and graded[0].data == b"b3"
+    assert intake.students[0].files == (SourceFile("exercise2", "alice/exercise2.py", b"a2"),)

@@ -39,6 +39,8 @@ def test_timestamps_with_a_zone_are_read(text: str, expected: datetime) -> None:
         "yesterday UTC",
         "2026-03-02 22:59:12 Mars/Olympus",
         "2026-03-02 22:59:12 ../../etc/passwd",
+        "2026-03-02 22:59:12 America",  # a folder of the zone database, not a zone
+        "2026-03-02 22:59:12 " + "x" * 300,  # a zone name too long for a file name
         "2026-03-02 22:59:12+01:00 UTC",  # two zones
         "2026-03-02 22:59:12 UTC\n2027-01-01 00:00:00 UTC",
     ],

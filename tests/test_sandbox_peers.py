@@ -84,6 +84,7 @@ def start(peer: Peer, tmp_path: Path, device: str = "cpu") -> Sandbox:
     box = Sandbox(ENGINE, LIMITS, device, "student.py", "student")
     box.run_dir = Path(tempfile.mkdtemp(prefix="peer-", dir=tmp_path))
     (box.run_dir / "work").mkdir()
+    box.open_capture()
     box.conn, child = FORK.Pipe(duplex=True)
     box.proc = FORK.Process(target=_run, args=(peer, child), daemon=False)
     box.proc.start()

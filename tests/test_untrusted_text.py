@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from grader.judge.notebook import extract_code
-from grader.outputs.console import make_console, untrusted
+from grader.outputs.console import emit_json, make_console, untrusted
 from grader.outputs.exports import write_csv, write_gradescope, write_junit
 from grader.outputs.html_report import write_html
 from grader.outputs.models import BatchResult, CheckResult, ExerciseResult, SubmissionResult
@@ -343,6 +343,25 @@ def _render(renderable: Any, width: int) -> str:
     console = make_console(file=StringIO(), width=width)
     console.print(renderable)
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+def test_json_on_stdout_carries_no_raw_c1_control_or_bidi_override() -> None:
+    # JSON escapes C0 itself; C1 (U+009B is CSI), DEL, line separators and format characters
+    # it may carry raw, and `grade exerciseN --json` is often read on a terminal
+    text = "a\x9b31mred\x85\u202eevil\u2028\x7f\u200b\U000e0041 é 😀"
+    result = ExerciseResult(
+        exercise="exercise2",
+        score=0,
+        max_score=1,
+        checks=[CheckResult(name="c", status="error", score=0, max_score=1, feedback=text)],
+        output=text,
+    )
+    out = StringIO()
+    emit_json(result, out)
+    written = out.getvalue()
+    assert escape_controls(written, one_line=False) == written  # nothing a terminal acts on
+    assert ExerciseResult.model_validate_json(written) == result
+    assert "é 😀" in written  # printable text stays readable
 
 
 def test_the_protocol_drops_lone_surrogates_from_strings_and_keys() -> None:

@@ -215,16 +215,19 @@ def relu_derivative_at_zero(sub: Submission) -> None:
         expect_not_zero_everywhere(sub, name)
 
 
-def expect_not_zero_everywhere(sub: Submission, name: str) -> None:
-    """Fail if `name` answers all zeros at the lecture's point too: where the right answer is
-    all zeros (the kink, a unit that is off), a function that returns zeros for every input
-    would be right by accident."""
-    a, grads = read_graph(sub.call(name, *LECTURE), name)
+def expect_not_zero_everywhere(
+    sub: Submission, name: str, at: tuple[float, float, float] = LECTURE
+) -> None:
+    """Fail if `name` answers all zeros at `at` too, where the unit is on: where the right
+    answer is all zeros (the kink, a unit that is off), a function that returns zeros for
+    every input would be right by accident. A hidden check passes a point of its own: the
+    lecture's answer can be hard-coded."""
+    a, grads = read_graph(sub.call(name, *at), name)
     if not any(not within(value, 0.0) for value in (a, *grads.values())):
         fail(
-            f"{name} returns a = 0 and zero gradients at (x, w, b) = {LECTURE} too, where "
-            "a = 7: an answer of zeros is right here only by accident",
-            expected=expected_graph(*LECTURE),
+            f"{name} returns a = 0 and zero gradients at (x, w, b) = {at} too, where "
+            f"a = {expected_graph(*at)[0]:g}: an answer of zeros is right here only by accident",
+            expected=expected_graph(*at),
             got=(a, grads),
         )
 

@@ -38,6 +38,7 @@ and the handout.
 
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
 from dataclasses import dataclass
@@ -52,7 +53,10 @@ DROPPED = "pass  # grade: IPython-only line removed"
 HOISTED = "pass  # grade: `from __future__` import moved to the top"
 _CHECK_CALL = re.compile(r"^(?:[\w.,\s]+=\s*)?grader\.check\(")
 _CELL_MARK = re.compile(r"^# cell (\d+)$")
-_FUTURE = re.compile(r"^from\s+__future__\s+import\s+[\w\s,]+?\s*(#.*)?$")
+# `from __future__ import a, b  # note`: the names (and spaces) are checked by `_is_future`,
+# in one pass; a regex with two runs of spaces after `import` takes quadratic time on a long line
+_FUTURE = re.compile(r"from\s+__future__\s+import\s")
+_FUTURE_NAMES = re.compile(r"[\w\s,]*")
 _FILE_LINE = re.compile(r'(File "[^"\n]*", )line (\d+)')
 _SYNTAX_LINE = re.compile(r"\(line (\d+): ")
 _ASSIGNED_MAGIC = re.compile(r"^[\w\s.,\[\]()*]+=\s*[%!]")
@@ -113,32 +117,62 @@ def locate(code: str, line: int) -> tuple[int, int] | None:
     None for a line of the header (the hoisted `from __future__` imports), one past the end,
     or source that is not an extracted notebook.
     """
-    if not is_notebook_code(code) or line < 1:
-        return None
-    lines = code.split("\n")
-    if line > len(lines):
-        return None
-    for number in range(line - 1, -1, -1):
-        mark = _CELL_MARK.match(lines[number])
-        if mark:
-            return (int(mark.group(1)), line - 1 - number) if number < line - 1 else None
-    return None
+    return _Locator(code).locate(line) if is_notebook_code(code) else None
+
+
+class _Locator:
+    """`locate` for one extracted notebook, its cell marks found once: feedback can name
+    thousands of lines (the submission writes its own exception messages)."""
+
+    def __init__(self, code: str) -> None:
+        lines = code.split("\n")
+        self.count = len(lines)
+        self.marks: list[int] = []  # indices of the `# cell N` lines, ascending
+        self.cells: list[int] = []  # their N
+        for number, text in enumerate(lines):
+            mark = _CELL_MARK.match(text)
+            if mark:
+                self.marks.append(number)
+                self.cells.append(int(mark.group(1)))
+
+    def locate(self, line: int) -> tuple[int, int] | None:
+        if line < 1 or line > self.count:
+            return None
+        found = bisect.bisect_right(self.marks, line - 1) - 1
+        if found < 0:
+            return None
+        number = self.marks[found]
+        return (self.cells[found], line - 1 - number) if number < line - 1 else None
 
 
 def relocate(text: str, code: str) -> str:
     """Feedback with the joined file's line numbers turned into "cell N, line M"."""
     if not is_notebook_code(code):
         return text
+    locator = _Locator(code)
+
+    def at(digits: str) -> tuple[int, int] | None:
+        return locator.locate(int(digits)) if len(digits) <= 9 else None
 
     def in_file(found: re.Match[str]) -> str:
-        where = locate(code, int(found.group(2)))
+        where = at(found.group(2))
         return f"{found.group(1)}cell {where[0]}, line {where[1]}" if where else found.group(0)
 
     def in_syntax_error(found: re.Match[str]) -> str:
-        where = locate(code, int(found.group(1)))
+        where = at(found.group(1))
         return f"(cell {where[0]}, line {where[1]}: " if where else found.group(0)
 
     return _SYNTAX_LINE.sub(in_syntax_error, _FILE_LINE.sub(in_file, text))
+
+
+def _is_future(line: str) -> bool:
+    """`from __future__ import` names (word characters, commas, spaces), then an optional
+    `# comment`: what Python accepts on one line, parentheses aside."""
+    start = _FUTURE.match(line)
+    if start is None:
+        return False
+    names = line[start.end() - 1 :].split("#", 1)[0]
+    return len(names) >= 2 and _FUTURE_NAMES.fullmatch(names) is not None
 
 
 def _hoist_futures(lines: list[str], futures: list[str]) -> list[str]:
@@ -147,7 +181,7 @@ def _hoist_futures(lines: list[str], futures: list[str]) -> list[str]:
     scanner = _Scanner()
     kept = []
     for line in lines:
-        if scanner.at_statement_start() and _FUTURE.match(line):
+        if scanner.at_statement_start() and _is_future(line):
             futures.append(line.split("#", 1)[0].strip())
             kept.append(HOISTED)
         else:

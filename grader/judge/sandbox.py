@@ -271,6 +271,7 @@ class Sandbox:
     cgroup: SandboxCgroup | None = None  # made by `launch` where the machine has cgroups
     _cgroup_error: str = ""
     _ids: Iterator[int] = field(default_factory=itertools.count)
+    _output_fd: int = -1  # the judge's own read descriptor on the capture file (see launch)
 
     def __enter__(self) -> Sandbox:
         self.launch()
@@ -290,6 +291,14 @@ class Sandbox:
             self.probes_path,
         )
 
+    def open_capture(self) -> None:
+        """Make the run folder's capture file and hold it open for reading, before the sandbox
+        opens it as its stdout: a file open elsewhere takes no write lease (fcntl F_SETLEASE),
+        which would make each of the judge's reads block for the kernel's lease-break time."""
+        capture = self.run_dir / "output.txt"
+        os.close(os.open(capture, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        self._output_fd = os.open(capture, os.O_RDONLY)
+
     def launch(self) -> Sandbox:
         """Fork the sandbox and return at once; it locks itself down while the judge works on.
 
@@ -301,6 +310,7 @@ class Sandbox:
         work = self.run_dir / "work"
         work.mkdir()
         os.chmod(self.run_dir, 0o755)
+        self.open_capture()
         self.conn, child_conn = self.engine.context.Pipe(duplex=True)
         self._make_cgroup()
         policy = sandbox_policy(
@@ -453,10 +463,8 @@ class Sandbox:
 
     def output(self, limit_bytes: int) -> str:
         """What the submission printed (stdout and stderr together), capped."""
-        path = self.run_dir / "output.txt"
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(limit_bytes + 1)
+            data = os.pread(self._output_fd, limit_bytes + 1, 0)
         except OSError:
             return ""
         text = data[:limit_bytes].decode("utf-8", errors="replace")
@@ -469,6 +477,9 @@ class Sandbox:
             self.cgroup = None
         with contextlib.suppress(OSError):
             self.conn.close()
+        if self._output_fd >= 0:
+            os.close(self._output_fd)
+            self._output_fd = -1
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 

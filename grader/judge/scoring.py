@@ -233,12 +233,19 @@ def run_exercise(
     if is_notebook_code(text):  # tracebacks say "cell 4, line 2", not a joined file's line
         checks = [c.model_copy(update={"feedback": relocate(c.feedback, text)}) for c in checks]
     isolation = Isolation(engine=engine.mode, layers=submission.layers, notes=submission.notes)
-    result = _exercise_result(
-        exercise, checks, isolation, device, started, include_hidden, submission.output
-    )
+    output = submission.output
+    if before_hidden is not None and not output.startswith(before_hidden):
+        # The capture file was rewritten under a hidden check (truncated, or written over in
+        # place through the submission's own stdout): what students are shown is what had been
+        # printed before, as the judge read it then; staff see the rewritten file after it.
+        output = _capped(before_hidden + REWRITTEN_OUTPUT + output, limits.output_kb * 1024)
+    result = _exercise_result(exercise, checks, isolation, device, started, include_hidden, output)
     if before_hidden is None:
         return result
-    return result.model_copy(update={"output_before_hidden": before_hidden})
+    return result.model_copy(update={"output_before_hidden": len(before_hidden)})
+
+
+REWRITTEN_OUTPUT = "\n[the output file was rewritten during hidden checks; as it reads now:]\n"
 
 
 def _capped(text: str, limit: int) -> str:
@@ -266,10 +273,10 @@ def _read_source(source: Source) -> tuple[str, tuple[Verdict, str] | None]:
 
 def _run_checks(
     specs: list[CheckSpec], submission: SandboxedSubmission, stop_after_timeouts: int | None
-) -> tuple[list[CheckResult], int | None]:
-    """Every check's result, and how much was printed before the first hidden check ran."""
+) -> tuple[list[CheckResult], str | None]:
+    """Every check's result, and what had been printed when the first hidden check ran."""
     checks: list[CheckResult] = []
-    before_hidden: int | None = None
+    before_hidden: str | None = None
     timeouts = 0
     for spec in specs:
         if stop_after_timeouts is not None and timeouts >= stop_after_timeouts:
@@ -278,7 +285,7 @@ def _run_checks(
             checks.append(_result(spec, "timeout", why))
             continue
         if spec.hidden and before_hidden is None:
-            before_hidden = len(submission.printed())
+            before_hidden = submission.printed()
         checks.append(_run_check(spec, submission))
         timeouts += checks[-1].status == "timeout"
     return checks, before_hidden

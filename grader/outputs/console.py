@@ -27,7 +27,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from grader.outputs.text import escape_controls
+from grader.outputs.text import escape_controls, json_inert
 
 
 def make_console(
@@ -49,7 +49,7 @@ def untrusted(text: str, *, one_line: bool = True, style: str = "") -> Text:
 def emit_json(model: BaseModel, file: TextIO | None = None) -> None:
     """Write one results model as one JSON document and a newline."""
     out = file if file is not None else sys.stdout
-    out.write(model.model_dump_json(indent=2))
+    out.write(json_inert(model.model_dump_json(indent=2)))  # raw C1 and bidi never reach a tty
     out.write("\n")
     out.flush()
 

@@ -35,6 +35,25 @@ _CONTROL_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
 _CONTROL_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
 
 
+# What JSON may carry raw but a terminal must not get: DEL, the C1 controls (U+009B is CSI),
+# line separators and the invisible format characters (bidi overrides). JSON escapes C0 itself.
+_JSON_RAW = re.compile(f"[\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
+
+
+def json_inert(document: str) -> str:
+    """A JSON document with every character of `_JSON_RAW` written as a `\\uXXXX` escape (a
+    surrogate pair above U+FFFF): the same JSON value, inert when it is printed to a terminal."""
+    return _JSON_RAW.sub(_json_escape, document)
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def normalise(text: str) -> str:
     """Untrusted text as it is kept: lone surrogates dropped, NFC."""
     return unicodedata.normalize("NFC", drop_surrogates(text))

@@ -68,7 +68,7 @@ def parse_timestamp(text: str) -> datetime | None:
         else:
             try:
                 tz = ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # `America`: a folder
                 return None
         text = stamp
     try:

@@ -12,6 +12,7 @@ import torch
 from grader.authoring import Diagnosis, Submission, check, fail, within
 
 METHODS = ("grad_tuple", "retain_grad", "hooks")
+ACTIVE = (-1.25, 2.5, 4.0)  # v = 0.875: the unit is on; gradients 2.5, -1.25, 1, 1, 1
 
 
 def random_triples(seed: int, count: int) -> list[tuple[float, float, float]]:
@@ -53,7 +54,8 @@ def hidden_inactive_unit(sub: Submission) -> None:
     inputs = (1.75, -2.5, 1.5)
     for method in METHODS:
         public.expect_grads(sub.call("intermediate_grads", *inputs, method), method, inputs)
-        public.expect_not_zero_everywhere(sub, method)
+        # zeros are right here: the unit must also be on at a point no public check uses
+        public.expect_not_zero_everywhere(sub, method, ACTIVE)
     for method in METHODS:
         answer = public.read_grads(sub.call("intermediate_grads", *KINK, method), method)
         if public.wrong_keys(answer, public.expected_grads(*KINK)):

@@ -355,6 +355,31 @@ def uts_private(host: Host, *_: object) -> Iterator[Verify]:
     yield verify
 
 
+@contextlib.contextmanager
+def hidden_output(host: Host, *_: object) -> Iterator[Verify]:
+    """What the case printed under a hidden check (marked {{MARK}}) reaches staff only: the
+    students' view of the output is what had been printed before the hidden checks ran."""
+
+    def verify(result: ExerciseResult) -> None:
+        assert host.mark in result.output, result.output  # the attack ran, staff see it
+        shown = result.for_students().output
+        assert host.mark not in shown, shown
+        assert shown.startswith("." * 400), shown
+
+    yield verify
+
+
+@contextlib.contextmanager
+def lease_refused(host: Host, *_: object) -> Iterator[Verify]:
+    """The judge holds the capture file open, so the sandbox gets no lease on it (each of the
+    judge's reads would wait out the kernel's lease-break time, outside every limit)."""
+
+    def verify(result: ExerciseResult) -> None:
+        assert "lease refused" in result.output and "lease taken" not in result.output
+
+    yield verify
+
+
 def remove_ipc_objects(key: int) -> list[str]:
     """Remove the host's SysV shared memory, message queue and semaphore set under `key`
     (what a sandbox left in the host's IPC namespace); the kinds that were there."""
@@ -413,4 +438,6 @@ HOST_CHECKS: dict[str, HostCheck] = {
     "ipc_private": ipc_private,
     "uts_private": uts_private,
     "next_student": next_student,
+    "hidden_output": hidden_output,
+    "lease_refused": lease_refused,
 }

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 # Never a submission, so not warned about: OS litter, and nbgrader's `timestamp.txt` (the
 # submission time, which grader.staff.lateness reads).
 SKIPPED_NAMES = frozenset({"__pycache__", "__MACOSX", "Thumbs.db", "desktop.ini", "timestamp.txt"})
-_SOURCE_FILE = re.compile(r"^(?P<stem>.+?)(?:-(?P<n>\d+))?\.(?P<ext>py|ipynb)$", re.IGNORECASE)
+# A re-submission number is ASCII digits, at most nine of them (a zip member's name can hold
+# thousands, which int() refuses); a longer suffix is part of the stem.
+_SOURCE_FILE = re.compile(
+    r"^(?P<stem>.+?)(?:-(?P<n>[0-9]{1,9}))?\.(?P<ext>py|ipynb)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
