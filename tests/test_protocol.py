@@ -83,6 +83,15 @@ def test_encoders_blob_is_the_safetensors_the_library_reads(dtype: torch.dtype) 
             assert torch.equal(tensor.reshape(-1).view(torch.uint8), expected)
 
 
+def test_the_big_endian_path_reverses_each_elements_bytes() -> None:
+    from grader.wire.protocol import _bytes_of
+
+    value = torch.tensor([1, 258], dtype=torch.int32)
+    assert _bytes_of(value, big_endian=False) == b"\x01\x00\x00\x00\x02\x01\x00\x00"
+    assert _bytes_of(value, big_endian=True) == b"\x00\x00\x00\x01\x00\x00\x01\x02"
+    assert _bytes_of(torch.tensor([True, False]), big_endian=True) == b"\x01\x00"
+
+
 @pytest.mark.parametrize("value", [object(), {1: 2}, torch.ones(2).to_sparse(), lambda: 1])
 def test_non_plain_values_are_refused(value: object) -> None:
     with pytest.raises(Unencodable):

@@ -71,8 +71,6 @@ SAFETENSORS_DTYPES = {
     torch.int64: "I64",
     torch.bool: "BOOL",
 }
-if sys.byteorder != "little":  # safetensors stores little-endian bytes; so does this writer
-    raise ImportError("grader.wire.protocol writes tensors little-endian only")
 
 
 class ProtocolError(Exception):
@@ -248,9 +246,13 @@ def _plain_tensor(value: torch.Tensor) -> torch.Tensor:
     return tensor.to("cpu").contiguous()
 
 
-def _bytes_of(tensor: torch.Tensor) -> bytes:
-    """A copy of a contiguous CPU tensor's bytes (any dtype, 0-d included), in memory order."""
-    return tensor.reshape(-1).view(torch.uint8).numpy().tobytes()
+def _bytes_of(tensor: torch.Tensor, big_endian: bool = sys.byteorder == "big") -> bytes:
+    """A copy of a contiguous CPU tensor's bytes (any dtype, 0-d included), little-endian as
+    safetensors stores them (each element's bytes reversed on a big-endian machine)."""
+    raw = tensor.reshape(-1).view(torch.uint8)
+    if big_endian and tensor.element_size() > 1:
+        raw = raw.reshape(-1, tensor.element_size()).flip(1).reshape(-1)
+    return raw.numpy().tobytes()
 
 
 def _plain_number(value: bool | int | float) -> bool | int | float:
