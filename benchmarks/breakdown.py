@@ -59,6 +59,9 @@ class Timers:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.cpu: dict[str, float] = defaultdict(float)
+        self.requests = 0  # round trips, the import included
+        self.exercise = ""
+        self.sandbox_cpu = 0.0  # the zygote's tree during this run (the next spare's start too)
         self._depth = 0
 
     @contextlib.contextmanager
@@ -97,6 +100,7 @@ def instrumented(timers: list[Timers]) -> Iterator[None]:
         return around
 
     def request(original: Callable[..., Any], self: Any, op: str, *args: Any, **kw: Any) -> Any:
+        timers[-1].requests += 1
         with timers[-1].phase("import" if op == "import" else "requests"):
             return original(self, op, *args, **kw)
 
@@ -217,13 +221,15 @@ def measure(
             for variant in subs:
                 runs.append(Timers())
                 source = Source(variant.path.read_bytes(), f"{variant.exercise}.py")
-                began, cpu = time.perf_counter(), time.process_time()
+                began, cpu, tree = time.perf_counter(), time.process_time(), clock.seconds()
                 run_exercise(engine, registry.get(variant.exercise), source, spares=spares)
                 if round_number == 0:
                     runs.pop()
                     continue
                 totals.append(time.perf_counter() - began)
                 runs[-1].cpu["total"] = time.process_time() - cpu
+                runs[-1].sandbox_cpu = clock.seconds() - tree
+                runs[-1].exercise = variant.exercise
                 runs[-1].seconds["student"] = student[variant]
     spares.close()
     time.sleep(0.5)  # the last sandboxes exit, their cgroups are removed
@@ -239,6 +245,7 @@ def measure(
     )
     cpu["student"] = float("nan")  # it runs in the sandbox: in `sandbox CPU`
     return {
+        "by_exercise": by_exercise(runs),
         "runs": len(runs),
         "wall": wall,
         "cpu": cpu,
@@ -247,6 +254,38 @@ def measure(
         "sandbox_cpu": zygote_spent / len(runs),
         "exact": clock.exact,
     }
+
+
+def by_exercise(runs: list[Timers]) -> dict[str, dict[str, float]]:
+    """Per exercise, means per run: round trips, the zygote's tree CPU while the run lasted
+    (the sandbox's requests and exit, and the lock-down of the spare launched for the next
+    run), the judge's CPU, and the student's code and probes timed in process."""
+    table: dict[str, dict[str, float]] = {}
+    for name in dict.fromkeys(t.exercise for t in runs):
+        mine = [t for t in runs if t.exercise == name]
+        table[name] = {
+            "requests": statistics.fmean(t.requests for t in mine),
+            "sandbox": statistics.fmean(t.sandbox_cpu for t in mine),
+            "judge": statistics.fmean(t.cpu["total"] for t in mine),
+            "student": statistics.fmean(t.seconds["student"] for t in mine),
+        }
+    return table
+
+
+def render_by_exercise(result: dict[str, Any]) -> list[str]:
+    """Per exercise, ms of CPU per run: the zygote's tree, the judge, the student's code in
+    process, and the tree's CPU beyond the student's code (what sandboxing adds)."""
+    lines = [
+        f"{'per run (ms CPU)':<16}{'requests':>9}{'sandboxes':>10}{'judge':>8}"
+        f"{'student':>9}{'sandbox-student':>16}"
+    ]
+    for name, row in result["by_exercise"].items():
+        beyond = row["sandbox"] - row["student"]
+        lines.append(
+            f"{name:<16}{row['requests']:9.1f}{row['sandbox'] * 1000:10.1f}"
+            f"{row['judge'] * 1000:8.1f}{row['student'] * 1000:9.1f}{beyond * 1000:16.1f}"
+        )
+    return lines
 
 
 def sample(registry: Registry, wanted: list[str], per_exercise: int) -> list[Variant]:
@@ -292,12 +331,16 @@ def main() -> int:
     parser.add_argument("--exercises", nargs="*", default=[])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--per-exercise", type=int, default=3, help="reference, then mutants")
+    parser.add_argument("--by-exercise", action="store_true", help="a table per exercise too")
     args = parser.parse_args()
     print("$ python " + shlex.join(["benchmarks/breakdown.py", *sys.argv[1:]]))
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     registry = Registry(ROOT)
     subs = sample(registry, args.exercises, args.per_exercise)
-    print("\n".join(render(measure(registry, subs, args.rounds))))
+    result = measure(registry, subs, args.rounds)
+    print("\n".join(render(result)))
+    if args.by_exercise:
+        print("\n".join(render_by_exercise(result)))
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -62,6 +62,36 @@ def test_tensor_subclass_arrives_as_plain_tensor() -> None:
     assert type(back) is torch.Tensor
 
 
+@pytest.mark.parametrize("dtype", sorted(ALLOWED_DTYPES, key=str))
+def test_encoders_blob_is_the_safetensors_the_library_reads(dtype: torch.dtype) -> None:
+    """encode writes the blob itself (not with the library's writer): the library reads each
+    allowed dtype back bit for bit, views and 0-d and empty tensors included, in order."""
+    base = (torch.arange(35.0).reshape(5, 7) - 17).to(dtype)
+    tensors = [base, base[1:4, ::2], base.t(), base[2, 3], torch.zeros(0, 3, dtype=dtype), base[4]]
+    data = encode(tensors)
+    (length,) = struct.unpack(">I", data[:4])
+    blob = data[4 + length :]
+    (blob_header,) = struct.unpack("<Q", blob[:8])
+    assert (8 + blob_header) % 8 == 0  # the tensors' bytes start aligned
+    loaded = load_tensors(blob)
+    assert sorted(loaded) == [f"t{i}" for i in range(len(tensors))]
+    decoded = decode(data)
+    for i, sent in enumerate(tensors):
+        expected = sent.reshape(-1).view(torch.uint8)
+        for tensor in (loaded[f"t{i}"], decoded[i]):
+            assert tensor.dtype == dtype and tensor.shape == sent.shape
+            assert torch.equal(tensor.reshape(-1).view(torch.uint8), expected)
+
+
+def test_the_big_endian_path_reverses_each_elements_bytes() -> None:
+    from grader.wire.protocol import _bytes_of
+
+    value = torch.tensor([1, 258], dtype=torch.int32)
+    assert _bytes_of(value, big_endian=False) == b"\x01\x00\x00\x00\x02\x01\x00\x00"
+    assert _bytes_of(value, big_endian=True) == b"\x00\x00\x00\x01\x00\x00\x01\x02"
+    assert _bytes_of(torch.tensor([True, False]), big_endian=True) == b"\x01\x00"
+
+
 @pytest.mark.parametrize("value", [object(), {1: 2}, torch.ones(2).to_sparse(), lambda: 1])
 def test_non_plain_values_are_refused(value: object) -> None:
     with pytest.raises(Unencodable):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import marshal
 import platform
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -192,3 +195,68 @@ def test_the_zygote_compiles_the_copied_modules_once() -> None:
     assert reused, "a sandbox compiled a module the zygote had compiled"
     assert private and works
     assert fresh, "a changed source must be compiled again, not served from the cache"
+
+
+def test_the_judge_compiles_the_probes_and_the_sandbox_runs_that_code(tmp_path: Path) -> None:
+    """`marshalled` reads the file each time (an edit is compiled again); the sandbox loads the
+    judge's code object, not the file (here the two differ on purpose), and a file that does
+    not compile is left to the sandbox (b"": it compiles and reports it itself)."""
+    from grader.jail import probing, serve
+    from grader.jail.layers import SandboxPolicy
+
+    probes = tmp_path / "probes.py"
+    probes.write_text("def answer(module, device):\n    return 1\n")
+    first = zygote.marshalled(str(probes))
+    assert zygote.marshalled(str(probes)) == first
+    probes.write_text("def answer(module, device):\n    return 2\n")
+    second = zygote.marshalled(str(probes))
+    assert second != first and marshal.loads(second).co_filename == str(probes)
+
+    policy = SandboxPolicy(tmp_path, (), cpu_s=1, memory_mb=None, file_mb=1)
+    config = serve.JailConfig(str(tmp_path), policy, "cpu", "m", "m.py", str(probes), first)
+    table = serve._load_probes(config, probing.private_copy())
+    assert table["answer"](None, "cpu") == 1  # the judge's code, though the file says 2
+    fallback = serve._load_probes(replace(config, probes_code=b""), probing.private_copy())
+    assert fallback["answer"](None, "cpu") == 2
+
+    probes.write_text("def answer(:\n")
+    assert zygote.marshalled(str(probes)) == b""
+    assert zygote.marshalled(str(tmp_path / "missing.py")) == b""
+
+
+# After the zygote's seeding step, in a fork: torch.manual_seed no longer formats stacks for
+# devices this build lacks, and still seeds the CPU generator as before.
+SEEDED_CHILD = textwrap.dedent(
+    """
+    import json, os, traceback
+    import torch
+    from grader.jail import zygote
+    draws = []
+    for _ in range(2):
+        torch.manual_seed(7)
+        draws.append(torch.rand(3).tolist())
+    changed = zygote.drop_unstartable_seeds()
+    formatted = []
+    real = traceback.format_stack
+    traceback.format_stack = lambda *a, **k: formatted.append(1) or real(*a, **k)
+    torch.manual_seed(7)
+    after = torch.rand(3).tolist()
+    torch.cuda.manual_seed_all(7)
+    print(json.dumps({"changed": changed, "formatted": len(formatted),
+                      "same": draws[0] == draws[1] == after}))
+    """
+)
+
+
+@pytest.mark.skipif(bool(torch.version.cuda or torch.version.hip), reason="a CUDA build")
+def test_seeding_skips_the_stacks_of_devices_this_build_lacks() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SEEDED_CHILD], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    import json
+
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "torch.cuda" in seen["changed"] and "torch.cuda.random" in seen["changed"]
+    assert seen["formatted"] == 0, "a seed was queued for a device that cannot start"
+    assert seen["same"], "torch.manual_seed no longer seeds the CPU generator as before"

@@ -11,6 +11,7 @@ untrusted, and the judge validates it.
 from __future__ import annotations
 
 import builtins
+import marshal
 import os
 import stat
 import sys
@@ -54,6 +55,7 @@ class JailConfig:
     module_name: str
     filename: str  # shown in tracebacks: the submission's own name
     probes_path: str | None
+    probes_code: bytes = b""  # the probes' code object, marshalled by the judge (zygote.marshalled)
 
 
 def main(conn: Connection, config: JailConfig) -> None:
@@ -277,7 +279,8 @@ def _load_probes(config: JailConfig, helpers: types.ModuleType | None = None) ->
     sys.modules), with private builtins, so a submission that rebinds names in those modules
     or in `builtins` changes nothing the probes call. Each probe is taken into this table now;
     the table lives only in the request loop. `helpers`: the private copy of
-    `grader.jail.probing` the zygote made (`preseal`), else one is made here.
+    `grader.jail.probing` the zygote made (`preseal`), else one is made here. The code run is
+    the judge's compilation of the file (`config.probes_code`), else the file compiled here.
     """
     if config.probes_path is None:
         return {}
@@ -286,7 +289,11 @@ def _load_probes(config: JailConfig, helpers: types.ModuleType | None = None) ->
     module = types.ModuleType("grader_probes")
     module.__file__ = str(path)
     module.__dict__["__builtins__"] = probing.private_builtins(helpers)
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)  # noqa: S102
+    if config.probes_code:
+        code = marshal.loads(config.probes_code)
+    else:
+        code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    exec(code, module.__dict__)  # noqa: S102
     return {
         name: value
         for name, value in vars(module).items()

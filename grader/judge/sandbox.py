@@ -305,6 +305,7 @@ class Sandbox:
         `wait_ready` must follow before any request (`__enter__` does both).
         """
         from grader.jail.serve import JailConfig
+        from grader.jail.zygote import marshalled
 
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"{_run_dir_owner()}-{os.getpid()}-"))
         work = self.run_dir / "work"
@@ -328,6 +329,7 @@ class Sandbox:
             module_name=self.module_name,
             filename=self.filename,
             probes_path=str(self.probes_path) if self.probes_path else None,
+            probes_code=marshalled(str(self.probes_path)) if self.probes_path else b"",
         )
         try:
             self.proc = self.engine.process(child_conn, config)

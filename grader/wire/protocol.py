@@ -12,6 +12,12 @@ tagged objects cover the rest:
     {"$float": "nan"|"inf"|"-inf"}
     {"$tensor": "t3"}            the tensor stored under "t3" in the safetensors blob
 
+The blob is written here, to the safetensors format's specification (an 8-byte little-endian
+header length, a JSON header naming each tensor's dtype, shape and byte range, the bytes), and
+read by the safetensors library: the reader is the trust boundary, and it is the library's.
+The library's own writer cost about 90 us a tensor (it looks for storage shared between
+tensors, which a fresh byte copy cannot have); this one about 10.
+
 Nothing is unpickled, ever. `decode` is the trust boundary: it accepts only this grammar, checks
 every tensor (dense, strided, CPU, an allowed dtype, a size cap) and raises `ProtocolError` for
 anything else, so a hostile sandbox can make a check `invalid` but never crash the judge.
@@ -25,11 +31,11 @@ import json
 import math
 import re
 import struct
+import sys
 from typing import Any
 
 import torch
 from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 MAX_HEADER_BYTES = 4 * 1024 * 1024
@@ -52,6 +58,19 @@ ALLOWED_DTYPES = frozenset(
         torch.bool,
     }
 )
+# safetensors' name of each allowed dtype
+SAFETENSORS_DTYPES = {
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.float32: "F32",
+    torch.float64: "F64",
+    torch.int8: "I8",
+    torch.uint8: "U8",
+    torch.int16: "I16",
+    torch.int32: "I32",
+    torch.int64: "I64",
+    torch.bool: "BOOL",
+}
 
 
 class ProtocolError(Exception):
@@ -64,11 +83,24 @@ class Unencodable(Exception):
 
 def encode(value: Any) -> bytes:
     """Encode a value tree into one frame. Raises Unencodable for anything not plain data."""
-    tensors: dict[str, torch.Tensor] = {}
+    tensors: dict[str, tuple[str, list[int], bytes]] = {}
     tree = _to_tree(value, tensors, 0)
     header = json.dumps(tree, allow_nan=False, separators=(",", ":")).encode("utf-8")
-    blob = save_tensors(tensors) if tensors else b""
-    return struct.pack(">I", len(header)) + header + blob
+    return struct.pack(">I", len(header)) + header + _blob(tensors)
+
+
+def _blob(tensors: dict[str, tuple[str, list[int], bytes]]) -> bytes:
+    """The tensors as one safetensors file (dtype, shape and bytes each); b"" for none."""
+    if not tensors:
+        return b""
+    entries: dict[str, Any] = {}
+    start = 0
+    for name, (dtype, shape, data) in tensors.items():
+        entries[name] = {"dtype": dtype, "shape": shape, "data_offsets": [start, start + len(data)]}
+        start += len(data)
+    header = json.dumps(entries, separators=(",", ":")).encode("ascii")
+    header += b" " * (-len(header) % 8)  # the data starts 8-byte aligned, as the format asks
+    return b"".join([struct.pack("<Q", len(header)), header, *(t[2] for t in tensors.values())])
 
 
 def decode(frame: bytes) -> Any:
@@ -171,7 +203,7 @@ def _from_tag(
     raise ProtocolError(f"unknown or malformed tag {tag!r}")
 
 
-def _to_tree(value: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
+def _to_tree(value: Any, tensors: dict[str, tuple[str, list[int], bytes]], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise Unencodable("value nested too deeply")
     if value is None or type(value) in (bool, int, str):
@@ -193,13 +225,15 @@ def _to_tree(value: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
         return _to_tree(_from_numpy(value), tensors, depth + 1)
     if isinstance(value, torch.Tensor):
         key = f"t{len(tensors)}"
-        tensors[key] = _plain_tensor(value)
+        tensor = _plain_tensor(value)
+        tensors[key] = (SAFETENSORS_DTYPES[tensor.dtype], list(tensor.shape), _bytes_of(tensor))
         return {"$tensor": key}
     raise Unencodable(f"{type(value).__module__}.{type(value).__qualname__} is not plain data")
 
 
 def _plain_tensor(value: torch.Tensor) -> torch.Tensor:
-    """A dense, contiguous, detached CPU copy with no subclass (sandbox-side, best effort)."""
+    """A dense, contiguous, detached CPU tensor with no subclass (sandbox-side, best effort);
+    `_bytes_of` copies its bytes at once, before any other value is encoded."""
     if value.layout != torch.strided:
         raise Unencodable(f"a {value.layout} tensor is not a dense tensor")
     if value.device.type == "meta":
@@ -209,7 +243,16 @@ def _plain_tensor(value: torch.Tensor) -> torch.Tensor:
         tensor = tensor.as_subclass(torch.Tensor)
     if tensor.dtype not in ALLOWED_DTYPES:
         raise Unencodable(f"dtype {tensor.dtype} cannot be sent")
-    return tensor.to("cpu").contiguous().clone()
+    return tensor.to("cpu").contiguous()
+
+
+def _bytes_of(tensor: torch.Tensor, big_endian: bool = sys.byteorder == "big") -> bytes:
+    """A copy of a contiguous CPU tensor's bytes (any dtype, 0-d included), little-endian as
+    safetensors stores them (each element's bytes reversed on a big-endian machine)."""
+    raw = tensor.reshape(-1).view(torch.uint8)
+    if big_endian and tensor.element_size() > 1:
+        raw = raw.reshape(-1, tensor.element_size()).flip(1).reshape(-1)
+    return raw.numpy().tobytes()
 
 
 def _plain_number(value: bool | int | float) -> bool | int | float:
