@@ -22,7 +22,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import subprocess
 import sys
 import time
 from multiprocessing.connection import Connection
@@ -339,15 +338,18 @@ def test_a_call_is_stopped_where_the_budget_ends_when_that_is_before_call_s(
     result = grade(engine, exercise, limits=limits)
     (slow,) = result.checks
     assert slow.status == "timeout"  # the 5 s sleep would end within call_s
-    assert re.fullmatch(
-        r"calling sleep\(\) took longer than (1\.\d|2\.0) s and was stopped", slow.feedback
+    took = re.fullmatch(
+        r"calling sleep\(\) took longer than (\d\.\d) s and was stopped", slow.feedback
     )
+    assert took is not None and float(took.group(1)) <= 2.0, slow.feedback  # what was left
     assert time.monotonic() - started < 4.5
 
 
-def test_a_request_with_half_a_second_left_is_served(engine: StandInEngine, tmp_path: Path) -> None:
-    # the check waits, judge-side, until half a second of the budget is left, then asks
-    wait = "time.sleep(max(0.0, sub._deadline - time.monotonic() - 0.5))"
+def test_a_request_with_under_a_second_left_is_served(
+    engine: StandInEngine, tmp_path: Path
+) -> None:
+    # the check waits, judge-side, until 0.9 s of the budget is left, then asks
+    wait = "time.sleep(max(0.0, sub._deadline - time.monotonic() - 0.9))"
     exercise = course(
         tmp_path, {"w": f"sub.call('add', 1, 2)\n{wait}\nSEEN.append(sub.call('add', 2, 2))"}
     )
@@ -366,11 +368,11 @@ def test_a_spent_budget_starts_no_new_sandbox(engine: StandInEngine, tmp_path: P
             "c": "sub.probe('shape')",
         },
     )
-    limits = LIMITS.model_copy(update={"total_s": 1.5})
+    limits = LIMITS.model_copy(update={"total_s": 2.5})
     result = grade(engine, exercise, limits=limits)
     assert statuses(result) == ["crashed", "timeout", "timeout"]
     for check in result.checks[1:]:
-        assert check.feedback == "the exercise's time budget (1.5 s) is used up"
+        assert check.feedback == "the exercise's time budget (2.5 s) is used up"
     assert len(engine.launched) == 1 and engine.all_gone()
 
 
@@ -448,20 +450,3 @@ def test_what_was_printed_before_the_first_hidden_check_is_measured_capped(
     after = grade(engine, exercise, small, limits)
     assert after.output == "E" * 599 + "\n" + "E" * 424 + MARKER
     assert after.output_before_hidden == 600  # the hidden check had not started the second
-
-
-# ---- the judge under python -O ----------------------------------------------------------------
-
-
-def test_the_judge_refuses_python_minus_o_in_one_sentence() -> None:
-    script = "from grader.judge.scoring import require_assertions\nrequire_assertions()\n"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    run = subprocess.run(
-        [sys.executable, "-O", "-c", script], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert run.returncode != 0
-    assert run.stderr.strip().splitlines()[-1] == (
-        "grader.judge.sandbox.EngineError: the judge refuses to run under python -O (or "
-        "PYTHONOPTIMIZE): assert statements are stripped there, so a check could pass without "
-        "deciding; run it without -O"
-    )
