@@ -22,7 +22,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import stat
 import sys
+import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -204,12 +206,13 @@ def test_calls_and_probes_reach_the_sandbox_as_what_they_are(
         tmp_path,
         {
             "a": "SEEN.append(sub.sandbox)\nSEEN.append(sub.call('add', 1.5, y=2.0))",
-            "b": "SEEN.append(sub.probe('shape', 3))\nSEEN.append(sub.sandbox.proc.pid)",
+            "b": "SEEN.append(sub.probe('shape', 3))\nSEEN.append(sub.sandbox.proc.pid)\n"
+            "SEEN.append(sub.sandbox.run_dir)\nSEEN.append(sub.sandbox.run_dir.stat().st_mode)",
         },
     )
     result = grade(engine, exercise)
     assert statuses(result) == ["passed", "passed"]
-    before, added, probed, pid = seen(exercise)
+    before, added, probed, pid, run_dir, mode = seen(exercise)
     assert before is None and added == 3.5  # no sandbox before the first request
     assert probed == {
         "probe": "shape",
@@ -219,6 +222,11 @@ def test_calls_and_probes_reach_the_sandbox_as_what_they_are(
         "module": "exercise7",
         "probes": str(tmp_path / "exercises" / "exercise7" / "probes.py"),
     }
+    # the run folder names its judge, and only the judge may write there (the work folder is
+    # the sandbox's)
+    owner = f"grade-run-{os.stat('/proc/self/ns/pid').st_ino}-{os.getpid()}-"
+    assert run_dir.name.startswith(owner) and run_dir.parent == Path(tempfile.gettempdir())
+    assert stat.S_IMODE(mode) == 0o755 and not run_dir.exists()  # removed once closed
     assert len(engine.launched) == 1 and engine.all_gone()  # one sandbox, closed at the end
     assert (result.isolation.layers, result.isolation.notes) == (LAYERS, NOTES)
     assert result.isolation.engine == "forkserver" and result.output == "imported\n"
