@@ -397,6 +397,22 @@ def test_a_ready_message_gives_the_layers_and_notes(tmp_path: Path) -> None:
         box.close()
 
 
+def test_a_sandbox_slower_to_start_than_import_s_is_still_waited_for(tmp_path: Path) -> None:
+    """Starting runs no student code: the wait is the engine's (STARTUP_S), not import_s."""
+
+    def slow(conn: Connection) -> None:
+        time.sleep(1.0)
+        conn.send_bytes(Ready({"seccomp": True}, {}, os.getpid()).encode())
+        time.sleep(600)
+
+    box = start(slow, tmp_path)
+    box.limits = LIMITS.model_copy(update={"import_s": 0.3})
+    try:
+        assert box.wait_ready() is box and box.layers == {"seccomp": True}
+    finally:
+        box.close()
+
+
 def test_a_cgroup_the_judge_could_not_make_is_a_missing_layer(tmp_path: Path) -> None:
     box = start(answering(), tmp_path)
     box._cgroup_error = "the judge could not make a cgroup: denied"
