@@ -765,3 +765,11 @@ def test_stop_zygote_stops_the_zygote_and_the_resource_tracker_and_waits() -> No
         sandbox_module.stop_zygote()  # nothing runs: nothing to do
     finally:
         server._preload_modules = saved  # type: ignore[attr-defined]
+
+
+def test_an_engine_uses_the_machines_cgroups_unless_they_are_disabled() -> None:
+    from grader.judge.cgroups import machine_hierarchy
+
+    found = machine_hierarchy()  # None on a machine without them: then both are None
+    assert Engine("spawn", disabled_layers=[]).cgroups == found
+    assert Engine("spawn", disabled_layers=["cgroups"]).cgroups is None
