@@ -458,3 +458,20 @@ def test_what_was_printed_before_the_first_hidden_check_is_measured_capped(
     after = grade(engine, exercise, small, limits)
     assert after.output == "E" * 599 + "\n" + "E" * 424 + MARKER
     assert after.output_before_hidden == 600  # the hidden check had not started the second
+
+
+# ---- a cgroup the machine refuses -----------------------------------------------------------
+
+
+def test_a_cgroup_the_machine_refuses_is_reported_as_a_missing_layer(
+    engine: StandInEngine, tmp_path: Path
+) -> None:
+    from grader.jail.layers.cgroups import Hierarchy
+
+    missing = tmp_path / "no-such-cgroup-folder"
+    engine.cgroups = Hierarchy(version=2, parents=(("memory", missing),))
+    result = grade(engine, course(tmp_path, {"a": "sub.call('add', 1, 2)"}))
+    assert statuses(result) == ["passed"]  # graded, and told it ran without its cgroup
+    assert result.isolation.layers == {**LAYERS, "cgroups": False}
+    note = result.isolation.notes["cgroups"]
+    assert note.startswith("the judge could not make a cgroup: ") and str(missing) in note
