@@ -21,7 +21,9 @@
 # PYTHON (default: python3),
 # MUTATION_TIME_BASE (seconds a mutant may take beyond 3x the baseline run; default 30),
 # MUTATION_TIMEOUT (stop each module after this many seconds; the summary counts what was left),
-# MUTATION_SERVER=0 (start a fresh interpreter per mutant instead of benchmarks/mutation_server.py).
+# MUTATION_SERVER=0 (start a fresh interpreter per mutant instead of benchmarks/mutation_server.py),
+# MUTATION_TESTS (pytest arguments run instead of the module's TESTS row: a first pass with only
+# the row's fast, zygote-free files; what survives it is then run against the whole row).
 #
 # Each mutant's pytest is forked from a warm interpreter (benchmarks/mutation_server.py: torch,
 # sympy, pytest, pydantic... imported once per module, never grader), not started afresh:
@@ -47,9 +49,9 @@ gradebook_tests="$lean --noconftest tests/test_gradebook_api.py tests/test_grade
 declare -A TESTS=(
   [grader/outputs/exports.py]="$lean --noconftest tests/test_exports.py tests/test_exports_gradescope.py tests/test_csv_escaping.py tests/test_gradebook_maximum.py"
   [grader/authoring/expect.py]="$lean --noconftest tests/test_expect.py tests/test_expect_boundaries.py"
-  [grader/judge/scoring.py]="$lean tests/test_scoring_verdicts.py tests/test_scoring_sandboxes.py tests/test_scoring_budget.py tests/test_judge.py"
+  [grader/judge/scoring.py]="$lean tests/test_scoring_verdicts.py tests/test_scoring_submission.py tests/test_scoring_sandboxes.py tests/test_scoring_budget.py tests/test_judge.py tests/test_fail_closed.py::test_the_judge_refuses_to_run_with_assertions_disabled"
   [grader/wire/protocol.py]="$lean --noconftest tests/test_protocol.py tests/test_protocol_limits.py -k 'not never_crashes and not survive_the'"
-  [grader/judge/sandbox.py]="$lean tests/test_sandbox_peers.py tests/test_sandbox_deadlines.py tests/test_sandbox_tempdirs.py tests/test_sandbox.py"
+  [grader/judge/sandbox.py]="$lean tests/test_sandbox_peers.py tests/test_scoring_submission.py tests/test_sandbox_process.py tests/test_sandbox_deadlines.py tests/test_sandbox_tempdirs.py tests/test_sandbox.py"
   [grader/wire/frames.py]="$lean --noconftest tests/test_frames.py"
   [grader/jail/layers/seccomp.py]="$lean --noconftest tests/test_seccomp_filter.py tests/test_isolation_seccomp_mask.py tests/test_isolation.py"
   [grader/jail/layers/namespaces.py]="$lean --noconftest tests/test_namespaces_layers.py tests/test_isolation.py"
@@ -90,7 +92,7 @@ modules=("$@")
 mkdir -p "$out"
 
 for module in "${modules[@]}"; do
-  tests=${TESTS[$module]:-}
+  tests=${MUTATION_TESTS:-${TESTS[$module]:-}}
   [ -n "$tests" ] || { echo "no tests listed for $module (see TESTS)" >&2; exit 2; }
   name=$(echo "$module" | tr '/' '.')
   scratch=$(mktemp -d "${TMPDIR:-/tmp}/grade-mutation-XXXXXX")

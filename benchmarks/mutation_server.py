@@ -11,8 +11,9 @@ starts its runner command once per mutant; this module is that command's cheap h
 importing the grader MODULEs loads, listed by a throw-away interpreter), never `grader` itself:
 the mutant is a file on disk that each run must import afresh, and `serve` refuses to start if
 a preload pulled `grader` in. Each `run` makes it fork: the child starts a new session, changes
-to the caller's folder and runs `pytest.main(PYTEST_ARGS)`; its exit status is `run`'s. When
-`run` is killed (mutmut's timeout), the server sees its connection close and kills the child's
+to the caller's folder and runs `pytest.main(PYTEST_ARGS)`; its exit status is `run`'s, with
+2-5 (a test file that could not be collected, ...) read as 1, a failing run (read_as_mutmut_should).
+When `run` is killed (mutmut's timeout), the server sees its connection close and kills the child's
 process group. When no server answers, `run` becomes a plain `python -m pytest PYTEST_ARGS`
 (slower, same verdict): a missing server never counts a mutant as killed. Forking a process
 that imported torch and computed nothing is what the grader's own zygote does.
@@ -143,7 +144,20 @@ def run(path: str, args: list[str]) -> int:
     reply = client.makefile("rb").readline().strip()
     if not reply:  # the server died mid-run: no verdict, so run the tests here
         os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
-    return int(reply)
+    return read_as_mutmut_should(int(reply))
+
+
+# pytest exits with 2 ("interrupted") when a test file cannot even be collected, and with 4
+# ("usage error") when a node id given (file.py::test) is not found because its file did not
+# import: both are a mutant that breaks the import of its module (a decorator removed from a
+# class the tests build at import, `frozenset(...) + {...}` or `A, B = None` at module level).
+# 3 (internal error) and 5 (no tests collected) are a mutant's doing too: the baseline run of
+# the same command passed. mutmut 2 counts only 1 as a failing run (`tests_pass` is
+# `returncode != 1`), so such mutants were reported as survivors; they are read as failures.
+# (The plain-pytest fallbacks above keep pytest's own status: they can miss such a kill, never
+# invent one.)
+def read_as_mutmut_should(code: int) -> int:
+    return 1 if code in (2, 3, 4, 5) else code
 
 
 def main(argv: list[str]) -> int:

@@ -13,6 +13,7 @@ every mutant of grader/judge/sandbox.py (benchmarks/mutation.sh).
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import signal
@@ -30,6 +31,7 @@ from grader.judge import sandbox as sandbox_module
 from grader.judge.sandbox import (
     DISABLE_LAYERS_ENV,
     ONE_THREAD_ENV,
+    PRELOAD,
     RUN_DIR_PREFIX,
     SAFE_ENV_KEYS,
     Engine,
@@ -396,6 +398,22 @@ def test_a_ready_message_gives_the_layers_and_notes(tmp_path: Path) -> None:
         box.close()
 
 
+def test_a_sandbox_slower_to_start_than_import_s_is_still_waited_for(tmp_path: Path) -> None:
+    """Starting runs no student code: the wait is the engine's (STARTUP_S), not import_s."""
+
+    def slow(conn: Connection) -> None:
+        time.sleep(1.0)
+        conn.send_bytes(Ready({"seccomp": True}, {}, os.getpid()).encode())
+        time.sleep(600)
+
+    box = start(slow, tmp_path)
+    box.limits = LIMITS.model_copy(update={"import_s": 0.3})
+    try:
+        assert box.wait_ready() is box and box.layers == {"seccomp": True}
+    finally:
+        box.close()
+
+
 def test_a_cgroup_the_judge_could_not_make_is_a_missing_layer(tmp_path: Path) -> None:
     box = start(answering(), tmp_path)
     box._cgroup_error = "the judge could not make a cgroup: denied"
@@ -630,3 +648,129 @@ def test_run_folders_are_named_after_the_pid_namespace() -> None:
     namespace = os.stat("/proc/self/ns/pid").st_ino
     assert sandbox_module._run_dir_owner() == f"{RUN_DIR_PREFIX}{namespace}"
     assert RUN_DIR_PREFIX == "grade-run-"
+
+
+# ---- the engine's settings, written out ------------------------------------------------------
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package that does not exist
+        return False
+
+
+def test_the_zygote_preloads_real_modules_with_the_jail_first_and_its_preparation_last() -> None:
+    # the forkserver skips a preload that does not import without a word, so a misspelled
+    # name would only make every sandbox import it again (or a student plant grader.jail.probing)
+    assert all(_importable(name) for name in PRELOAD), PRELOAD
+    assert {"torch", "grader.jail.probing", "grader.jail.serve"} <= set(PRELOAD)
+    assert {"torch._dynamo", "torch.fx.experimental.symbolic_shapes"} <= set(PRELOAD)
+    assert {"torch.optim", "torch.utils.data", "numpy"} <= set(PRELOAD)
+    assert PRELOAD[-1] == "grader.jail.prepare_zygote" and len(set(PRELOAD)) == len(PRELOAD) == 9
+    engine = Engine("forkserver", disabled_layers=["cgroups"])
+    assert engine.preload == PRELOAD and engine.preload is not PRELOAD  # a copy
+    assert Engine("forkserver", ["numpy"], ["cgroups"]).preload == ["numpy"]
+
+
+def test_the_default_engine_forks_from_a_zygote_with_every_layer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GRADE_DISABLE_LAYERS", raising=False)
+    engine = Engine()
+    assert (engine.mode, engine.disabled_layers) == ("forkserver", ())
+    assert engine.context.get_start_method() == "forkserver"
+    # the variable's name is what the README and the doctor tell staff to set
+    assert DISABLE_LAYERS_ENV == "GRADE_DISABLE_LAYERS"
+    monkeypatch.setenv("GRADE_DISABLE_LAYERS", "seccomp")
+    assert Engine().disabled_layers == ("seccomp",)
+
+
+def test_the_child_environment_keeps_exactly_the_safe_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kept = {"PATH": "/usr/bin", "PYTHONPATH": "/src", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    kept["SYSTEMROOT"] = "C:\\Windows"
+    for key, value in kept.items():
+        monkeypatch.setenv(key, value)
+    for key in ("HOME", "LC_CTYPE", "PYTHONSTARTUP", "GRADE_DB", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "dropped")
+    with clean_child_environment():
+        inside = dict(os.environ)
+    assert inside == {**kept, **ONE_THREAD_ENV, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def test_the_judges_main_module_is_replaced_by_an_empty_main() -> None:
+    with main_module_hidden():
+        hidden = sys.modules["__main__"]
+        assert hidden.__name__ == "__main__" and hidden.__spec__ is None
+
+
+def test_a_temporary_folder_is_refused_one_byte_past_the_sockets_room() -> None:
+    room = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")  # 75 bytes for TMPDIR itself
+    sandbox_module._check_socket_folder("/" + "t" * (room - 1))  # exactly the room: served
+    with pytest.raises(EngineError) as caught:
+        sandbox_module._check_socket_folder("/" + "t" * (room - 2) + "\u00e9")  # 76 bytes
+    assert str(caught.value) == (
+        f"the temporary folder's path is {room + 1} bytes, too long for the zygote's socket "
+        f"(at most {room}): set TMPDIR to a shorter folder, such as /tmp"
+    )
+
+
+def test_starting_an_engine_removes_stale_run_folders_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    owner = sandbox_module._run_dir_owner()
+    gone = os.fork()
+    if gone == 0:
+        os._exit(0)
+    os.waitpid(gone, 0)
+    first = tmp_path / f"{owner}-{gone}-first"
+    first.mkdir()
+    engine = Engine("spawn", disabled_layers=["cgroups"])  # no zygote to start
+    engine.start()
+    assert not first.exists()
+    later = tmp_path / f"{owner}-{gone}-later"
+    later.mkdir()
+    engine.start()  # started already: nothing is done again
+    assert later.exists()
+
+
+def test_a_forkserver_engine_checks_its_socket_folder_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long = tmp_path / ("t" * 80)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    with pytest.raises(EngineError, match="set TMPDIR to a shorter folder"):
+        Engine("forkserver", disabled_layers=["cgroups"]).start()
+
+
+def test_stop_zygote_stops_the_zygote_and_the_resource_tracker_and_waits() -> None:
+    from multiprocessing import forkserver, resource_tracker
+
+    server, tracker = forkserver._forkserver, resource_tracker._resource_tracker
+    if server._forkserver_pid is not None:  # type: ignore[attr-defined]
+        pytest.skip("a zygote of this process serves other tests here")
+    saved = server._preload_modules  # type: ignore[attr-defined]
+    try:
+        server.set_forkserver_preload([])  # a bare zygote: a fraction of a second
+        server.ensure_running()
+        resource_tracker.ensure_running()
+        pids = (server._forkserver_pid, tracker._pid)  # type: ignore[attr-defined]
+        assert all(pid is not None and alive_pid(pid) for pid in pids)
+        sandbox_module.stop_zygote()
+        assert not any(alive_pid(pid) for pid in pids)  # gone when it returns
+        assert (server._forkserver_pid, tracker._pid) == (None, None)  # type: ignore[attr-defined]
+        sandbox_module.stop_zygote()  # nothing runs: nothing to do
+    finally:
+        server._preload_modules = saved  # type: ignore[attr-defined]
+
+
+def test_an_engine_uses_the_machines_cgroups_unless_they_are_disabled() -> None:
+    from grader.judge.cgroups import machine_hierarchy
+
+    found = machine_hierarchy()  # None on a machine without them: then both are None
+    assert Engine("spawn", disabled_layers=[]).cgroups == found
+    assert Engine("spawn", disabled_layers=["cgroups"]).cgroups is None

@@ -49,6 +49,24 @@ def test_only_folders_of_judges_that_are_gone_are_removed(tmp_path: Path) -> Non
     assert run_dirs(tmp_path) == sorted([alive, elsewhere, unnamed, not_a_folder])
 
 
+def test_a_live_judges_folder_is_left_alone_and_the_judge_is_not_signalled(
+    tmp_path: Path,
+) -> None:
+    # a judge that dies of a stray signal: the check may only ask whether it lives (signal 0)
+    script = "import signal, time\nsignal.signal(signal.SIGHUP, signal.SIG_DFL)\ntime.sleep(30)"
+    judge = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        time.sleep(0.2)
+        alive = tmp_path / f"{RUN_DIR_PREFIX}{namespace()}-{judge.pid}-abc123"
+        alive.mkdir()
+        assert remove_stale_run_dirs(tmp_path) == [] and alive.is_dir()
+        time.sleep(0.2)
+        assert judge.poll() is None
+    finally:
+        judge.kill()
+        judge.wait()
+
+
 def test_a_running_sandbox_names_its_judge(tmp_path: Path, engine: Engine) -> None:
     from grader.judge.sandbox import Sandbox
     from grader.outputs.models import Limits

@@ -192,6 +192,39 @@ def test_a_fact_check_may_pass_without_comparing(tmp_path: Path) -> None:
     assert (only.status, only.score, only.max_score, only.feedback) == ("passed", 0, 0, "")
 
 
+def test_a_check_worth_points_that_fails_on_a_fact_alone_is_invalid(tmp_path: Path) -> None:
+    body = (
+        "from grader.authoring.evidence import count\n"
+        'if count({"backwards": 2}, "backwards") != 1:\n'
+        '    fail("backward() was called twice")'
+    )
+    (only,) = one(tmp_path, body).checks
+    assert (only.status, only.score, only.max_score) == ("invalid", 0, 2)
+    assert only.feedback == "this check could not be judged (an error in the course's check)"
+    problem, feedback = only.staff_feedback.split("\n", 1)
+    assert problem.startswith("authoring error: this check failed on a sandbox-reported fact")
+    assert feedback == "backward() was called twice"  # what the check said, kept for staff
+    # the same check declared a fact check fails with its own feedback
+    (fact,) = one(tmp_path / "b", body, points=0).checks
+    assert (fact.status, fact.feedback, fact.staff_feedback) == (
+        "failed",
+        "backward() was called twice",
+        "",
+    )
+
+
+def test_a_failure_decided_by_a_comparison_may_read_facts_after_it(tmp_path: Path) -> None:
+    body = (
+        "from grader.authoring.evidence import count\n"
+        "from grader.authoring.expect import within\n"
+        "if not within(1.0, 2.0):\n"
+        '    count({"backwards": 2}, "backwards")\n'
+        '    fail("wrong value")'
+    )
+    (only,) = one(tmp_path, body).checks
+    assert (only.status, only.feedback, only.staff_feedback) == ("failed", "wrong value", "")
+
+
 def test_the_evidence_rule_leaves_other_verdicts_alone(tmp_path: Path) -> None:
     (only,) = one(tmp_path, 'raise SandboxOutcome("timeout", "too slow")').checks
     assert (only.status, only.feedback, only.staff_feedback) == ("timeout", "too slow", "")
