@@ -16,6 +16,16 @@ to the caller's folder and runs `pytest.main(PYTEST_ARGS)`; its exit status is `
 process group. When no server answers, `run` becomes a plain `python -m pytest PYTEST_ARGS`
 (slower, same verdict): a missing server never counts a mutant as killed. Forking a process
 that imported torch and computed nothing is what the grader's own zygote does.
+
+    python benchmarks/mutation_server.py plain -- PYTEST_ARGS...    # no server at all
+
+The verdict is the exit status `run` and `plain` give mutmut: 0 when pytest exits 0, else 1.
+mutmut 2 counts a mutant as killed only when its runner exits 1 (`tests_pass` is
+`returncode != 1`), so pytest's 2 (a collection error: a mutant such as `SESSION = None` that
+breaks importing the tests), 3 (an internal error), 5 (no tests ran) and a pytest killed by a
+signal were all reported as survivors. The baseline must exit 0 (mutmut refuses to start
+otherwise), so any other status is the mutant's doing. When the server's child fails before
+pytest starts (status 70: the harness, not the mutant), `run` runs the tests itself.
 """
 
 from __future__ import annotations
@@ -48,6 +58,8 @@ PRELOAD = (
     "typer",
 )
 
+
+HARNESS = 70  # the server's child failed before pytest ran: no verdict
 
 OWN = ("grader", "exercises", "reference", "tests", "benchmarks", "__main__")
 
@@ -100,12 +112,13 @@ def _serve_one(connection: socket.socket, listener: socket.socket) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        os.chdir(request["cwd"])
-        sys.argv = ["pytest", *request["args"]]
-        code = 70
+        code = HARNESS
         try:
+            os.chdir(request["cwd"])
+            sys.argv = ["pytest", *request["args"]]
             import pytest
 
+            code = 1  # pytest.main itself raised: the tests did not pass
             code = int(pytest.main(request["args"]))
         finally:
             os._exit(code)
@@ -133,17 +146,36 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+def verdict(code: int) -> int:
+    """mutmut's reading of an exit status: 0 passed, 1 failed (killed), whatever pytest said."""
+    if code != 0:
+        print(f"pytest exit status {code}: the tests did not pass", file=sys.stderr)
+    return 0 if code == 0 else 1
+
+
+def plain(args: list[str]) -> int:
+    """pytest in a fresh interpreter, killed with this process (mutmut's timeout kills us)."""
+    import ctypes
+    import subprocess
+
+    def die_with_parent() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    child = subprocess.Popen([sys.executable, "-m", "pytest", *args], preexec_fn=die_with_parent)
+    return verdict(child.wait())  # a signal's death is negative: not passed
+
+
 def run(path: str, args: list[str]) -> int:
     try:
         client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         client.connect(path)
     except OSError:
-        os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
+        return plain(args)
     client.sendall((json.dumps({"cwd": os.getcwd(), "args": args}) + "\n").encode())
     reply = client.makefile("rb").readline().strip()
-    if not reply:  # the server died mid-run: no verdict, so run the tests here
-        os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
-    return int(reply)
+    if not reply or int(reply) == HARNESS:  # the server died mid-run or could not start pytest
+        return plain(args)
+    return verdict(int(reply))
 
 
 def main(argv: list[str]) -> int:
@@ -152,6 +184,8 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) >= 3 and argv[0] == "run" and argv[2] == "--":
         return run(argv[1], argv[3:])
+    if len(argv) >= 2 and argv[0] == "plain" and argv[1] == "--":
+        return plain(argv[2:])
     print(__doc__, file=sys.stderr)
     return 2
 
