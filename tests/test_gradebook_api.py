@@ -6,6 +6,7 @@ sandbox (test_gradebook.py keeps the end-to-end SIGKILL and two-process tests)."
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -127,16 +128,16 @@ def test_defaults_not_late_no_notes_no_submission_time(book: Gradebook) -> None:
     [
         ("", digest("a"), "a student id cannot be empty"),
         ("ada", "", "not a sha256 hex digest: ''"),
-        ("ada", digest("a")[:-1], "not a sha256 hex digest"),
-        ("ada", digest("a") + "0", "not a sha256 hex digest"),
-        ("ada", digest("a").upper(), "not a sha256 hex digest"),
-        ("ada", "g" * 64, "not a sha256 hex digest"),
+        ("ada", digest("a")[:-1], f"not a sha256 hex digest: {digest('a')[:-1]!r}"),
+        ("ada", digest("a") + "0", f"not a sha256 hex digest: {digest('a') + '0'!r}"),
+        ("ada", digest("a").upper(), f"not a sha256 hex digest: {digest('a').upper()!r}"),
+        ("ada", "g" * 64, f"not a sha256 hex digest: {'g' * 64!r}"),
     ],
 )
 def test_bad_ids_and_hashes_record_nothing(
     book: Gradebook, student: str, hash_: str, message: str
 ) -> None:
-    with pytest.raises(GradebookError, match=message):
+    with pytest.raises(GradebookError, match=f"^{re.escape(message)}$"):
         book.record(student, result("exercise1", 1), content_hash=hash_, exercise_version="1")
     assert book.latest_attempts() == [] and book.students() == {}
 
