@@ -294,7 +294,11 @@ def test_an_expired_batch_loses_its_claims_to_the_next_claim(book: Gradebook) ->
     assert book.claim(live, [want("ada")]).busy == (want("ada"),)
     book.renew_batch(stale, -1.0)
     assert book.claim(live, [want("ada")]).claimed == (want("ada"),)
-    with pytest.raises(GradebookError, match="this batch's registration expired"):
+    expired = (
+        "this batch's registration expired (its heartbeat stopped) and another batch "
+        "took over its work; run the batch again"
+    )
+    with pytest.raises(GradebookError, match=f"^{re.escape(expired)}$"):
         book.claim(stale, [want("bob")])
 
 
