@@ -156,7 +156,7 @@ def test_naive_times_are_refused(book: Gradebook) -> None:
 
 
 def test_names_a_recording_gives_replace_and_an_empty_one_keeps(book: Gradebook) -> None:
-    with pytest.raises(GradebookError, match="a student id cannot be empty"):
+    with pytest.raises(GradebookError, match="^a student id cannot be empty$"):
         book.add_student("")
     book.add_student("bob")
     book.add_student("ada", "Ada")
