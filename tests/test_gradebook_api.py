@@ -519,6 +519,12 @@ def test_what_is_a_gradebook(tmp_path: Path) -> None:
     raw.executescript("CREATE TABLE students (x); CREATE TABLE attempts (y);")
     raw.close()
     assert not is_gradebook(unversioned)
+    first = tmp_path / "version1.sqlite"  # the oldest gradebook: exactly these two tables
+    raw = sqlite3.connect(first)
+    raw.executescript("CREATE TABLE students (x); CREATE TABLE attempts (y);")
+    raw.executescript("PRAGMA user_version = 1;")
+    raw.close()
+    assert is_gradebook(first)
     Gradebook(tmp_path / "real.sqlite").close()
     assert is_gradebook(tmp_path / "real.sqlite")
 
