@@ -11,12 +11,21 @@ starts its runner command once per mutant; this module is that command's cheap h
 importing the grader MODULEs loads, listed by a throw-away interpreter), never `grader` itself:
 the mutant is a file on disk that each run must import afresh, and `serve` refuses to start if
 a preload pulled `grader` in. Each `run` makes it fork: the child starts a new session, changes
-to the caller's folder and runs `pytest.main(PYTEST_ARGS)`; its exit status is `run`'s, with
-2-5 (a test file that could not be collected, ...) read as 1, a failing run (read_as_mutmut_should).
-When `run` is killed (mutmut's timeout), the server sees its connection close and kills the child's
+to the caller's folder and runs `pytest.main(PYTEST_ARGS)`; its exit status is `run`'s. When
+`run` is killed (mutmut's timeout), the server sees its connection close and kills the child's
 process group. When no server answers, `run` becomes a plain `python -m pytest PYTEST_ARGS`
 (slower, same verdict): a missing server never counts a mutant as killed. Forking a process
 that imported torch and computed nothing is what the grader's own zygote does.
+
+    python benchmarks/mutation_server.py plain -- PYTEST_ARGS...    # no server at all
+
+The verdict is the exit status `run` and `plain` give mutmut: 0 when pytest exits 0, else 1.
+mutmut 2 counts a mutant as killed only when its runner exits 1 (`tests_pass` is
+`returncode != 1`), so pytest's 2 (a collection error: a mutant such as `SESSION = None` that
+breaks importing the tests), 3 (an internal error), 5 (no tests ran) and a pytest killed by a
+signal were all reported as survivors. The baseline must exit 0 (mutmut refuses to start
+otherwise), so any other status is the mutant's doing. When the server's child fails before
+pytest starts (status 70: the harness, not the mutant), `run` runs the tests itself.
 """
 
 from __future__ import annotations
@@ -49,6 +58,8 @@ PRELOAD = (
     "typer",
 )
 
+
+HARNESS = 70  # the server's child failed before pytest ran: no verdict
 
 OWN = ("grader", "exercises", "reference", "tests", "benchmarks", "__main__")
 
@@ -101,12 +112,13 @@ def _serve_one(connection: socket.socket, listener: socket.socket) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        os.chdir(request["cwd"])
-        sys.argv = ["pytest", *request["args"]]
-        code = 70
+        code = HARNESS
         try:
+            os.chdir(request["cwd"])
+            sys.argv = ["pytest", *request["args"]]
             import pytest
 
+            code = 1  # pytest.main itself raised: the tests did not pass
             code = int(pytest.main(request["args"]))
         finally:
             os._exit(code)
@@ -134,30 +146,36 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+def verdict(code: int) -> int:
+    """mutmut's reading of an exit status: 0 passed, 1 failed (killed), whatever pytest said."""
+    if code != 0:
+        print(f"pytest exit status {code}: the tests did not pass", file=sys.stderr)
+    return 0 if code == 0 else 1
+
+
+def plain(args: list[str]) -> int:
+    """pytest in a fresh interpreter, killed with this process (mutmut's timeout kills us)."""
+    import ctypes
+    import subprocess
+
+    def die_with_parent() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    child = subprocess.Popen([sys.executable, "-m", "pytest", *args], preexec_fn=die_with_parent)
+    return verdict(child.wait())  # a signal's death is negative: not passed
+
+
 def run(path: str, args: list[str]) -> int:
     try:
         client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         client.connect(path)
     except OSError:
-        os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
+        return plain(args)
     client.sendall((json.dumps({"cwd": os.getcwd(), "args": args}) + "\n").encode())
     reply = client.makefile("rb").readline().strip()
-    if not reply:  # the server died mid-run: no verdict, so run the tests here
-        os.execvp(sys.executable, [sys.executable, "-m", "pytest", *args])
-    return read_as_mutmut_should(int(reply))
-
-
-# pytest exits with 2 ("interrupted") when a test file cannot even be collected, and with 4
-# ("usage error") when a node id given (file.py::test) is not found because its file did not
-# import: both are a mutant that breaks the import of its module (a decorator removed from a
-# class the tests build at import, `frozenset(...) + {...}` or `A, B = None` at module level).
-# 3 (internal error) and 5 (no tests collected) are a mutant's doing too: the baseline run of
-# the same command passed. mutmut 2 counts only 1 as a failing run (`tests_pass` is
-# `returncode != 1`), so such mutants were reported as survivors; they are read as failures.
-# (The plain-pytest fallbacks above keep pytest's own status: they can miss such a kill, never
-# invent one.)
-def read_as_mutmut_should(code: int) -> int:
-    return 1 if code in (2, 3, 4, 5) else code
+    if not reply or int(reply) == HARNESS:  # the server died mid-run or could not start pytest
+        return plain(args)
+    return verdict(int(reply))
 
 
 def main(argv: list[str]) -> int:
@@ -166,6 +184,8 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) >= 3 and argv[0] == "run" and argv[2] == "--":
         return run(argv[1], argv[3:])
+    if len(argv) >= 2 and argv[0] == "plain" and argv[1] == "--":
+        return plain(argv[2:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -121,3 +121,16 @@ def test_a_canvas_zip_is_opened_for_that_student(tmp_path: Path) -> None:
 )
 def test_match_exercise(name: str, expected: ExerciseName | None) -> None:
     assert match_exercise(name, IDS) == expected
+
+
+def test_one_late_upload_marks_the_student_late_whichever_file_is_read_last(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "ann_LATE_123_456_exercise1.py").write_text("x = 1\n")
+    (tmp_path / "bob_123_457_exercise2.py").write_text("x = 2\n")  # read after the late one
+    (student,) = read_submissions(tmp_path, ["exercise1", "exercise2"]).students
+    assert (student.student, student.late) == ("123", True)
+    assert [(f.origin, f.late) for f in student.files] == [
+        ("ann_LATE_123_456_exercise1.py", True),
+        ("bob_123_457_exercise2.py", False),
+    ]

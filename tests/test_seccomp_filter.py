@@ -352,6 +352,10 @@ def test_the_layer_reports_what_it_denies() -> None:
     count = len(current_arch().denied())
     assert note == f"{count} calls denied, and sockets other than AF_UNIX, namespace clones"
     assert SECCOMP.name == "seccomp" and SECCOMP.apply is install_seccomp
+    assert SECCOMP.protects == (  # what the doctor and the report say a sandbox lacks without it
+        "no system-call filter: inet sockets, connect (the zygote's socket), ptrace, chmod and "
+        "utime (on the host's files, as root) and kernel interfaces stay open"
+    )
 
 
 def install_seccomp_again_reports() -> str:
@@ -379,23 +383,124 @@ def test_the_architectures_have_their_own_numbers(monkeypatch: pytest.MonkeyPatc
     assert len(arm.denied()) == len(x86.denied()) - len(missing) and None not in arm.denied()
     assert sorted(x86.denied()) == sorted(NUMBERS[n][0] for v in DENIED.values() for n in v)
     monkeypatch.setattr(platform, "machine", lambda: "riscv64")
-    with pytest.raises(LayerUnavailable, match="no seccomp filter for riscv64"):
+    with pytest.raises(LayerUnavailable, match=r"^no seccomp filter for riscv64$"):
         current_arch()
 
 
 def test_an_architecture_without_a_needed_call_has_no_filter() -> None:
     lacking = Arch("aarch64", AUDIT_ARCH["aarch64"], False)
-    with pytest.raises(LayerUnavailable, match="aarch64 has no chmod call"):
+    with pytest.raises(LayerUnavailable, match=r"^aarch64 has no chmod call$"):
         seccomp._number(lacking, "chmod")
 
 
 def test_a_jump_past_255_instructions_is_refused() -> None:
     far: list[Any] = [(0x15, "end", None, 1)] + [(0x06, None, None, 0)] * 256 + ["end"]
-    with pytest.raises(ValueError, match="seccomp jump to end out of range"):
+    with pytest.raises(ValueError, match=r"^seccomp jump to end out of range$"):
         seccomp._assemble([*far, (0x06, None, None, 0)])
     near = [(0x15, "end", None, 1)] + [(0x06, None, None, 0)] * 255 + ["end"]
     assembled = seccomp._assemble([*near, (0x06, None, None, 0)])
     assert assembled[0] == (0x15, 255, 0, 1)
+
+
+# ---- how the filter is installed: every thread, and prctl where seccomp(2) is missing ---------
+
+
+def test_the_filter_covers_threads_started_before_it() -> None:
+    """TSYNC: a thread already running when the filter goes on is filtered too."""
+
+    def attempts() -> dict[str, str]:
+        import threading
+
+        go, found = threading.Event(), {}
+
+        def later() -> None:
+            go.wait()
+            found["unshare in an older thread"] = answer(UNSHARE, NAMESPACE_FLAGS["CLONE_NEWUTS"])
+
+        thread = threading.Thread(target=later)
+        thread.start()
+        install_seccomp()  # the child's filter is this one alone (in_child(filtered=False))
+        go.set()
+        thread.join()
+        return found
+
+    report, status = in_child(attempts, filtered=False)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
+    assert report == {"unshare in an older thread": "EPERM"}
+
+
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, SECCOMP_NR, PRCTL_NR = 22, 2, 317, 157
+
+
+class _Insn(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_uint16),
+        ("jt", ctypes.c_uint8),
+        ("jf", ctypes.c_uint8),
+        ("k", ctypes.c_uint32),
+    ]
+
+
+class _Prog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Insn))]
+
+
+def without_seccomp_call(*, refuse_prctl: bool = False) -> None:
+    """Install (with prctl, as root) a first filter that answers seccomp(2) ENOSYS, as a kernel
+    older than 3.17 does; with `refuse_prctl`, prctl(PR_SET_SECCOMP) is answered EPERM too."""
+    enosys, eperm_ = 0x00050000 | errno.ENOSYS, 0x00050000 | errno.EPERM
+    code = [
+        (0x20, 0, 0, 0),  # load the call's number
+        (0x15, 0, 1, SECCOMP_NR),
+        (0x06, 0, 0, enosys),
+        (0x15, 0, 3, PRCTL_NR),
+        (0x20, 0, 0, 16),  # load arg0 (low half)
+        (0x15, 0, 1, PR_SET_SECCOMP),
+        (0x06, 0, 0, eperm_ if refuse_prctl else ALLOW),
+        (0x06, 0, 0, ALLOW),
+    ]
+    insns = (_Insn * len(code))(*(_Insn(*op) for op in code))
+    prog = _Prog(len(code), insns)
+    libc = ctypes.CDLL(None, use_errno=True)
+    result = libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0)
+    assert result == 0, errno.errorcode.get(ctypes.get_errno())
+    assert raw(SECCOMP_NR, 0, 0, 0) == (-1, "ENOSYS")
+
+
+def test_without_the_seccomp_call_the_filter_is_installed_with_prctl() -> None:
+    def attempts() -> dict[str, str]:
+        without_seccomp_call()
+        found = {"note": install_seccomp()}
+        found["unshare"] = answer(UNSHARE, NAMESPACE_FLAGS["CLONE_NEWUTS"])
+        found["socket AF_INET"] = answer(SOCKET, socket.AF_INET, socket.SOCK_STREAM, 0)
+        found["clone CLONE_NEWNET"] = clone(NAMESPACE_FLAGS["CLONE_NEWNET"])
+        found["clone3"] = clone3(0)
+        return found
+
+    report, status = in_child(attempts, filtered=False)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
+    count = len(current_arch().denied())
+    assert report == {
+        "note": f"{count} calls denied, and sockets other than AF_UNIX, namespace clones",
+        "unshare": "EPERM",
+        "socket AF_INET": "EPERM",
+        "clone CLONE_NEWNET": "EPERM",
+        "clone3": "ENOSYS",
+    }
+
+
+def test_a_refused_prctl_fallback_is_an_error_naming_it() -> None:
+    def attempts() -> dict[str, Any]:
+        without_seccomp_call(refuse_prctl=True)
+        try:
+            install_seccomp()
+        except OSError as exc:
+            return {"errno": errno.errorcode[exc.errno or 0], "what": exc.filename}
+        return {"installed": True}
+
+    report, status = in_child(attempts, filtered=False)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
+    assert report == {"errno": "EPERM", "what": "prctl(PR_SET_SECCOMP)"}
 
 
 # A BPF interpreter for the instructions the program uses, over struct seccomp_data.
