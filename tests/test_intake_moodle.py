@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from grader.staff.intake import Intake, SourceFile, read_submissions
 from tests.intake_files import IDS, MOODLE, student, write
 
@@ -43,17 +45,27 @@ def test_a_flat_file_name_with_two_moodle_ids_is_not_graded(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("crafted", "display"),
+    [
+        (
+            "Eve_7_assignsubmission_file_Bob_8_assignsubmission_file_",
+            "Eve_7_assignsubmission_file_Bob",
+        ),
+        # the display name ends where the second marker's underscore begins
+        ("Eve_7_assignsubmission_file_8_assignsubmission_file_", "Eve_7_assignsubmission_file"),
+    ],
+)
 def test_a_folder_whose_display_name_holds_another_id_is_filed_under_the_last(
-    tmp_path: Path,
+    tmp_path: Path, crafted: str, display: str
 ) -> None:
-    crafted = "Eve_7_assignsubmission_file_Bob_8_assignsubmission_file_"
     write(tmp_path, f"{crafted}/exercise1.py", "e1")
     intake = read_submissions(tmp_path, IDS)
     assert intake.students == (
         student(
             "8",
             (SourceFile("exercise1", f"{crafted}/exercise1.py", b"e1"),),
-            name="Eve_7_assignsubmission_file_Bob",
+            name=display,
         ),
     )
     assert intake.warnings == (
@@ -104,3 +116,14 @@ def test_a_moodle_folder_is_read_as_deep_as_a_student_folder(tmp_path: Path) -> 
         ("4243", [b"deep too"]),
     ]
     assert intake.warnings == (f"{MOODLE}/{deepest}/d8: nested too deep; not read",)
+
+
+def test_a_flat_moodle_file_beside_a_folder_is_named_in_the_warning(tmp_path: Path) -> None:
+    write(tmp_path, "Ann Lee_99_assignsubmission_file_exercise2.py", "moodle file")
+    write(tmp_path, "99/exercise1.py", "plain folder")
+    intake = read_submissions(tmp_path, IDS)
+    assert intake.warnings == (
+        "99: 2 sources feed this id (Moodle Ann Lee (99); folder 99); nothing graded: "
+        "choose one with --source 99=KIND (one of folder, zip, canvas, moodle) or the "
+        "roster's source column, or rename one",
+    )
