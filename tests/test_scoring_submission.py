@@ -442,6 +442,24 @@ def test_output_of_exactly_the_limit_is_kept_without_a_marker(
     assert result.output == "C" * 1023 + "\n"
 
 
+def test_output_dropped_after_exactly_the_limit_is_marked(
+    engine: StandInEngine, tmp_path: Path
+) -> None:
+    """The first sandbox fills the limit exactly; what the next ones print is dropped, and the
+    output says so (nothing is cut silently)."""
+    text = STUDENT.replace('print("imported")', "print('F' * 1023)")  # 1024 bytes a sandbox
+    limits = LIMITS.model_copy(update={"output_kb": 1})
+    result = grade(engine, course(tmp_path, CRASHES_TWICE), text, limits)
+    assert statuses(result) == ["crashed", "crashed", "passed"]
+    assert result.output == "F" * 1023 + "\n" + MARKER
+    # and what the submission has printed so far reads the same while a sandbox lives
+    checks = {"dies": "sub.call('die')", "adds": "sub.call('add', 1, 2)"}
+    exercise = course(tmp_path / "b", checks, {"h": "sub.call('add', 1, 2)"})
+    hidden = grade(engine, exercise, text, limits)  # the second sandbox lives when "h" starts
+    assert hidden.output == "F" * 1023 + "\n" + MARKER
+    assert hidden.output_before_hidden == 1024 + len(MARKER)
+
+
 def test_what_was_printed_before_the_first_hidden_check_is_measured_capped(
     engine: StandInEngine, tmp_path: Path
 ) -> None:

@@ -156,7 +156,7 @@ class SandboxedSubmission:
     def _retire(self) -> None:
         if self._sandbox is not None:
             limit = self._limits.output_kb * 1024  # for the whole exercise, every sandbox together
-            if len(self.output) < limit:
+            if len(self.output) <= limit:  # at exactly the limit, more output earns the marker
                 self.output = _capped(self.output + self._sandbox.output(limit), limit)
             self._sandbox.close()
             self._sandbox = None
@@ -164,7 +164,7 @@ class SandboxedSubmission:
     def printed(self) -> str:
         """What the submission has printed so far (every sandbox together, capped)."""
         limit = self._limits.output_kb * 1024
-        if self._sandbox is None or len(self.output) >= limit:
+        if self._sandbox is None or len(self.output) > limit:  # over it: already marked
             return self.output
         return _capped(self.output + self._sandbox.output(limit), limit)
 
