@@ -290,7 +290,7 @@ def test_the_workdir_is_covered_by_a_tmpfs_of_the_asked_size(tmp_path: Path) -> 
 
 
 def test_no_tmpfs_unless_asked_for(tmp_path: Path) -> None:
-    with pytest.raises(LayerUnavailable, match="not asked for"):
+    with pytest.raises(LayerUnavailable, match="^not asked for$"):
         mount_workdir_tmpfs(policy(tmp_path, None))
     assert WORKDIR_TMPFS.when(policy(tmp_path, None)) is False
     assert WORKDIR_TMPFS.when(policy(tmp_path, 8)) is True
@@ -331,3 +331,26 @@ def test_each_layer_has_its_name_and_its_loss() -> None:
     assert "process group" in SESSION.protects and "root" in USER.protects
     assert "network" in NETWORK.protects and "mounts" in MOUNT.protects
     assert "SysV" in IPC.protects and "name" in UTS.protects and "disk" in WORKDIR_TMPFS.protects
+
+
+# ---- what the doctor says a missing layer costs ------------------------------------------------
+
+
+def test_the_doctor_says_what_a_sandbox_loses_without_each_layer() -> None:
+    """The line `grade doctor` and a degraded report print for each layer switched off."""
+    from grader.judge.doctor import examine
+
+    losses = {
+        "session": "the sandbox cannot be killed as one process group",
+        "user_namespace": "no user namespaces: the other namespaces need root",
+        "network_namespace": "the sandbox shares the host's network and abstract Unix sockets",
+        "mount_namespace": "the sandbox shares the host's mounts (no private /proc, no tmpfs)",
+        "ipc_namespace": "SysV shared memory, semaphores and message queues are shared with "
+        "every other sandbox",
+        "uts_namespace": "the sandbox sees the host's name and shares it",
+        "workdir_tmpfs": "the sandbox's total disk use is not capped",
+    }
+    notes = {line.name: line.note for line in examine(disabled=tuple(losses))}
+    assert {name: notes[name] for name in losses} == {
+        name: f"{loss} (disabled by the grader's settings)" for name, loss in losses.items()
+    }
