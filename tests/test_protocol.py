@@ -90,6 +90,8 @@ def test_the_big_endian_path_reverses_each_elements_bytes() -> None:
     assert _bytes_of(value, big_endian=False) == b"\x01\x00\x00\x00\x02\x01\x00\x00"
     assert _bytes_of(value, big_endian=True) == b"\x00\x00\x00\x01\x00\x00\x01\x02"
     assert _bytes_of(torch.tensor([True, False]), big_endian=True) == b"\x01\x00"
+    pair = torch.tensor([1, 258], dtype=torch.int16)  # two-byte elements are reversed too
+    assert _bytes_of(pair, big_endian=True) == b"\x00\x01\x01\x02"
 
 
 @pytest.mark.parametrize("value", [object(), {1: 2}, torch.ones(2).to_sparse(), lambda: 1])

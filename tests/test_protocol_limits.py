@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 
 import numpy
@@ -307,3 +308,29 @@ def test_each_tensor_refusal_says_exactly_what_was_wrong() -> None:
     assert refusal(complex_frame) == "t0: dtype torch.complex64 not allowed"
     over = save_frame({"t0": torch.zeros((4 << 20) + 1, dtype=torch.bool)})
     assert refusal(over) == "t0: 4194305 elements is over the cap"
+
+
+@pytest.mark.parametrize(
+    ("value", "refusal"),
+    [
+        (torch.ones(2, dtype=torch.complex64), "dtype torch.complex64 cannot be sent"),
+        (torch.ones(2, device="meta"), "a meta tensor holds no data"),
+        (torch.ones(2, 2).to_sparse(), "a torch.sparse_coo tensor is not a dense tensor"),
+        ({"a": 1, 2: "b"}, "dict keys must be str"),
+        (object(), "builtins.object is not plain data"),
+    ],
+    ids=["complex", "meta", "sparse", "int-key", "object"],
+)
+def test_the_encoder_says_what_it_cannot_send(value: object, refusal: str) -> None:
+    """The sentence a student reads when their function returns something the wire refuses."""
+    with pytest.raises(Unencodable, match=f"^{re.escape(refusal)}$"):
+        encode(value)
+
+
+def test_nested_dicts_are_held_to_the_same_depth() -> None:
+    value: object = 1
+    for _ in range(MAX_DEPTH):
+        value = {"k": value}
+    assert decode(encode(value)) == value
+    with pytest.raises(Unencodable, match="^value nested too deeply$"):
+        encode({"k": value})
