@@ -478,6 +478,42 @@ def test_what_was_printed_before_the_first_hidden_check_is_measured_capped(
     assert after.output_before_hidden == 600  # the hidden check had not started the second
 
 
+REWRITES = """
+import sys
+print("P" * 599)  # 600 bytes before any hidden check
+
+def add(x, y):
+    return x + y
+
+def rewrite():
+    sys.stdout.flush()
+    sys.stdout.seek(0)
+    sys.stdout.truncate()
+    print("S" * 599)  # what a hidden check's input could be written as
+    return 3
+"""
+
+
+def test_output_rewritten_under_a_hidden_check_keeps_what_was_read_before_it(
+    engine: StandInEngine, tmp_path: Path
+) -> None:
+    from grader.judge.scoring import REWRITTEN_OUTPUT
+
+    exercise = course(tmp_path, {"a": "sub.call('add', 1, 2)"}, {"h": "sub.call('rewrite')"})
+    result = grade(engine, exercise, REWRITES)
+    assert result.output == "P" * 599 + "\n" + REWRITTEN_OUTPUT + "S" * 599 + "\n"
+    assert result.output_before_hidden == 600
+    # the whole, with the note, is held to the exercise's output limit
+    capped = grade(
+        engine,
+        course(tmp_path / "b", {"a": "sub.call('add', 1, 2)"}, {"h": "sub.call('rewrite')"}),
+        REWRITES,
+        LIMITS.model_copy(update={"output_kb": 1}),
+    )
+    whole = "P" * 599 + "\n" + REWRITTEN_OUTPUT + "S" * 599 + "\n"
+    assert capped.output == whole[:1024] + MARKER
+
+
 # ---- a cgroup the machine refuses -----------------------------------------------------------
 
 
