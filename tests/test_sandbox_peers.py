@@ -528,9 +528,12 @@ def test_output_is_read_from_the_run_folder_and_capped(tmp_path: Path) -> None:
 def test_close_kills_and_removes_the_run_folder(tmp_path: Path) -> None:
     box = ready(answering(), tmp_path)
     run_dir = box.run_dir
+    standard = [os.fstat(fd).st_ino for fd in (0, 1, 2)]
     box.close()
     assert gone(box) and not run_dir.exists() and box.conn.closed
+    assert box.output(100) == ""  # its read descriptor on the capture file is closed
     box.close()  # twice is safe
+    assert [os.fstat(fd).st_ino for fd in (0, 1, 2)] == standard  # and closed nothing else
 
 
 def test_leaving_the_context_closes(tmp_path: Path) -> None:
