@@ -750,25 +750,44 @@ def test_a_forkserver_engine_checks_its_socket_folder_before_starting(
         Engine("forkserver", disabled_layers=["cgroups"]).start()
 
 
-def test_stop_zygote_stops_the_zygote_and_the_resource_tracker_and_waits() -> None:
-    from multiprocessing import forkserver, resource_tracker
+STOP_ZYGOTE = """
+import os
+from multiprocessing import forkserver, resource_tracker
 
-    server, tracker = forkserver._forkserver, resource_tracker._resource_tracker
-    if server._forkserver_pid is not None:  # type: ignore[attr-defined]
-        pytest.skip("a zygote of this process serves other tests here")
-    saved = server._preload_modules  # type: ignore[attr-defined]
+from grader.judge import sandbox
+
+
+def alive(pid):
     try:
-        server.set_forkserver_preload([])  # a bare zygote: a fraction of a second
-        server.ensure_running()
-        resource_tracker.ensure_running()
-        pids = (server._forkserver_pid, tracker._pid)  # type: ignore[attr-defined]
-        assert all(pid is not None and alive_pid(pid) for pid in pids)
-        sandbox_module.stop_zygote()
-        assert not any(alive_pid(pid) for pid in pids)  # gone when it returns
-        assert (server._forkserver_pid, tracker._pid) == (None, None)  # type: ignore[attr-defined]
-        sandbox_module.stop_zygote()  # nothing runs: nothing to do
-    finally:
-        server._preload_modules = saved  # type: ignore[attr-defined]
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+server, tracker = forkserver._forkserver, resource_tracker._resource_tracker
+server.set_forkserver_preload([])  # a bare zygote: a fraction of a second
+server.ensure_running()
+resource_tracker.ensure_running()
+pids = (server._forkserver_pid, tracker._pid)
+assert all(pid is not None and alive(pid) for pid in pids), pids
+sandbox.stop_zygote()
+assert not any(alive(pid) for pid in pids), "still running when stop_zygote returned"
+assert (server._forkserver_pid, tracker._pid) == (None, None)
+sandbox.stop_zygote()  # nothing runs: nothing to do
+print("stopped")
+"""
+
+
+def test_stop_zygote_stops_the_zygote_and_the_resource_tracker_and_waits() -> None:
+    """In a fresh interpreter: this test process may hold a zygote that other tests use."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", STOP_ZYGOTE], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "stopped\n", "")
 
 
 def test_an_engine_uses_the_machines_cgroups_unless_they_are_disabled() -> None:
