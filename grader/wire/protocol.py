@@ -44,21 +44,7 @@ MAX_TENSORS = 256
 MAX_TENSOR_ELEMENTS = 4 * 1024 * 1024
 MAX_STRING = 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
-ALLOWED_DTYPES = frozenset(
-    {
-        torch.float16,
-        torch.bfloat16,
-        torch.float32,
-        torch.float64,
-        torch.int8,
-        torch.uint8,
-        torch.int16,
-        torch.int32,
-        torch.int64,
-        torch.bool,
-    }
-)
-# safetensors' name of each allowed dtype
+# the dtypes a frame may carry, each with its safetensors name
 SAFETENSORS_DTYPES = {
     torch.float16: "F16",
     torch.bfloat16: "BF16",
@@ -71,6 +57,7 @@ SAFETENSORS_DTYPES = {
     torch.int64: "I64",
     torch.bool: "BOOL",
 }
+ALLOWED_DTYPES = frozenset(SAFETENSORS_DTYPES)
 
 
 class ProtocolError(Exception):
