@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import save as save_tensors
 
 from grader.wire.protocol import (
+    ALLOWED_DTYPES,
     MAX_DEPTH,
     MAX_FRAME_BYTES,
     MAX_HEADER_BYTES,
@@ -334,3 +335,10 @@ def test_nested_dicts_are_held_to_the_same_depth() -> None:
     assert decode(encode(value)) == value
     with pytest.raises(Unencodable, match="^value nested too deeply$"):
         encode({"k": value})
+
+
+def test_the_allowed_dtypes_are_the_documented_ten() -> None:
+    """Written out, not imported: a dtype added to the wire's list must be added here too."""
+    floats = {torch.float16, torch.bfloat16, torch.float32, torch.float64}
+    ints = {torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64}
+    assert floats | ints | {torch.bool} == ALLOWED_DTYPES
