@@ -321,3 +321,36 @@ def test_a_judge_the_sweep_may_not_signal_stops_no_other_removal(
     removed = remove_stale_run_dirs(tmp_path)
     assert sorted(removed) == sorted(dead)
     assert all(path.exists() for path in others) and not any(path.exists() for path in dead)
+
+
+def test_a_group_is_told_apart_from_a_session(tmp_path: Path) -> None:
+    """A process that leads a group inside this test's session: its group is its pid, its
+    session is not."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], process_group=0)
+    try:
+        assert os.getpgid(child.pid) == child.pid and os.getsid(child.pid) != child.pid
+        assert _live_members(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_member_whose_name_holds_parentheses_is_still_read() -> None:
+    """A process names itself (up to 15 bytes): the sandbox's could choose ") S 1 1" to
+    confuse a reader of /proc/PID/stat."""
+    code = (
+        "import time\n"
+        "with open('/proc/self/comm', 'w') as f: f.write('p) S 1 (q)')\n"
+        "print('named', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"named\n"
+        assert Path(f"/proc/{child.pid}/comm").read_text().strip() == "p) S 1 (q)"
+        assert _live_members(child.pid)
+    finally:
+        child.kill()
+        child.wait()
