@@ -354,3 +354,20 @@ def test_a_member_whose_name_holds_parentheses_is_still_read() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_wait_ends_soon_after_the_last_member_is_gone() -> None:
+    """The group's last process exits 0.2 s into the wait: it ends then, not a poll later."""
+    code = "import time\nprint('started', flush=True)\ntime.sleep(0.2)\n"
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"started\n"
+        began = time.monotonic()
+        assert _live_members(child.pid)
+        _wait_for_group_exit(child.pid, 5.0)
+        assert 0.1 < time.monotonic() - began < 0.8
+    finally:
+        child.kill()
+        child.wait()
