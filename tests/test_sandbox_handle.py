@@ -371,3 +371,19 @@ def test_the_wait_ends_soon_after_the_last_member_is_gone() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+class Refusing(StandInEngine):
+    """An engine that cannot start the sandbox process (a zygote that will not fork)."""
+
+    def process(self, conn: Any, config: JailConfig) -> Any:
+        raise sandbox_module.EngineError("the zygote could not fork")
+
+
+def test_a_sandbox_that_never_started_is_closed_cleanly() -> None:
+    box = Sandbox(Refusing(), LIMITS, "cpu", "exercise7.py", "exercise7")
+    with pytest.raises(sandbox_module.EngineError):
+        box.launch()
+    assert box.run_dir.exists() and box._output_fd >= 0
+    box.close()  # nothing to kill: the folder and the descriptor still go
+    assert not box.run_dir.exists() and box._output_fd == -1
