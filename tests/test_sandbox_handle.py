@@ -9,6 +9,7 @@ Zygote-free, so that every mutant of grader/judge/sandbox.py can run it first
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -291,8 +292,6 @@ def test_a_folder_another_judge_removed_meanwhile_is_no_error(
             return real_kill(pid, sig)
         for path in paths:  # another judge's start swept them between our look and our removal
             if path.exists():
-                import shutil
-
                 shutil.rmtree(path)
                 break
         raise ProcessLookupError(pid)
@@ -323,7 +322,7 @@ def test_a_judge_the_sweep_may_not_signal_stops_no_other_removal(
     assert all(path.exists() for path in others) and not any(path.exists() for path in dead)
 
 
-def test_a_group_is_told_apart_from_a_session(tmp_path: Path) -> None:
+def test_a_group_is_told_apart_from_a_session() -> None:
     """A process that leads a group inside this test's session: its group is its pid, its
     session is not."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], process_group=0)
@@ -336,7 +335,7 @@ def test_a_group_is_told_apart_from_a_session(tmp_path: Path) -> None:
 
 
 def test_a_member_whose_name_holds_parentheses_is_still_read() -> None:
-    """A process names itself (up to 15 bytes): the sandbox's could choose ") S 1 1" to
+    """A process names itself (up to 15 bytes): the sandbox's could choose "p) S 1 (q)" to
     confuse a reader of /proc/PID/stat."""
     code = (
         "import time\n"
